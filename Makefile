@@ -1,0 +1,36 @@
+# Two commands matter (see README): `make deploy` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install deploy test cassettes emulator-stop bench
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Deploy the reference stack (main.py): to the local emulator unless CODAT_BASE_URL is set.
+deploy: install
+	$(PY) -m codat_iac deploy
+
+# Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
+test: install
+	$(PY) -m pytest
+
+# Re-record the client's cassettes: against CODAT_BASE_URL/CODAT_API_KEY when set, else the emulator.
+cassettes: install
+	bash tests/client/record_cassettes.sh
+
+emulator-stop:
+	$(PY) -m codat_iac emulator stop
+
+bench: install
+	$(PY) benchmarks/tfplugin_bench.py

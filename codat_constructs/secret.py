@@ -1,0 +1,54 @@
+"""Secrets as a type: a construct prop that takes a secret accepts only a `Secret`, never a string.
+
+A literal in Python would land in plain text in cdk.tf.json. A `Secret` is a Terraform variable that is
+sensitive (masked in output) and ephemeral (Terraform 1.10+: kept out of plan files and state), whose
+value Terraform reads at run time from the environment variable `TF_VAR_<name>`.
+"""
+
+from __future__ import annotations
+
+import cdktf
+from constructs import Construct
+
+
+class Secret:
+    """A reference to a secret supplied at deploy time; see `Secret.from_env`."""
+
+    def __init__(self, variable: cdktf.TerraformVariable, name: str) -> None:
+        self._variable, self.name = variable, name
+
+    @classmethod
+    def from_env(cls, scope: Construct, name: str, *, description: str = "") -> "Secret":
+        """A secret read from `TF_VAR_<name>` when Terraform runs (one per stack and name)."""
+        stack = cdktf.TerraformStack.of(scope)
+        existing = stack.node.try_find_child(name)
+        variable = existing if isinstance(existing, cdktf.TerraformVariable) else cdktf.TerraformVariable(
+            stack, name, type="string", sensitive=True, nullable=False,
+            description=description or f"Secret; set TF_VAR_{name} in the environment.",
+        )
+        # cdktf has no flag for ephemeral variables (Terraform 1.10+): set it as an override.
+        variable.add_override("ephemeral", True)
+        return cls(variable, name)
+
+    @property
+    def env_var(self) -> str:
+        return f"TF_VAR_{self.name}"
+
+    @property
+    def token(self) -> str:
+        """The value as a Terraform expression (a token); only write-only attributes may take it."""
+        return self._variable.string_value
+
+    def __repr__(self) -> str:
+        return f"Secret(from ${self.env_var})"
+
+
+def require_secret(value: object, prop: str) -> Secret:
+    """Fail at synth, naming the prop and the fix, when a secret prop is given anything but a Secret."""
+    if isinstance(value, Secret):
+        return value
+    got = "a plain string" if isinstance(value, str) else type(value).__name__
+    raise TypeError(
+        f"{prop} must be a Secret, not {got}: a literal would be written in clear into cdk.tf.json. "
+        f"Use {prop}=Secret.from_env(self, \"my_secret\") and export TF_VAR_my_secret when you deploy."
+    )

@@ -1,0 +1,1 @@
+"""`codat_integration`: an accounting integration's credentials and its enabled switch."""

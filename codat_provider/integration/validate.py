@@ -1,0 +1,70 @@
+"""Checks on a `codat_integration` configuration that need no network (run at validate and plan)."""
+
+from __future__ import annotations
+
+import re
+
+from tfplugin import UNKNOWN, Diagnostics
+
+from codat_provider.integration.schema import ON_DESTROY_CHOICES
+from codat_provider.platforms import KNOWN_PLATFORMS, PLATFORM_KEY, XERO
+
+XERO_CLIENT_ID = re.compile(r"^[0-9A-Fa-f]{32}$")
+
+
+def _known(value: object) -> bool:
+    return value is not None and value is not UNKNOWN
+
+
+def validate_platform_key(key: object, diags: Diagnostics) -> None:
+    if not _known(key):
+        return
+    if not isinstance(key, str) or not PLATFORM_KEY.match(key):
+        diags.error(
+            "Invalid platform_key",
+            f"{key!r} is not a Codat platform key: four lowercase letters, e.g. \"gbol\" for Xero "
+            f"(the key is in the Codat Portal's integration URL and GET /integrations).",
+            path=("platform_key",),
+        )
+    elif key not in KNOWN_PLATFORMS:
+        diags.warning(
+            "Unfamiliar platform_key",
+            f"{key!r} is well formed but not a platform this provider knows; Codat adds platforms, so it is "
+            "sent as is. Check the spelling if Codat answers that no integration has this key.",
+            path=("platform_key",),
+        )
+
+
+def validate_config(config: dict, diags: Diagnostics) -> None:
+    validate_platform_key(config.get("platform_key"), diags)
+    client_id, secret = config.get("client_id"), config.get("client_secret_wo")
+    for name, value in (("client_id", client_id), ("client_secret_wo", secret)):
+        if _known(value) and (value == "" or re.search(r"\s", value)):
+            diags.error(
+                f"Invalid {name}",
+                f"{name} is empty or contains whitespace; Codat rejects credentials with spaces. Copy the value "
+                "again without leading, trailing or inner spaces or line breaks.",
+                path=(name,),
+            )
+    if (client_id is None) != (secret is None):
+        missing = "client_secret_wo" if secret is None else "client_id"
+        diags.error(
+            f"{missing} is missing",
+            "Codat stores an app's client id and secret together: set both client_id and client_secret_wo, "
+            "or neither (to leave the credentials as they are in Codat).",
+            path=(missing,),
+        )
+    if config.get("platform_key") == XERO and _known(client_id) and not XERO_CLIENT_ID.match(client_id):
+        diags.warning(
+            "Unusual Xero client id",
+            "Xero client ids are 32 hexadecimal characters; check that this is the Client id from "
+            "developer.xero.com > My Apps > your app > Configuration.",
+            path=("client_id",),
+        )
+    on_destroy = config.get("on_destroy")
+    if _known(on_destroy) and on_destroy not in ON_DESTROY_CHOICES:
+        diags.error(
+            "Invalid on_destroy",
+            f"{on_destroy!r} is not one of {', '.join(ON_DESTROY_CHOICES)}.",
+            path=("on_destroy",),
+        )

@@ -1,0 +1,81 @@
+"""The provider block: where Codat is and which API key opens it."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, Schema, types
+
+from codat_provider.integration.resource import IntegrationResource
+
+if TYPE_CHECKING:
+    from codat_client import CodatClient
+
+DEFAULT_BASE_URL = "https://api.codat.io"
+
+PROVIDER_SCHEMA = Schema(
+    description="Manages Codat integrations (credentials and the enabled switch) through the Codat API.",
+    attributes=[
+        Attribute(
+            "base_url",
+            types.String,
+            optional=True,
+            description=f"Codat API base URL. Falls back to CODAT_BASE_URL, then {DEFAULT_BASE_URL}.",
+        ),
+        Attribute(
+            "api_key",
+            types.String,
+            optional=True,
+            sensitive=True,
+            description="Codat API key, or the whole `Basic ...` header value the Portal shows. "
+            "Falls back to CODAT_API_KEY. Prefer the environment variable so the key stays out of files.",
+        ),
+    ],
+)
+
+
+class CodatProvider(Provider):
+    type_name = "codat"
+    schema = PROVIDER_SCHEMA
+    resources = [IntegrationResource]
+    data_sources = []
+
+    def __init__(self) -> None:
+        self.base_url = DEFAULT_BASE_URL
+        self._api_key: str | None = None
+
+    def configure(self, config: dict, diags: Diagnostics) -> None:
+        base_url = config.get("base_url") or os.environ.get("CODAT_BASE_URL") or DEFAULT_BASE_URL
+        api_key = config.get("api_key") or os.environ.get("CODAT_API_KEY")
+        if base_url is UNKNOWN or api_key is UNKNOWN:
+            diags.error(
+                "Provider settings are not known until apply",
+                "base_url and api_key must be known at plan time; set them from variables or the "
+                "environment, not from other resources.",
+            )
+            return
+        if not api_key:
+            diags.error(
+                "No Codat API key",
+                "Set CODAT_API_KEY in the environment (or api_key in the provider block). "
+                "Keys are in the Codat Portal under Developers > API keys.",
+                path=("api_key",),
+            )
+            return
+        if not base_url.startswith(("https://", "http://")):
+            diags.error(
+                "base_url is not a URL",
+                f"Got {base_url!r}; use e.g. {DEFAULT_BASE_URL} or the local emulator's http://127.0.0.1:PORT.",
+                path=("base_url",),
+            )
+            return
+        self.base_url, self._api_key = base_url.rstrip("/"), api_key
+
+    @cached_property
+    def client(self) -> CodatClient:
+        """The Codat client, built on first use so schema and validate starts skip httpx and pydantic."""
+        from codat_client import CodatClient
+
+        return CodatClient(base_url=self.base_url, api_key=self._api_key or "")

@@ -1,0 +1,92 @@
+"""Fixtures shared by the end-to-end tests: a real emulator process and an isolated cdktf project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Emulator:
+    url: str
+    api_key: str
+    data_dir: Path
+
+    def portal(self, *args: str, env: dict | None = None, input: str | None = None) -> str:
+        """Play a person clicking in the Codat Portal (the emulator's `portal` command)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "codat_emulator", "portal", *args, "--data", str(self.data_dir)],
+            cwd=REPO, env=env, input=input, capture_output=True, text=True, timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+
+def start_emulator(tmp: Path, api_key: str = "test-api-key-0001") -> tuple[subprocess.Popen, Emulator]:
+    data = tmp / "emulator-data"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
+         "--data", str(data), "--api-key", api_key],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    url = process.stdout.readline().strip()
+    if not url.startswith("http://"):
+        process.kill()
+        raise RuntimeError(f"emulator did not print its URL (got {url!r})")
+    return process, Emulator(url, api_key, data)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):
+    process, found = start_emulator(tmp_path)
+    yield found
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@dataclass
+class Project:
+    """A copy of the reference stack in a temp folder, run with the project's tool environment."""
+
+    dir: Path
+    env: dict[str, str]
+
+    def run(self, *command: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            list(command), cwd=cwd or self.dir, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def cdktf(self, *args: str) -> subprocess.CompletedProcess:
+        return self.run(str(REPO / "node_modules" / ".bin" / "cdktf"), *args)
+
+    def terraform(self, stack: str, *args: str) -> subprocess.CompletedProcess:
+        return self.run("terraform", *args, cwd=self.stack_dir(stack))
+
+    def stack_dir(self, stack: str) -> Path:
+        return self.dir / "cdktf.out" / "stacks" / stack
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    from codat_iac.toolenv import tool_environment
+
+    work = tmp_path / "project"
+    work.mkdir()
+    shutil.copy(REPO / "main.py", work / "main.py")
+    config = json.loads((REPO / "cdktf.json").read_text())
+    config["app"] = f"{sys.executable} main.py"
+    (work / "cdktf.json").write_text(json.dumps(config))
+    env = tool_environment(state_dir=tmp_path / "tool-state")
+    env["PYTHONPATH"] = str(REPO)
+    for name in ("CODAT_BASE_URL", "CODAT_API_KEY", "XERO_CLIENT_ID", "TF_LOG", "TF_LOG_PROVIDER"):
+        env.pop(name, None)
+    return Project(work, env)
