@@ -14,7 +14,14 @@ import sys
 from cdktf import App, TerraformStack
 from constructs import Construct
 
-from codat_constructs import CodatProvider, CodatXeroIntegration, Secret
+from codat_constructs import (
+    CodatIntegrationConfigError,
+    CodatProvider,
+    CodatXeroIntegration,
+    Secret,
+    XeroApp,
+    XeroAppConfigError,
+)
 
 STACK = "codat"
 
@@ -23,10 +30,13 @@ class CodatStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, base_url: str | None, xero_client_id: str) -> None:
         super().__init__(scope, id)
         CodatProvider(self, "codat", base_url=base_url)
+        xero_app = XeroApp(
+            self, "xero_app", app_name="Codat IaC demo", company_url="https://example.com", client_id=xero_client_id
+        )
         CodatXeroIntegration(
             self,
             "xero",
-            client_id=xero_client_id,
+            app=xero_app,
             client_secret=Secret.from_env(self, "xero_client_secret", description="The Xero app's client secret."),
         )
 
@@ -36,7 +46,10 @@ def main() -> None:
     if not client_id:
         sys.exit("main.py: set XERO_CLIENT_ID to the Xero app's client id (or run `make deploy`, which sets a demo one).")
     app = App()
-    CodatStack(app, STACK, base_url=os.environ.get("CODAT_BASE_URL"), xero_client_id=client_id)
+    try:
+        CodatStack(app, STACK, base_url=os.environ.get("CODAT_BASE_URL"), xero_client_id=client_id)
+    except (XeroAppConfigError, CodatIntegrationConfigError) as problem:
+        sys.exit(f"main.py: {problem}")
     app.synth()
 
 

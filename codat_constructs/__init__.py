@@ -4,8 +4,32 @@ The package is not called `constructs` because that name would shadow the `const
 cdktf itself imports.
 """
 
+from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, CodatIntegrationConfigError
 from codat_constructs.bindings import CodatIntegration, CodatProvider
+from codat_constructs.runbook import RUNBOOK_FILE
 from codat_constructs.secret import Secret
-from codat_constructs.xero import CodatXeroIntegration
+from codat_constructs.xero import XERO_PLATFORM_KEY, CodatXeroIntegration
+from codat_constructs.xero_app import (
+    CODAT_XERO_REDIRECT_URI,
+    XeroApp,
+    XeroAppConfigError,
+    XeroIntegrationType,
+    XeroTier,
+)
 
-__all__ = ["CodatIntegration", "CodatProvider", "CodatXeroIntegration", "Secret"]
+__all__ = [
+    "ACCOUNTING_PLATFORMS",
+    "CODAT_XERO_REDIRECT_URI",
+    "CodatAccountingIntegration",
+    "CodatIntegration",
+    "CodatIntegrationConfigError",
+    "CodatProvider",
+    "CodatXeroIntegration",
+    "RUNBOOK_FILE",
+    "Secret",
+    "XERO_PLATFORM_KEY",
+    "XeroApp",
+    "XeroAppConfigError",
+    "XeroIntegrationType",
+    "XeroTier",
+]

@@ -36,6 +36,7 @@ class CodatProvider(cdktf.TerraformProvider):
             terraform_provider_source=SOURCE,
         )
         self._table = AttributeTable(
-            {"base_url": "string", "api_key": "string", "alias": "string"},
-            {"base_url": base_url, "api_key": api_key, "alias": alias},
+            {"base_url": "string", "api_key": "string"}, {"base_url": base_url, "api_key": api_key}
         )
+        if alias is not None:
+            self.alias = alias  # a meta-argument: cdktf renders it and resources refer to codat.<alias>

@@ -1,0 +1,156 @@
+"""`CodatAccountingIntegration`: any accounting platform in Codat, switched on with its app credentials.
+
+Every accounting platform's Set up form in the Codat Portal takes the same Client ID and Client secret,
+so one construct serves them all; `CodatXeroIntegration` is this construct with Xero's key and its
+client id taken from a `XeroApp`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import cdktf
+from constructs import Construct
+
+from codat_constructs.bindings import CodatIntegration
+from codat_constructs.secret import Secret, require_secret
+
+#: Codat's accounting platform keys (this package imports nothing else of ours, so it keeps its own
+#: table). Codat adds platforms: a well-formed key that is not here is allowed, with a warning.
+ACCOUNTING_PLATFORMS = {
+    "trji": "Business Central",
+    "rqwd": "Dynamics 365 F&O",
+    "qudb": "Exact NL",
+    "pbbf": "Exact UK",
+    "fbrh": "FreeAgent",
+    "vxvy": "FreshBooks",
+    "pdvj": "MYOB",
+    "akxx": "NetSuite",
+    "pqsw": "QuickBooks Desktop",
+    "qhyg": "QuickBooks Online",
+    "ndsk": "QuickBooks Online Sandbox",
+    "jcrp": "Sage 200",
+    "hbql": "Sage 50 UK",
+    "tgff": "Sage Accounting",
+    "knfz": "Sage Intacct",
+    "mqjo": "Codat Sandbox",
+    "pbtz": "Wave",
+    "rvam": "Workday",
+    "gbol": "Xero",
+    "rwuv": "Zoho Books",
+}
+
+_PLATFORM_KEY = re.compile(r"[a-z]{4}")
+
+
+class CodatIntegrationConfigError(ValueError, TypeError):
+    """Every problem of one integration's props, each naming its prop and the fix.
+
+    Also a TypeError, because a secret given as a plain string is one of the problems it reports.
+    """
+
+    def __init__(self, kind: str, path: str, problems: list[str]) -> None:
+        self.problems = list(problems)
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{kind} {path!r} is not valid ({len(self.problems)} problem(s)):\n{listed}")
+
+
+def _known_keys() -> str:
+    return ", ".join(f"{key} ({name})" for key, name in sorted(ACCOUNTING_PLATFORMS.items(), key=lambda kv: kv[1]))
+
+
+def credential_problems(
+    *, platform_key: object, client_id: object, client_secret: object, enabled: object, client_secret_version: object
+) -> list[str]:
+    """What is wrong with one set of integration props (empty when nothing is)."""
+    problems = []
+    if not isinstance(platform_key, str) or not _PLATFORM_KEY.fullmatch(platform_key):
+        problems.append(
+            f"platform_key must be 4 lowercase letters, Codat's key for the platform (got {platform_key!r}): "
+            f"e.g. platform_key=\"qhyg\" for QuickBooks Online. Known keys: {_known_keys()}."
+        )
+    if not isinstance(client_id, str) or not client_id:
+        problems.append(
+            f"client_id must be a non-empty string (got {client_id!r}): copy the Client ID of your app "
+            "from the platform's developer portal."
+        )
+    elif any(c.isspace() for c in client_id):
+        problems.append(
+            "client_id contains whitespace: copy the Client ID again without spaces or line breaks (strip it)."
+        )
+    try:
+        require_secret(client_secret, "client_secret")
+    except TypeError as wrong:
+        problems.append(str(wrong))
+    if not isinstance(enabled, bool):
+        problems.append(f"enabled must be True or False (got {enabled!r}).")
+    if isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int) or client_secret_version < 1:
+        problems.append(
+            f"client_secret_version must be a whole number from 1 (got {client_secret_version!r}): "
+            "start at 1 and add 1 each time you rotate the secret."
+        )
+    return problems
+
+
+class CodatAccountingIntegration(Construct):
+    """Switches an accounting platform on in Codat with the client id and secret of your app for it.
+
+    Props:
+      platform_key: Codat's 4-letter key for the platform, e.g. "qhyg" (QuickBooks Online); see
+        `ACCOUNTING_PLATFORMS`. A well-formed key Codat added after this table is allowed, with a
+        warning at synth.
+      client_id: your app's Client ID on that platform (no whitespace).
+      client_secret: a `Secret` (never a string), e.g. `Secret.from_env(self, "qbo_client_secret")`;
+        sent write-only, so neither state nor plan files hold it.
+      enabled: whether the platform is switched on in Codat. Default: True.
+      client_secret_version: add 1 to send the secret again after rotating it. Default: 1.
+      provider: the `CodatProvider` to use. Default: None (the stack's default `codat` provider).
+    Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
+    The child resource's id is "integration": a stable contract, renaming it replaces the resource.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform_key: str,
+        client_id: str,
+        client_secret: Secret,
+        enabled: bool = True,
+        client_secret_version: int = 1,
+        provider: Optional[cdktf.TerraformProvider] = None,
+    ) -> None:
+        problems = credential_problems(
+            platform_key=platform_key,
+            client_id=client_id,
+            client_secret=client_secret,
+            enabled=enabled,
+            client_secret_version=client_secret_version,
+        )
+        if problems:
+            raise CodatIntegrationConfigError(type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems)
+        super().__init__(scope, id)
+        self.platform_key = platform_key
+        self.platform_name: Optional[str] = ACCOUNTING_PLATFORMS.get(platform_key)
+        self.client_id = client_id
+        self.client_secret: Secret = client_secret
+        self.enabled = enabled
+        self.client_secret_version = client_secret_version
+        if self.platform_name is None:
+            cdktf.Annotations.of(self).add_warning(
+                f"platform_key {platform_key!r} is not one of the accounting platforms this package knows; "
+                "if Codat added it, ignore this warning, otherwise check the key in the Codat Portal "
+                f"(Settings > Integrations). Known keys: {_known_keys()}."
+            )
+        self.resource = CodatIntegration(
+            self,
+            "integration",
+            platform_key=platform_key,
+            client_id=client_id,
+            client_secret_wo=client_secret.token,
+            client_secret_wo_version=client_secret_version,
+            enabled=enabled,
+            provider=provider,
+        )
