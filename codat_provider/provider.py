@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, Schema, types
 
+from codat_provider import VERSION
 from codat_provider.integration.resource import IntegrationResource
 
 if TYPE_CHECKING:
@@ -78,4 +79,6 @@ class CodatProvider(Provider):
         """The Codat client, built on first use so schema and validate starts skip httpx and pydantic."""
         from codat_client import CodatClient
 
-        return CodatClient(base_url=self.base_url, api_key=self._api_key or "")
+        return CodatClient(
+            base_url=self.base_url, api_key=self._api_key or "", user_agent=f"terraform-provider-codat/{VERSION}"
+        )

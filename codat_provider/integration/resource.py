@@ -150,7 +150,7 @@ class IntegrationResource(Resource):
         try:
             return self.provider.client.get_credentials(key)
         except LegacyEndpointUnavailableError as exc:
-            diags.warning("Credentials cannot be read from Codat", f"{exc} Drift of enabled is still checked.")
+            diags.warning("Credentials cannot be read from Codat", str(exc))
             return None
 
     def _apply(self, key: str, integration, state: dict, config: dict, send: bool, diags: Diagnostics) -> dict:

@@ -1,0 +1,66 @@
+"""A thin, typed, resilient client for the Codat API (httpx + pydantic).
+
+It imports nothing else of this project. See docs/client.md.
+"""
+
+from ._errors import (
+    AuthenticationError,
+    BadRequestError,
+    CodatError,
+    ConflictError,
+    LegacyEndpointUnavailableError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from ._limiter import RateLimiter
+from ._retry import RetryPolicy
+from .client import DEFAULT_BASE_URL, CodatClient, __version__
+from .models import (
+    Branding,
+    Company,
+    Connection,
+    ConnectionStatus,
+    ConnectionUsage,
+    DatatypeFeature,
+    Integration,
+    Profile,
+    SourceType,
+    SupportedFeature,
+    WebhookConsumer,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AuthenticationError",
+    "BadRequestError",
+    "Branding",
+    "CodatClient",
+    "CodatError",
+    "Company",
+    "ConflictError",
+    "Connection",
+    "ConnectionStatus",
+    "ConnectionUsage",
+    "DatatypeFeature",
+    "Integration",
+    "LegacyEndpointUnavailableError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "Profile",
+    "RateLimitError",
+    "RateLimiter",
+    "RetryPolicy",
+    "ServerError",
+    "SourceType",
+    "SupportedFeature",
+    "TransportError",
+    "UnexpectedResponseError",
+    "WebhookConsumer",
+    "__version__",
+]

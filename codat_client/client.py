@@ -1,0 +1,633 @@
+"""The Codat client: one method per call the provider needs, each one retried, limited and logged safely."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from . import _errors
+from ._auth import Credential
+from ._errors import (
+    CodatError,
+    LegacyEndpointUnavailableError,
+    NotFoundError,
+    RateLimitError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from ._limiter import RateLimiter
+from ._redact import describe_body, mask_headers, scrub
+from ._retry import RetryPolicy, response_time, server_wait
+from .models import (
+    Branding,
+    Company,
+    Connection,
+    ConnectionStatus,
+    ConnectionUsage,
+    Integration,
+    Page,
+    Profile,
+    WebhookConsumer,
+)
+
+__version__ = "0.1.0"
+
+DEFAULT_BASE_URL = "https://api.codat.io"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_PAGE_SIZE = 5000
+
+log = logging.getLogger("codat_client")
+
+M = TypeVar("M", bound=BaseModel)
+
+# Worth another try: the request may not have arrived, or the server may answer next time. Others
+# (a malformed URL, an unsupported scheme, a proxy refusing us) fail the same way every time.
+_RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_NOT_IDEMPOTENT = (
+    "Not retried: a POST without an Idempotency-Key may already have taken effect, "
+    "so check before repeating it"
+)
+_INTEGRATION_NOT_FOUND_NEXT = (
+    "check the platform key: 4 lowercase letters (Xero is gbol); list_integrations() lists the ones "
+    "this account has."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Legacy:
+    """Marks a call to one of the legacy v1 write endpoints (see ``_legacy_error``)."""
+
+    what: str  # "credentials" or "enabled toggle", for the message
+    platform_key: str
+
+
+class CodatClient:
+    """A synchronous, thread-safe Codat API client.
+
+    ``api_key`` is the raw API key or the Portal's ready-made ``Basic ...`` header value. ``retry``,
+    ``limiter`` and ``timeout`` tune resilience; ``transport`` (e.g. ``httpx.MockTransport``), ``clock``,
+    ``sleep`` and ``rng`` (a uniform [0, 1) draw for jitter) exist so tests run every retry path instantly.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+        user_agent: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._credential = Credential(api_key or "")
+        self.base_url = _checked_base_url(base_url)
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=self._timeout,
+            follow_redirects=False,
+            headers={
+                "Accept": "application/json",
+                "User-Agent": user_agent or f"codat-client-python/{__version__} httpx/{httpx.__version__}",
+            },
+        )
+
+    def __repr__(self) -> str:
+        return f"CodatClient(base_url={self.base_url!r}, api_key=***)"
+
+    def __enter__(self) -> CodatClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Integrations (documented, read-only) ------------------------------------------------------------
+
+    def get_integration(self, platform_key: str) -> Integration:
+        response = self._call(
+            "GET", f"/integrations/{_seg(platform_key)}", not_found_next=_INTEGRATION_NOT_FOUND_NEXT
+        )
+        return self._parse(Integration, response)
+
+    def list_integrations(
+        self, query: str | None = None, order_by: str | None = None, page_size: int = 100
+    ) -> Iterator[Integration]:
+        """Every integration, page after page (lazily: errors surface while iterating)."""
+        params = {k: v for k, v in (("query", query), ("orderBy", order_by)) if v is not None}
+        return self._pages("/integrations", Integration, page_size, params)
+
+    def get_branding(self, platform_key: str) -> Branding:
+        response = self._call(
+            "GET", f"/integrations/{_seg(platform_key)}/branding", not_found_next=_INTEGRATION_NOT_FOUND_NEXT
+        )
+        return self._parse(Branding, response)
+
+    # Credentials and the enabled toggle (legacy v1 endpoints) ---------------------------------------
+
+    def get_credentials(self, platform_key: str) -> dict[str, str]:
+        """The stored credentials as Codat masks them (``XXXX...2a6b``); {} when none are set."""
+        response = self._call(
+            "GET",
+            f"/integrations/credentials/{_seg(platform_key)}",
+            legacy=_Legacy("credentials", platform_key),
+            mask_all=True,
+        )
+        return self._parse_string_map(response)
+
+    def put_credentials(self, platform_key: str, credentials: Mapping[str, str]) -> dict[str, str]:
+        """Store credentials (e.g. ``{"clientId": ..., "clientSecret": ...}``); returns Codat's masked copy.
+
+        The values are scrubbed from logs and errors and are not kept by the client after the call.
+        """
+        body = dict(credentials)
+        response = self._call(
+            "PUT",
+            f"/integrations/credentials/{_seg(platform_key)}",
+            json=body,
+            legacy=_Legacy("credentials", platform_key),
+            mask_all=True,
+            sent_secrets=tuple(body.values()),
+        )
+        return self._parse_string_map(response, sent_secrets=tuple(body.values()))
+
+    def delete_credentials(self, platform_key: str) -> dict[str, str]:
+        """Delete the stored credentials; returns what was deleted (masked)."""
+        response = self._call(
+            "DELETE",
+            f"/integrations/credentials/{_seg(platform_key)}",
+            legacy=_Legacy("credentials", platform_key),
+            mask_all=True,
+            # A retry finding nothing means an earlier attempt deleted it and only its answer was lost.
+            gone_after_retry=_no_credentials,
+        )
+        return {} if response.status_code == 404 else self._parse_string_map(response)
+
+    def set_enabled(self, platform_key: str, enabled: bool) -> Integration:
+        response = self._call(
+            "PUT",
+            f"/integrations/{_seg(platform_key)}/enabled",
+            json={"enabled": enabled},
+            legacy=_Legacy("enabled toggle", platform_key),
+        )
+        return self._parse(Integration, response)
+
+    # Profile -------------------------------------------------------------------------------------------
+
+    def get_profile(self) -> Profile:
+        return self._parse(Profile, self._call("GET", "/profile"))
+
+    def put_profile(self, profile: Profile) -> Profile:
+        """Replace the whole profile (Codat's PUT semantics: omitted optional fields are cleared)."""
+        body = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self._parse(Profile, self._call("PUT", "/profile", json=body))
+
+    # Webhooks ------------------------------------------------------------------------------------------
+
+    def list_webhooks(self) -> Iterator[WebhookConsumer]:
+        """Every webhook consumer (Codat allows at most 50 and does not page this list)."""
+        page = self._parse(Page[WebhookConsumer], self._call("GET", "/webhooks"))
+        return iter(page.results)
+
+    def create_webhook(
+        self,
+        url: str,
+        event_types: Sequence[str] = (),
+        company_tags: Sequence[str] = (),
+        disabled: bool = False,
+        *,
+        idempotency_key: str | None = None,
+    ) -> WebhookConsumer:
+        """Create a consumer. One ``Idempotency-Key`` per call, reused on its retries, makes retrying safe:
+        Codat answers a repeated key with the first result instead of creating a second consumer."""
+        body: dict[str, Any] = {"url": url, "eventTypes": list(event_types), "disabled": disabled}
+        if company_tags:
+            body["companyTags"] = list(company_tags)
+        response = self._call(
+            "POST",
+            "/webhooks",
+            json=body,
+            headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+        )
+        return self._parse(WebhookConsumer, response)
+
+    def delete_webhook(self, id: str) -> None:
+        # A 404 on a retry means an earlier attempt did delete it and only its answer was lost.
+        self._call("DELETE", f"/webhooks/{_seg(id)}", gone_after_retry=lambda r: r.status_code == 404)
+
+    # Companies and connections -----------------------------------------------------------------------
+
+    def list_companies(self, page_size: int = 100) -> Iterator[Company]:
+        return self._pages("/companies", Company, page_size)
+
+    def list_connections(self, company_id: str, page_size: int = 100) -> Iterator[Connection]:
+        return self._pages(f"/companies/{_seg(company_id)}/connections", Connection, page_size)
+
+    def connection_usage(self) -> dict[str, ConnectionUsage]:
+        """Connections per platform key over all companies, by status.
+
+        A company listed with its ``dataConnections`` is counted from that (one request for up to 5,000
+        companies); one listed without them costs a ``list_connections`` call.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        for company in self.list_companies(page_size=MAX_PAGE_SIZE):
+            connections: Iterable[Connection] = (
+                company.data_connections
+                if "data_connections" in company.model_fields_set
+                else self.list_connections(company.id, page_size=MAX_PAGE_SIZE)
+            )
+            for connection in connections:
+                if connection.integration_key:
+                    per_status = counts.setdefault(connection.integration_key, {})
+                    field = _USAGE_FIELD.get(connection.status or "", "other")
+                    per_status[field] = per_status.get(field, 0) + 1
+        return {key: ConnectionUsage(**per_status) for key, per_status in counts.items()}
+
+    # Plumbing ------------------------------------------------------------------------------------------
+
+    def _pages(
+        self, path: str, model: type[M], page_size: int, params: Mapping[str, str] | None = None
+    ) -> Iterator[M]:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        return self._iter_pages(path, model, page_size, dict(params or {}))
+
+    def _iter_pages(self, path: str, model: type[M], page_size: int, params: dict[str, Any]) -> Iterator[M]:
+        page_number, seen = 1, 0
+        while True:
+            response = self._call("GET", path, params={**params, "page": page_number, "pageSize": page_size})
+            page = self._parse(Page[model], response)  # type: ignore[valid-type]
+            yield from page.results
+            seen += len(page.results)
+            if page.links is not None:
+                more = page.links.next is not None
+            else:
+                more = page.total_results is not None and seen < page.total_results
+            if not more or not page.results:
+                return
+            page_number += 1
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        legacy: _Legacy | None = None,
+        mask_all: bool = False,
+        sent_secrets: Sequence[str] = (),
+        not_found_next: str | None = None,
+        gone_after_retry: Callable[[httpx.Response], bool] | None = None,
+    ) -> httpx.Response:
+        """Send one logical call: attempts, waits and limits until a 2xx answer or a CodatError.
+
+        GET, PUT and DELETE may be repeated; a POST only when it carries an ``Idempotency-Key`` (sent
+        unchanged on every attempt, as the request is built once), never blindly.
+        """
+        secrets = self._credential.secrets + tuple(sent_secrets)
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            json=json,
+            headers={**(headers or {}), "Authorization": self._credential.header},
+        )
+        repeatable = method != "POST" or "Idempotency-Key" in request.headers
+        policy = self.retry
+        started = self._clock()
+        deadline = started + policy.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            response, failure = self._attempt(request, attempt, deadline, secrets, mask_all)
+            if response is not None and response.is_success:
+                return response
+            if (
+                response is not None
+                and attempt > 1
+                and gone_after_retry is not None
+                and gone_after_retry(response)
+            ):
+                return response
+            if response is not None:
+                retryable = response.status_code in policy.retry_statuses
+            else:
+                retryable = isinstance(failure, _RETRYABLE_TRANSPORT)
+            hint = self._server_hint(response) if retryable and response is not None else None
+            wait = (
+                policy.backoff(attempt, self._rng())
+                if hint is None
+                else policy.after_server_hint(hint, self._rng())
+            )
+            if not retryable:
+                tried = f"Gave up after {attempt} attempts" if attempt > 1 else ""
+            elif not repeatable:
+                tried = _NOT_IDEMPOTENT
+            elif attempt >= policy.max_attempts:
+                tried = f"Gave up after {attempt} attempts over {self._clock() - started:.1f} s"
+            elif self._clock() + wait > deadline:
+                tried = (
+                    f"Gave up after {attempt} attempt(s): the next try would be in {wait:.1f} s, past the "
+                    f"call's {policy.deadline:g} s deadline (RetryPolicy.deadline)"
+                )
+            else:
+                log.info(
+                    "retrying %s %s in %.2f s: attempt %d/%d got %s",
+                    method,
+                    _path_of(request),
+                    wait,
+                    attempt,
+                    policy.max_attempts,
+                    _outcome(response, failure, secrets),
+                )
+                self._sleep(wait)
+                continue
+            if response is None:
+                raise self._transport_error(request, failure, tried, attempt, secrets)
+            raise self._status_error(response, tried, attempt, secrets, legacy, not_found_next)
+
+    def _attempt(
+        self, request: httpx.Request, attempt: int, deadline: float, secrets: Sequence[str], mask_all: bool
+    ) -> tuple[httpx.Response | None, httpx.RequestError | None]:
+        """One try inside a limiter slot: the answer, or the transport failure."""
+        remaining = deadline - self._clock()
+        if not self.limiter.acquire(max(0.0, remaining)):
+            raise self._limiter_error(request, attempt)
+        sent_at = self._clock()
+        response: httpx.Response | None = None
+        failure: httpx.RequestError | None = None
+        try:
+            request.extensions["timeout"] = self._attempt_timeout(max(remaining, 0.001))
+            response = self._http.send(request)
+        except httpx.RequestError as exc:
+            failure = exc
+        finally:
+            self.limiter.release()
+        self._log_attempt(request, response, failure, self._clock() - sent_at, attempt, secrets, mask_all)
+        return response, failure
+
+    def _server_hint(self, response: httpx.Response) -> float | None:
+        headers = response.headers
+        now = response_time(headers, fallback=time.time())
+        if response.status_code == 429:
+            return server_wait(headers, now)
+        # X-Rate-Limit-Reset rides on every answer (the daily quota); only a 429 makes it a wait.
+        retry_after = headers.get("retry-after")
+        return server_wait({"retry-after": retry_after}, now) if retry_after else None
+
+    def _attempt_timeout(self, remaining: float) -> dict[str, float | None]:
+        """The configured timeouts, none longer than what is left of the call's deadline."""
+        timeout = self._timeout.as_dict()
+        return {k: remaining if v is None else min(v, remaining) for k, v in timeout.items()}
+
+    def _status_error(
+        self,
+        response: httpx.Response,
+        tried: str,
+        attempts: int,
+        secrets: Sequence[str],
+        legacy: _Legacy | None,
+        not_found_next: str | None,
+    ) -> CodatError:
+        status = response.status_code
+        if legacy is not None and status in (404, 405):
+            return _legacy_error(response, legacy, secrets, tried, attempts)
+        if status == 429:
+            return _errors.from_response(
+                response,
+                secrets,
+                tried=tried,
+                attempts=attempts,
+                retry_after=self._server_hint(response),
+            )
+        if 300 <= status < 400:
+            location = response.headers.get("location", "?")
+            return _errors.from_response(
+                response,
+                secrets,
+                cls=UnexpectedResponseError,
+                next_step=f"the API redirected to {location}: set CODAT_BASE_URL / base_url to the API's "
+                "own address (e.g. https://api.codat.io).",
+                attempts=attempts,
+            )
+        next_step = not_found_next if status == 404 else None
+        return _errors.from_response(response, secrets, next_step=next_step, tried=tried, attempts=attempts)
+
+    def _transport_error(
+        self,
+        request: httpx.Request,
+        failure: httpx.RequestError | None,
+        tried: str,
+        attempts: int,
+        secrets: Sequence[str],
+    ) -> CodatError:
+        method, path = request.method, _path_of(request)
+        detail = scrub(f"{type(failure).__name__}: {failure}".rstrip(": "), secrets)
+        if isinstance(failure, httpx.TransportError):
+            what = f"no answer from {self.base_url} ({detail})"
+            return TransportError(
+                _errors.compose(method, path, what, TransportError.next_step, tried=tried),
+                method=method,
+                path=path,
+                attempts=attempts,
+            )
+        what = f"the answer could not be read ({detail})"
+        return UnexpectedResponseError(
+            _errors.compose(method, path, what, UnexpectedResponseError.next_step, tried=tried),
+            method=method,
+            path=path,
+            attempts=attempts,
+        )
+
+    def _limiter_error(self, request: httpx.Request, attempt: int) -> RateLimitError:
+        method, path = request.method, _path_of(request)
+        limiter = self.limiter
+        what = (
+            f"the client-side limiter ({limiter.max_concurrent} in flight, {limiter.max_per_window} per "
+            f"{limiter.window:g} s) had no free slot before the call's {self.retry.deadline:g} s deadline"
+        )
+        next_step = (
+            "lower concurrency (terraform -parallelism), or raise RetryPolicy.deadline or the limiter caps."
+        )
+        return RateLimitError(
+            _errors.compose(method, path, what, next_step), method=method, path=path, attempts=attempt
+        )
+
+    def _parse(self, model: type[M], response: httpx.Response) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise self._shape_error(response, model.__name__, exc, ()) from None
+
+    def _parse_string_map(self, response: httpx.Response, sent_secrets: Sequence[str] = ()) -> dict[str, str]:
+        if not response.content.strip() or response.content.strip() == b"null":
+            return {}
+        try:
+            return _string_map().validate_json(response.content)
+        except ValidationError as exc:
+            raise self._shape_error(response, "a map of strings", exc, sent_secrets) from None
+
+    def _shape_error(
+        self, response: httpx.Response, expected: str, exc: ValidationError, sent_secrets: Sequence[str]
+    ) -> UnexpectedResponseError:
+        # Without input values: they could be secrets.
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
+        secrets = self._credential.secrets + tuple(sent_secrets)
+        tried = scrub("; ".join(problems[:5]), secrets)
+        return _errors.from_response(
+            response,
+            secrets,
+            cls=UnexpectedResponseError,
+            tried=f"Expected {expected}; {tried}",
+        )
+
+    def _log_attempt(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        failure: Exception | None,
+        elapsed: float,
+        attempt: int,
+        secrets: Sequence[str],
+        mask_all: bool,
+    ) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        sent = describe_body(
+            request.content, request.headers.get("content-type", ""), secrets, mask_all=mask_all
+        )
+        request_part = f"headers={mask_headers(request.headers.multi_items())} body={sent}"
+        if response is not None:
+            response_part = describe_body(
+                response.content, response.headers.get("content-type", ""), secrets, mask_all=mask_all
+            )
+        else:
+            response_part = "-"
+        log.debug(
+            "%s %s -> %s in %.0f ms (attempt %d/%d) request: %s response: %s",
+            request.method,
+            _path_of(request),
+            _outcome(response, failure, secrets),
+            elapsed * 1000,
+            attempt,
+            self.retry.max_attempts,
+            request_part,
+            response_part,
+        )
+
+
+_USAGE_FIELD: dict[str, str] = {
+    ConnectionStatus.LINKED: "linked",
+    ConnectionStatus.PENDING_AUTH: "pending",
+    ConnectionStatus.UNLINKED: "unlinked",
+    ConnectionStatus.DEAUTHORIZED: "deauthorized",
+}
+
+
+def _legacy_error(
+    response: httpx.Response, legacy: _Legacy, secrets: Sequence[str], tried: str, attempts: int
+) -> CodatError:
+    """Design choice: the legacy endpoints answer 404 both for an unknown platform key and (on accounts or
+    API versions that lack them) for the route itself; 405 means the route exists for other methods only.
+    Codat's "No integration was found with key ..." names the first case, which stays a NotFoundError like
+    everywhere else; so does "No credentials were found ...", which proves the endpoint exists. Any other
+    404/405 means the endpoint is unavailable, so the user is sent to the Portal, the only other place
+    these settings can be made."""
+    error = _errors.error_text(response)
+    if legacy.what == "credentials" and _says_not_found(error, "credentials"):
+        # "No credentials were found for integration gbol": the endpoint is there, the credentials are not.
+        next_step = f"no credentials are stored for {legacy.platform_key}; nothing to read or delete."
+        return _errors.from_response(
+            response, secrets, cls=NotFoundError, next_step=next_step, tried=tried, attempts=attempts
+        )
+    if _says_not_found(error, "integration"):
+        return _errors.from_response(
+            response,
+            secrets,
+            cls=NotFoundError,
+            next_step=_INTEGRATION_NOT_FOUND_NEXT,
+            tried=tried,
+            attempts=attempts,
+        )
+    next_step = (
+        f"the legacy {legacy.what} endpoint is not available on this Codat account or API version, so set "
+        f"the {legacy.what} in the Codat Portal: Settings > Integrations > {legacy.platform_key}. Reading "
+        "the integration (and drift of its enabled flag) keeps working without it."
+    )
+    return _errors.from_response(
+        response,
+        secrets,
+        cls=LegacyEndpointUnavailableError,
+        next_step=next_step,
+        tried=tried,
+        attempts=attempts,
+    )
+
+
+def _no_credentials(response: httpx.Response) -> bool:
+    return response.status_code == 404 and _says_not_found(_errors.error_text(response), "credentials")
+
+
+def _says_not_found(error: str | None, subject: str) -> bool:
+    """Codat's wording: "No integration was found with key xxxx", "Data connection ... not found"."""
+    text = (error or "").lower()
+    return f"no {subject}" in text or (subject in text and ("not found" in text or "not be found" in text))
+
+
+def _outcome(response: httpx.Response | None, failure: Exception | None, secrets: Sequence[str] = ()) -> str:
+    if response is not None:
+        return f"{response.status_code} {response.reason_phrase}".rstrip()
+    return scrub(type(failure).__name__ + (f" ({failure})" if str(failure) else ""), secrets)
+
+
+@functools.cache
+def _string_map() -> TypeAdapter[dict[str, str]]:
+    return TypeAdapter(dict[str, str])  # built on first use, like the models (defer_build)
+
+
+def _path_of(request: httpx.Request) -> str:
+    return request.url.raw_path.decode("ascii", "replace")
+
+
+def _seg(value: str) -> str:
+    """A path segment, escaped so an id can never change which endpoint is called."""
+    if not value:
+        raise ValueError("an empty id or platform key cannot name a Codat resource")
+    return quote(value, safe="")
+
+
+def _checked_base_url(base_url: str) -> str:
+    url = httpx.URL((base_url or "").strip().rstrip("/"))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {base_url!r} "
+            "(check CODAT_BASE_URL / the base_url setting)"
+        )
+    return str(url)
