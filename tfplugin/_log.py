@@ -1,0 +1,113 @@
+"""Python logging -> hclog JSON lines on stderr, filtered like Terraform does.
+
+go-plugin reads a plugin's stderr and parses each JSON line (``@level``,
+``@message``, ``@module``, ``@timestamp``) into Terraform's own log, where
+TF_LOG / TF_LOG_PROVIDER decide what is shown. We apply the same threshold here
+so nothing is formatted when logging is off (the default, as in Terraform):
+
+- TF_LOG_PROVIDER if set, else TF_LOG; TRACE, DEBUG, INFO, WARN, ERROR, OFF
+  (any other non-empty value, e.g. JSON, means TRACE, as in Terraform);
+- unset or empty: off.
+
+Every logger in the process (tfplugin, the provider's, its HTTP client's) goes
+through the root logger, so all of them are covered. The layer never logs
+attribute values, so sensitive and write-only values cannot leak from here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+
+TRACE = 5
+logging.addLevelName(TRACE, "TRACE")
+
+_LEVELS = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+           "WARNING": logging.WARNING, "ERROR": logging.ERROR}
+OFF = logging.CRITICAL + 10
+
+
+def level_from_env(env=None) -> int:
+    env = os.environ if env is None else env
+    raw = env.get("TF_LOG_PROVIDER") or env.get("TF_LOG") or ""
+    raw = raw.strip().upper()
+    if not raw or raw == "OFF":
+        return OFF
+    return _LEVELS.get(raw, TRACE)
+
+
+def _hclog_level(levelno: int) -> str:
+    if levelno <= TRACE:
+        return "trace"
+    if levelno <= logging.DEBUG:
+        return "debug"
+    if levelno <= logging.INFO:
+        return "info"
+    if levelno <= logging.WARNING:
+        return "warn"
+    return "error"
+
+
+class HclogHandler(logging.Handler):
+    """Writes one hclog-style JSON object per record."""
+
+    def __init__(self, stream=None, module_prefix: str = ""):
+        super().__init__()
+        self.stream = stream
+        self.module_prefix = module_prefix
+        self._wlock = threading.Lock()
+
+    def format_record(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        t = record.created
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
+        entry = {"@level": _hclog_level(record.levelno), "@message": msg,
+                 "@module": self.module_prefix + record.name, "@timestamp": ts}
+        if record.exc_info:
+            entry["error"] = logging.Formatter().formatException(record.exc_info)
+        extra = getattr(record, "tf_fields", None)
+        if isinstance(extra, dict):
+            for k, v in extra.items():
+                entry.setdefault(str(k), v if isinstance(v, (str, int, float, bool)) else str(v))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format_record(record) + "\n"
+            stream = self.stream or sys.stderr
+            with self._wlock:
+                stream.write(line)
+                stream.flush()
+        except Exception:  # noqa: BLE001
+            self.handleError(record)
+
+
+class HumanHandler(logging.StreamHandler):
+    """For --debug: readable lines on stderr."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+
+
+_installed = None
+
+
+def install(level: int | None = None, human: bool = False) -> logging.Handler:
+    """Route every logger to stderr (hclog JSON), threshold from the environment."""
+    global _installed
+    if level is None:
+        level = level_from_env()
+    root = logging.getLogger()
+    if _installed is not None:
+        root.removeHandler(_installed)
+    handler = HumanHandler() if human else HclogHandler()
+    handler.setLevel(level)
+    root.addHandler(handler)
+    root.setLevel(level)
+    _installed = handler
+    logging.lastResort = None
+    return handler

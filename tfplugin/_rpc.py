@@ -1,0 +1,769 @@
+"""The tfplugin6.Provider service: protocol messages (as dicts) <-> the Python API."""
+from __future__ import annotations
+
+import threading
+
+from . import values as V
+from .diagnostics import ERROR, Diagnostic, Diagnostics, ProviderError
+from .provider import PlanRequest
+from .schema import Schema
+
+_log = None
+
+
+def _logger():
+    global _log
+    if _log is None:
+        import logging
+        _log = logging.getLogger("tfplugin")
+    return _log
+
+
+NOT_SUPPORTED = "not supported by this provider"
+WRITE_ONLY_TF_VERSION = "1.11"
+
+
+class ProviderService:
+    """Implements every RPC of tfplugin6.Provider on top of a Provider instance."""
+
+    def __init__(self, provider_factory, name: str = "provider"):
+        self._factory = provider_factory
+        self._name = name
+        self._provider = None
+        self._lock = threading.Lock()
+        self._resources: dict = {}
+        self._data_sources: dict = {}
+        self._schema_response = None
+        self.stopped = threading.Event()
+        self.terraform_version = ""
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def provider(self):
+        p = self._provider
+        if p is None:
+            with self._lock:
+                if self._provider is None:
+                    self._provider = self._factory()
+                p = self._provider
+        return p
+
+    def _resource_classes(self) -> dict:
+        p = self.provider
+        return {cls.type_name: cls for cls in p.resources}
+
+    def _data_source_classes(self) -> dict:
+        p = self.provider
+        return {cls.type_name: cls for cls in p.data_sources}
+
+    def _instance(self, cache: dict, classes_fn, type_name: str, diags: Diagnostics, what: str):
+        inst = cache.get(type_name)
+        if inst is None:
+            cls = classes_fn().get(type_name)
+            if cls is None:
+                diags.error(f"Unknown {what} type", f"This provider has no {what} type {type_name!r}.")
+                return None
+            with self._lock:
+                inst = cache.get(type_name)
+                if inst is None:
+                    inst = cache[type_name] = cls(self.provider)
+        return inst
+
+    def _resource(self, type_name, diags):
+        return self._instance(self._resources, self._resource_classes, type_name, diags, "resource")
+
+    def _data_source(self, type_name, diags):
+        return self._instance(self._data_sources, self._data_source_classes, type_name, diags, "data source")
+
+    def _call(self, diags: Diagnostics, label: str, fn, *args):
+        """Run provider code; exceptions become diagnostics, never crashes."""
+        try:
+            return fn(*args)
+        except ProviderError as e:
+            diags.error(e.summary, e.detail, e.path)
+        except BaseException as e:  # noqa: BLE001 - any failure of provider code (even sys.exit) is reported
+            _logger().debug("%s raised", label, exc_info=True)
+            text = str(e) or type(e).__name__
+            diags.error(f"{label} failed: {text}",
+                        "The provider raised an unexpected error. Run with TF_LOG_PROVIDER=debug to see the traceback.")
+        return None
+
+    # ------------------------------------------------------------------ metadata and schema
+
+    def _capabilities(self) -> dict:
+        return {"plan_destroy": False, "get_provider_schema_optional": True, "move_resource_state": False}
+
+    def GetMetadata(self, req: dict) -> dict:
+        p = self.provider
+        return {"server_capabilities": self._capabilities(),
+                "resources": [{"type_name": c.type_name} for c in p.resources],
+                "data_sources": [{"type_name": c.type_name} for c in p.data_sources]}
+
+    def GetProviderSchema(self, req: dict) -> dict:
+        if self._schema_response is None:
+            p = self.provider
+            diags = Diagnostics()
+            try:
+                resp = {"provider": p.schema.to_proto(),
+                        "resource_schemas": {c.type_name: c.schema.to_proto() for c in p.resources},
+                        "data_source_schemas": {c.type_name: c.schema.to_proto() for c in p.data_sources},
+                        "server_capabilities": self._capabilities()}
+                for c in p.data_sources:
+                    if c.schema.has_write_only():
+                        diags.error("Invalid schema", f"Data source {c.type_name} declares a write-only attribute; "
+                                    "write-only attributes are only allowed in managed resources.")
+            except Exception as e:  # noqa: BLE001
+                _logger().debug("schema failed", exc_info=True)
+                return {"diagnostics": _diags_proto([Diagnostic(ERROR, f"{self._name}: invalid schema: {e}")], None)}
+            if diags:
+                resp["diagnostics"] = _diags_proto(diags, None)
+            self._schema_response = resp
+        return self._schema_response
+
+    def GetResourceIdentitySchemas(self, req: dict) -> dict:
+        return {"identity_schemas": {}}
+
+    def UpgradeResourceIdentity(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Resource identity")}
+
+    def GetFunctions(self, req: dict) -> dict:
+        return {"functions": {}}
+
+    def CallFunction(self, req: dict) -> dict:
+        return {"error": {"text": f"function {req.get('name', '')!r}: provider functions are {NOT_SUPPORTED}"}}
+
+    def MoveResourceState(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Moving resource state between resource types (moved blocks)")}
+
+    def ValidateEphemeralResourceConfig(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Ephemeral resources")}
+
+    def OpenEphemeralResource(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Ephemeral resources")}
+
+    def RenewEphemeralResource(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Ephemeral resources")}
+
+    def CloseEphemeralResource(self, req: dict) -> dict:
+        return {"diagnostics": _not_supported("Ephemeral resources")}
+
+    def StopProvider(self, req: dict) -> dict:
+        self.stopped.set()
+        p = self._provider
+        stop = getattr(p, "stop", None) if p is not None else None
+        if callable(stop):
+            try:
+                stop()
+            except Exception as e:  # noqa: BLE001
+                return {"Error": str(e)}
+        return {}
+
+    # ------------------------------------------------------------------ provider
+
+    def ValidateProviderConfig(self, req: dict) -> dict:
+        p = self.provider
+        diags = Diagnostics()
+        typ = p.schema.implied_type()
+        config = _decode(req.get("config"), typ, diags)
+        if not diags.has_errors:
+            self._call(diags, f"{self._name}: validate provider configuration", p.validate_config, config, diags)
+        return {"diagnostics": _diags_proto(diags, typ)}
+
+    def ConfigureProvider(self, req: dict) -> dict:
+        p = self.provider
+        diags = Diagnostics()
+        self.terraform_version = req.get("terraform_version", "")
+        try:
+            p.terraform_version = self.terraform_version
+        except Exception:  # noqa: BLE001 - slots or properties: not important
+            pass
+        typ = p.schema.implied_type()
+        config = _decode(req.get("config"), typ, diags)
+        if not diags.has_errors:
+            self._call(diags, f"{self._name}: configure", p.configure, config, diags)
+        return {"diagnostics": _diags_proto(diags, typ)}
+
+    # ------------------------------------------------------------------ validation
+
+    def ValidateResourceConfig(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        config = _decode(req.get("config"), typ, diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        caps = req.get("client_capabilities") or {}
+        if not caps.get("write_only_attributes_allowed"):
+            for path in _write_only_paths_set(schema, config, ()):
+                diags.error("Write-only attribute not supported by this Terraform version",
+                            f"The attribute {_path_text(path)} of {type_name} is write-only: its value is sent to the "
+                            f"provider but never stored in plan or state. Write-only attributes need Terraform "
+                            f"{WRITE_ONLY_TF_VERSION} or later; upgrade Terraform, or remove the attribute from the "
+                            "configuration.", path)
+        self._call(diags, f"{type_name}: validate", res.validate, config, diags)
+        return {"diagnostics": _diags_proto(diags, typ)}
+
+    def ValidateDataResourceConfig(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        ds = self._data_source(type_name, diags)
+        if ds is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        typ = ds.schema.implied_type()
+        config = _decode(req.get("config"), typ, diags)
+        if not diags.has_errors:
+            self._call(diags, f"{type_name}: validate", ds.validate, config, diags)
+        return {"diagnostics": _diags_proto(diags, typ)}
+
+    # ------------------------------------------------------------------ state upgrade
+
+    def UpgradeResourceState(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        version = int(req.get("version", 0))
+        raw = req.get("raw_state") or {}
+        if raw.get("json"):
+            import json
+            from decimal import Decimal
+            try:
+                state = json.loads(raw["json"], parse_float=Decimal)
+            except ValueError as e:
+                diags.error(f"{type_name}: stored state is not valid JSON", str(e))
+                return {"diagnostics": _diags_proto(diags, None)}
+        elif raw.get("flatmap"):
+            state = _from_flatmap(raw["flatmap"], schema, diags, type_name)
+            if diags.has_errors:
+                return {"diagnostics": _diags_proto(diags, None)}
+        else:
+            return {"upgraded_state": {"msgpack": V.encode_msgpack(None, typ)}}
+        if version > schema.version:
+            diags.error(f"{type_name}: state is from a newer provider",
+                        f"The stored state has schema version {version}, but this provider only knows versions up "
+                        f"to {schema.version}. Use the provider version that wrote the state, or newer.")
+            return {"diagnostics": _diags_proto(diags, None)}
+        upgraders = getattr(res, "state_upgraders", None) or {}
+        while version < schema.version and isinstance(state, dict):
+            fn = upgraders.get(version)
+            if fn is None:
+                diags.error(f"{type_name}: cannot upgrade state",
+                            f"No state upgrader from schema version {version} to {version + 1}.")
+                return {"diagnostics": _diags_proto(diags, None)}
+            new = self._call(diags, f"{type_name}: upgrade state from version {version}", fn, state)
+            if diags.has_errors:
+                return {"diagnostics": _diags_proto(diags, None)}
+            if new is not None:
+                state = new
+            version += 1
+        try:
+            value = V.decode_json(state, typ)
+            if value is not None:
+                _null_write_only(schema, value)
+            upgraded = V.encode_msgpack(value, typ)
+        except V.CtyError as e:
+            diags.error(f"{type_name}: stored state does not match the schema",
+                        f"{_path_text(e.path)}: {e}" if e.path else str(e), e.path or None)
+            return {"diagnostics": _diags_proto(diags, typ)}
+        return {"upgraded_state": {"msgpack": upgraded}, "diagnostics": _diags_proto(diags, typ)}
+
+    # ------------------------------------------------------------------ managed resources
+
+    def ReadResource(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        private = req.get("private", b"")
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        current_dv = req.get("current_state")
+        state = _decode(current_dv, typ, diags)
+        if diags.has_errors or state is None:
+            return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        result = self._call(diags, f"{type_name}: read", res.read, _copy(state), diags)
+        if diags.has_errors:
+            return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        if result is None:
+            new = None
+        else:
+            new = _merge(state, result, typ, diags, f"{type_name}: read")
+            _null_write_only(schema, new)
+            _no_unknowns(new, diags, f"{type_name}: read")
+        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": private,
+                "diagnostics": _diags_proto(diags, typ)}
+
+    def PlanResourceChange(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        hints = V.Hints()
+        prior = _decode(req.get("prior_state"), typ, diags)
+        proposed_dv = req.get("proposed_new_state")
+        proposed = _decode(proposed_dv, typ, diags, hints)
+        config = _decode(req.get("config"), typ, diags)
+        private = req.get("prior_private", b"")
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        if proposed is None:  # destroy: nothing to plan
+            return {"planned_state": proposed_dv, "planned_private": private}
+        planned = _copy(proposed)
+        requires_replace: list = []
+        default_plan(schema, prior, config, planned, requires_replace)
+        plan_req = PlanRequest(prior=prior, config=config, planned=planned, requires_replace=requires_replace,
+                               type_name=type_name)
+        self._call(diags, f"{type_name}: plan", res.modify_plan, plan_req, diags)
+        planned = plan_req.planned
+        if isinstance(planned, dict):
+            _null_write_only(schema, planned)
+        resp = {"planned_state": _encode(planned, typ, diags, f"{type_name}: plan", hints),
+                "requires_replace": [{"steps": _path_steps(p, typ)} for p in _unique(plan_req.requires_replace)],
+                "planned_private": private}
+        resp["diagnostics"] = _diags_proto(diags, typ)
+        return resp
+
+    def ApplyResourceChange(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        prior_dv = req.get("prior_state")
+        prior = _decode(prior_dv, typ, diags)
+        planned = _decode(req.get("planned_state"), typ, diags)
+        config = _decode(req.get("config"), typ, diags)
+        private = req.get("planned_private", b"")
+        if diags.has_errors:
+            return {"new_state": prior_dv, "diagnostics": _diags_proto(diags, typ)}
+        if planned is None:
+            self._call(diags, f"{type_name}: delete", res.delete, prior, diags)
+            if diags.has_errors:
+                return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+            return {"new_state": _encode(None, typ, diags, ""), "diagnostics": _diags_proto(diags, typ)}
+        if prior is None:
+            label = f"{type_name}: create"
+            result = self._call(diags, label, res.create, _copy(planned), config, diags)
+            if result is None and diags.has_errors:
+                return {"new_state": _encode(None, typ, diags, label), "diagnostics": _diags_proto(diags, typ)}
+        else:
+            label = f"{type_name}: update"
+            result = self._call(diags, label, res.update, prior, _copy(planned), config, diags)
+            if result is None and diags.has_errors:
+                return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        new = _merge(planned, result or {}, typ, diags, label)
+        _null_write_only(schema, new)
+        _no_unknowns(new, diags, label)
+        return {"new_state": _encode(new, typ, diags, label), "private": private,
+                "diagnostics": _diags_proto(diags, typ)}
+
+    def ImportResourceState(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        res = self._resource(type_name, diags)
+        if res is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        schema = res.schema
+        typ = schema.implied_type()
+        import_id = req.get("id", "")
+        partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        if partial is None:
+            diags.error("Cannot import non-existent remote object",
+                        f"No {type_name} with the import ID {import_id!r} was found.")
+            return {"diagnostics": _diags_proto(diags, typ)}
+        state = _merge(empty_state(schema), partial, typ, diags, f"{type_name}: import")
+        result = self._call(diags, f"{type_name}: read", res.read, _copy(state), diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        if result is None:
+            diags.error("Cannot import non-existent remote object",
+                        f"No {type_name} with the import ID {import_id!r} was found.")
+            return {"diagnostics": _diags_proto(diags, typ)}
+        new = _merge(state, result, typ, diags, f"{type_name}: import")
+        _null_write_only(schema, new)
+        _no_unknowns(new, diags, f"{type_name}: import")
+        encoded = _encode(new, typ, diags, f"{type_name}: import")
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        return {"imported_resources": [{"type_name": type_name, "state": encoded}],
+                "diagnostics": _diags_proto(diags, typ)}
+
+    # ------------------------------------------------------------------ data sources
+
+    def ReadDataSource(self, req: dict) -> dict:
+        diags = Diagnostics()
+        type_name = req.get("type_name", "")
+        ds = self._data_source(type_name, diags)
+        if ds is None:
+            return {"diagnostics": _diags_proto(diags, None)}
+        typ = ds.schema.implied_type()
+        config = _decode(req.get("config"), typ, diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        label = f"{type_name}: read"
+        result = self._call(diags, label, ds.read, _copy(config), diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        new = _merge(config, result or {}, typ, diags, label)
+        _no_unknowns(new, diags, label)
+        return {"state": _encode(new, typ, diags, label), "diagnostics": _diags_proto(diags, typ)}
+
+
+# ====================================================================== default planning
+
+def default_plan(schema: Schema, prior, config, planned: dict, requires_replace: list, path=()) -> None:
+    """The layer's default plan, applied in place to ``planned`` (a copy of proposed_new_state).
+
+    - write-only attributes: null.
+    - computed attribute with null config: on create the default (if any) or UNKNOWN; on update
+      the default (if any), else the prior value (Terraform's proposed state already holds it).
+    - requires_replace attribute whose planned value differs from the prior: its path is added to
+      requires_replace, and computed attributes are then planned as on create.
+    """
+    _plan_object(schema.attributes, schema.blocks, prior, config, planned, requires_replace, path)
+    if prior is not None and requires_replace and not path:
+        _plan_object(schema.attributes, schema.blocks, None, config, planned, [], path)
+
+
+def _plan_object(attributes, blocks, prior, config, planned, rr, path):
+    for a in attributes:
+        n = a.name
+        p = path + (n,)
+        if a.write_only:
+            planned[n] = None
+            continue
+        cv = config.get(n) if isinstance(config, dict) else None
+        pv = prior.get(n) if isinstance(prior, dict) else None
+        if a.requires_replace and prior is not None and not _equal(planned.get(n), pv, a.value_type()):
+            rr.append(p)
+        if a.computed and cv is None:
+            if a.default is not None:
+                planned[n] = _copy(a.default)
+            elif prior is None:
+                planned[n] = V.UNKNOWN
+        elif a.nested is not None and planned.get(n) is not None and planned.get(n) is not V.UNKNOWN:
+            _plan_nested(a.nested.attributes, [], a.nested.nesting, pv, cv, planned, n, rr, p)
+    for b in blocks:
+        n = b.name
+        pv = prior.get(n) if isinstance(prior, dict) else None
+        cv = config.get(n) if isinstance(config, dict) else None
+        if planned.get(n) is not None and planned.get(n) is not V.UNKNOWN:
+            _plan_nested(b.schema.attributes, b.schema.blocks, b.nesting, pv, cv, planned, n, rr, path + (n,))
+
+
+def _plan_nested(attributes, blocks, nesting, prior, config, parent: dict, name, rr, path):
+    value = parent[name]
+    if nesting in ("single", "group"):
+        if isinstance(value, dict):
+            _plan_object(attributes, blocks, prior if isinstance(prior, dict) else None,
+                         config if isinstance(config, dict) else None, value, rr, path)
+    elif nesting == "list":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    pi = prior[i] if isinstance(prior, list) and i < len(prior) else None
+                    ci = config[i] if isinstance(config, list) and i < len(config) else None
+                    _plan_object(attributes, blocks, pi, ci, item, rr, path + (i,))
+    elif nesting == "map":
+        if isinstance(value, dict):
+            for k, item in value.items():
+                if isinstance(item, dict):
+                    pi = prior.get(k) if isinstance(prior, dict) else None
+                    ci = config.get(k) if isinstance(config, dict) else None
+                    _plan_object(attributes, blocks, pi, ci, item, rr, path + (k,))
+    elif nesting == "set":
+        if isinstance(value, list):
+            keys = [a.name for a in attributes if not a.computed] + [b.name for b in blocks]
+            used: set = set()
+            for item in value:
+                if not isinstance(item, dict):
+                    continue
+                match = None
+                if isinstance(prior, list):
+                    for j, pi in enumerate(prior):
+                        if j not in used and isinstance(pi, dict) and all(
+                                _loose_equal(item.get(k), pi.get(k)) for k in keys):
+                            match = pi
+                            used.add(j)
+                            break
+                ci = None
+                if isinstance(config, list):
+                    for c in config:
+                        if isinstance(c, dict) and all(_loose_equal(item.get(k), c.get(k)) for k in keys):
+                            ci = c
+                            break
+                _plan_object(attributes, blocks, match, ci, item, [], path)  # no paths into sets
+            # a set element cannot be addressed: a change of a requires_replace attribute of an
+            # element replaces on the set itself
+            rep = [a.name for a in attributes if a.requires_replace]
+            if rep and isinstance(prior, list):
+                def proj(items):
+                    return sorted(repr([i.get(n) for n in rep]) for i in items if isinstance(i, dict))
+                if proj(value) != proj(prior):
+                    rr.append(path)
+
+
+def _loose_equal(a, b) -> bool:
+    return a == b
+
+
+def _equal(a, b, t) -> bool:
+    if a is V.UNKNOWN or b is V.UNKNOWN:
+        return False
+    if a is None or b is None:
+        return a is None and b is None
+    kind = getattr(t, "kind", "")
+    if kind == "set" and isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and sorted(map(repr, a)) == sorted(map(repr, b))
+    return a == b
+
+
+def _unique(paths):
+    seen = set()
+    out = []
+    for p in paths:
+        p = tuple(p)
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+# ====================================================================== write-only
+
+def _null_write_only(schema: Schema, value) -> None:
+    if isinstance(value, dict):
+        _null_wo(schema.attributes, schema.blocks, value)
+
+
+def _null_wo(attributes, blocks, obj: dict):
+    for a in attributes:
+        if a.write_only:
+            obj[a.name] = None
+        elif a.nested is not None:
+            for item in _nested_items(obj.get(a.name), a.nested.nesting):
+                _null_wo(a.nested.attributes, [], item)
+    for b in blocks:
+        for item in _nested_items(obj.get(b.name), b.nesting):
+            _null_wo(b.schema.attributes, b.schema.blocks, item)
+
+
+def _nested_items(value, nesting):
+    if isinstance(value, dict):
+        if nesting == "map":
+            return [v for v in value.values() if isinstance(v, dict)]
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def _write_only_paths_set(schema: Schema, config, path) -> list:
+    """Paths of write-only attributes that the configuration sets (non-null)."""
+    out: list = []
+    if isinstance(config, dict):
+        _wo_paths(schema.attributes, schema.blocks, config, path, out)
+    return out
+
+
+def _wo_paths(attributes, blocks, obj, path, out):
+    for a in attributes:
+        v = obj.get(a.name)
+        if a.write_only and v is not None:
+            out.append(path + (a.name,))
+        elif a.nested is not None:
+            for sub, item in _nested_items_with_keys(v, a.nested.nesting, path + (a.name,)):
+                _wo_paths(a.nested.attributes, [], item, sub, out)
+    for b in blocks:
+        for sub, item in _nested_items_with_keys(obj.get(b.name), b.nesting, path + (b.name,)):
+            _wo_paths(b.schema.attributes, b.schema.blocks, item, sub, out)
+
+
+def _nested_items_with_keys(value, nesting, path):
+    if isinstance(value, dict):
+        if nesting == "map":
+            return [(path + (k,), v) for k, v in value.items() if isinstance(v, dict)]
+        return [(path, value)]
+    if isinstance(value, list):
+        if nesting == "set":
+            return [(path, v) for v in value if isinstance(v, dict)]
+        return [(path + (i,), v) for i, v in enumerate(value) if isinstance(v, dict)]
+    return []
+
+
+# ====================================================================== helpers
+
+def empty_state(schema: Schema) -> dict:
+    """An object of this schema with every attribute null and no nested blocks."""
+    out = {a.name: None for a in schema.attributes}
+    for b in schema.blocks:
+        if b.nesting in ("list", "set"):
+            out[b.name] = []
+        elif b.nesting == "map":
+            out[b.name] = {}
+        elif b.nesting == "group":
+            out[b.name] = empty_state(b.schema)
+        else:
+            out[b.name] = None
+    return out
+
+
+def _copy(v):
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_copy(x) for x in v]
+    return v
+
+
+def _decode(dv, typ, diags: Diagnostics, hints=None):
+    if not dv:
+        return None
+    try:
+        if dv.get("msgpack"):
+            return V.decode_msgpack(dv["msgpack"], typ, hints)
+        if dv.get("json"):
+            return V.decode_json(dv["json"], typ, hints)
+    except (V.CtyError, ValueError) as e:
+        path = getattr(e, "path", ())
+        diags.error("Invalid value from Terraform", f"{_path_text(path)}: {e}" if path else str(e), path or None)
+    return None
+
+
+def _encode(value, typ, diags: Diagnostics, label: str, hints=None) -> dict:
+    try:
+        return {"msgpack": V.encode_msgpack(value, typ, hints)}
+    except V.CtyError as e:
+        where = f" for {_path_text(e.path)}" if e.path else ""
+        diags.error(f"{label}: invalid value{where}", str(e), e.path or None)
+        return {"msgpack": V.encode_msgpack(None, typ)}
+
+
+def _merge(base, result, typ, diags: Diagnostics, label: str):
+    if not isinstance(result, dict):
+        diags.error(f"{label} returned {type(result).__name__}, expected a dict")
+        return base
+    new = dict(base) if isinstance(base, dict) else {}
+    for k, v in result.items():
+        if k not in typ.attributes:
+            diags.error(f"{label} returned an unknown attribute {k!r}")
+            continue
+        new[k] = v
+    for k in typ.attributes:
+        new.setdefault(k, None)
+    return new
+
+
+def _no_unknowns(value, diags: Diagnostics, label: str, path=()):
+    """Unknown values are not allowed in state: report and replace them with null."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if v is V.UNKNOWN:
+                value[k] = None
+                diags.error(f"{label} left {_path_text(path + (k,))} unknown",
+                            "The provider must set every computed attribute after apply.", path + (k,))
+            else:
+                _no_unknowns(v, diags, label, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if v is V.UNKNOWN:
+                value[i] = None
+                diags.error(f"{label} left {_path_text(path + (i,))} unknown",
+                            "The provider must set every computed attribute after apply.", path + (i,))
+            else:
+                _no_unknowns(v, diags, label, path + (i,))
+
+
+def _path_text(path) -> str:
+    out = ""
+    for step in path or ():
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif out:
+            out += f".{step}"
+        else:
+            out = str(step)
+    return out or "(root)"
+
+
+def _path_steps(path, typ) -> list:
+    """A Python path tuple -> AttributePath steps, using the type to tell attributes from map keys."""
+    steps = []
+    t = typ
+    for step in path:
+        kind = getattr(t, "kind", None)
+        if kind == "object" or kind is None or kind == "dynamic":
+            if isinstance(step, int):
+                steps.append({"element_key_int": step})
+                t = None
+            else:
+                steps.append({"attribute_name": str(step)})
+                t = t.attributes.get(step) if kind == "object" else None
+        elif kind == "map":
+            steps.append({"element_key_string": str(step)})
+            t = t.element
+        elif kind in ("list", "tuple"):
+            if not isinstance(step, int):
+                break
+            steps.append({"element_key_int": step})
+            t = t.element if kind == "list" else (t.elements[step] if step < len(t.elements) else None)
+        else:  # sets cannot be indexed in an attribute path: stop at the set
+            break
+    return steps
+
+
+def _diags_proto(diags, typ) -> list:
+    out = []
+    for d in diags:
+        item = {"severity": d.severity, "summary": d.summary, "detail": d.detail}
+        if d.path:
+            item["attribute"] = {"steps": _path_steps(d.path, typ)}
+        out.append(item)
+    return out
+
+
+def _not_supported(what: str) -> list:
+    return [{"severity": ERROR, "summary": f"{what}: {NOT_SUPPORTED}",
+             "detail": f"{what} is {NOT_SUPPORTED}."}]
+
+
+def _from_flatmap(flat: dict, schema: Schema, diags: Diagnostics, type_name: str) -> dict:
+    """Best effort for pre-0.12 "flatmap" state: top-level primitive attributes only."""
+    out = {}
+    for a in schema.attributes:
+        if a.name not in flat:
+            continue
+        t = a.value_type()
+        raw = flat[a.name]
+        if t.kind == "string":
+            out[a.name] = raw
+        elif t.kind == "number":
+            out[a.name] = raw
+        elif t.kind == "bool":
+            out[a.name] = raw == "true"
+        else:
+            diags.error(f"{type_name}: legacy state format not supported",
+                        f"The state of {type_name} is in the pre-Terraform-0.12 \"flatmap\" format and the "
+                        f"attribute {a.name!r} ({t.friendly()}) cannot be converted. Re-import the resource.")
+    for b in schema.blocks:
+        if any(k.startswith(b.name + ".") for k in flat):
+            diags.error(f"{type_name}: legacy state format not supported",
+                        f"The state of {type_name} is in the pre-0.12 \"flatmap\" format; the block {b.name!r} "
+                        "cannot be converted. Re-import the resource.")
+    return out

@@ -1,0 +1,318 @@
+"""A fresh self-signed TLS server certificate per start (go-plugin "AutoMTLS").
+
+When Terraform sets PLUGIN_CLIENT_CERT it expects the plugin to answer with the
+base64 DER of a server certificate in the handshake line and to speak TLS.
+The key is EC P-256, generated and the certificate signed (ECDSA/SHA-256) in pure
+Python: importing ``cryptography`` costs ~100 ms per start, and this runs on every
+provider start. The nonce comes from the OS CSPRNG; timing side channels do not
+matter for a key that lives for one process on a local socket.
+
+Transport security does not rest on this alone: the unix socket lives in a fresh
+0700 folder, so only this user can connect. The client certificate Terraform sends
+in PLUGIN_CLIENT_CERT is pinned as the only trusted CA and required (see
+``server_context``); should a future go-plugin client certificate not verify under
+OpenSSL, set TFPLUGIN_TLS_VERIFY_CLIENT=0 and the folder permissions remain the guard.
+"""
+from __future__ import annotations
+
+import binascii
+import os
+import time
+
+# NIST P-256 (secp256r1) domain parameters (SEC 2, section 2.4.2)
+P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+A = P - 3
+B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+GX = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
+GY = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
+
+_INF = (0, 1, 0)
+
+
+def _double(pt):
+    x, y, z = pt
+    if not y or not z:
+        return _INF
+    delta = z * z % P
+    gamma = y * y % P
+    beta = x * gamma % P
+    alpha = 3 * (x - delta) * (x + delta) % P
+    x3 = (alpha * alpha - 8 * beta) % P
+    z3 = ((y + z) * (y + z) - gamma - delta) % P
+    y3 = (alpha * (4 * beta - x3) - 8 * gamma * gamma) % P
+    return (x3, y3, z3)
+
+
+def _add(p1, p2):
+    if not p1[2]:
+        return p2
+    if not p2[2]:
+        return p1
+    x1, y1, z1 = p1
+    x2, y2, z2 = p2
+    z1z1 = z1 * z1 % P
+    z2z2 = z2 * z2 % P
+    u1 = x1 * z2z2 % P
+    u2 = x2 * z1z1 % P
+    s1 = y1 * z2 * z2z2 % P
+    s2 = y2 * z1 * z1z1 % P
+    if u1 == u2:
+        return _double(p1) if s1 == s2 else _INF
+    h = (u2 - u1) % P
+    i = 4 * h * h % P
+    j = h * i % P
+    r = 2 * (s2 - s1) % P
+    v = u1 * i % P
+    x3 = (r * r - j - 2 * v) % P
+    y3 = (r * (v - x3) - 2 * s1 * j) % P
+    z3 = ((z1 + z2) * (z1 + z2) - z1z1 - z2z2) * h % P
+    return (x3, y3, z3)
+
+
+def scalar_mult(k: int, point=(GX, GY)):
+    """k * point in affine coordinates (x, y)."""
+    result = _INF
+    addend = (point[0], point[1], 1)
+    for bit in bin(k)[2:]:
+        result = _double(result)
+        if bit == "1":
+            result = _add(result, addend)
+    x, y, z = result
+    if not z:
+        raise ValueError("point at infinity")
+    zi = pow(z, -1, P)
+    zi2 = zi * zi % P
+    return (x * zi2 % P, y * zi2 * zi % P)
+
+
+def _rand_scalar() -> int:
+    while True:
+        k = int.from_bytes(os.urandom(32), "big")
+        if 1 <= k < N:
+            return k
+
+
+def ecdsa_sign(d: int, message: bytes) -> tuple:
+    """ECDSA over P-256 with SHA-256: returns (r, s)."""
+    from _sha256 import sha256
+    e = int.from_bytes(sha256(message).digest(), "big")
+    while True:
+        k = _rand_scalar()
+        x, _ = scalar_mult(k)
+        r = x % N
+        if not r:
+            continue
+        s = pow(k, -1, N) * (e + r * d) % N
+        if s:
+            return r, s
+
+
+# ---------------------------------------------------------------- DER
+
+def _len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(b),)) + b
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    return bytes((tag,)) + _len(len(content)) + content
+
+
+def _seq(*items) -> bytes:
+    return _tlv(0x30, b"".join(items))
+
+
+def _int(v: int) -> bytes:
+    b = v.to_bytes(v.bit_length() // 8 + 1, "big")  # leading zero keeps it positive
+    return _tlv(0x02, b)
+
+
+def _oid(dotted: str) -> bytes:
+    parts = [int(x) for x in dotted.split(".")]
+    out = bytearray((40 * parts[0] + parts[1],))
+    for p in parts[2:]:
+        chunk = [p & 0x7F]
+        p >>= 7
+        while p:
+            chunk.append(0x80 | (p & 0x7F))
+            p >>= 7
+        out += bytes(reversed(chunk))
+    return _tlv(0x06, bytes(out))
+
+
+def _utf8(s: str) -> bytes:
+    return _tlv(0x0C, s.encode())
+
+
+def _bits(b: bytes, unused: int = 0) -> bytes:
+    return _tlv(0x03, bytes((unused,)) + b)
+
+
+def _time(t: float) -> bytes:
+    g = time.gmtime(t)
+    if g.tm_year < 2050:
+        return _tlv(0x17, time.strftime("%y%m%d%H%M%SZ", g).encode())
+    return _tlv(0x18, time.strftime("%Y%m%d%H%M%SZ", g).encode())
+
+
+OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+OID_P256 = "1.2.840.10045.3.1.7"
+OID_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+
+
+def make_certificate(common_name: str = "localhost"):
+    """Return (cert_der, key_pem, cert_pem) for a fresh key."""
+    d = _rand_scalar()
+    qx, qy = scalar_mult(d)
+    pub = b"\x04" + qx.to_bytes(32, "big") + qy.to_bytes(32, "big")
+    name = _seq(_tlv(0x31, _seq(_oid("2.5.4.10"), _utf8("tfplugin"))),
+                _tlv(0x31, _seq(_oid("2.5.4.3"), _utf8(common_name))))
+    now = time.time()
+    sig_alg = _seq(_oid(OID_ECDSA_SHA256))
+    extensions = _seq(
+        # basicConstraints: CA (the certificate is its own trust anchor), critical
+        _seq(_oid("2.5.29.19"), _tlv(0x01, b"\xff"), _tlv(0x04, _seq(_tlv(0x01, b"\xff")))),
+        # keyUsage: digitalSignature, keyCertSign; critical
+        _seq(_oid("2.5.29.15"), _tlv(0x01, b"\xff"), _tlv(0x04, _bits(b"\x84", 2))),
+        # extKeyUsage: serverAuth, clientAuth
+        _seq(_oid("2.5.29.37"), _tlv(0x04, _seq(_oid("1.3.6.1.5.5.7.3.1"), _oid("1.3.6.1.5.5.7.3.2")))),
+        # subjectAltName: DNS:localhost (go-plugin's client checks ServerName "localhost")
+        _seq(_oid("2.5.29.17"), _tlv(0x04, _seq(_tlv(0x82, b"localhost")))),
+    )
+    tbs = _seq(
+        _tlv(0xA0, _int(2)),  # v3
+        _int(int.from_bytes(os.urandom(16), "big") >> 1 or 1),
+        sig_alg,
+        name,
+        _seq(_time(now - 60), _time(now + 10 * 365 * 86400)),
+        name,
+        _seq(_seq(_oid(OID_EC_PUBLIC_KEY), _oid(OID_P256)), _bits(pub)),
+        _tlv(0xA3, extensions),
+    )
+    r, s = ecdsa_sign(d, tbs)
+    cert = _seq(tbs, sig_alg, _bits(_seq(_int(r), _int(s))))
+    key = _seq(_int(1), _tlv(0x04, d.to_bytes(32, "big")), _tlv(0xA0, _oid(OID_P256)), _tlv(0xA1, _bits(pub)))
+    return cert, _pem("EC PRIVATE KEY", key), _pem("CERTIFICATE", cert)
+
+
+def _pem(label: str, der: bytes) -> bytes:
+    b64 = binascii.b2a_base64(der, newline=False)
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return b"-----BEGIN " + label.encode() + b"-----\n" + b"\n".join(lines) + b"\n-----END " + label.encode() + b"-----\n"
+
+
+def b64_nopad(der: bytes) -> str:
+    return binascii.b2a_base64(der, newline=False).decode().rstrip("=")
+
+
+def server_context(cert_pem: bytes, key_pem: bytes, folder: str, client_cert_pem: str | None):
+    """A server-side TLS context: our certificate, TLS 1.2+, ALPN h2, and (when given) the
+    client's certificate pinned as the only accepted client identity.
+
+    Returns an ``ssl.SSLContext``-like object offering ``wrap_bio`` (see _h2). For speed this
+    uses the ``_ssl`` C module directly when it has what we need: ``import ssl`` costs ~15 ms
+    more (enum, base64, socket wrappers), paid on every provider start. Any mismatch with
+    the C module of another Python version falls back to the ``ssl`` module.
+    """
+    # load_cert_chain only reads files: write them into the 0700 folder, load, delete
+    cert_path = os.path.join(folder, "cert.pem")
+    key_path = os.path.join(folder, "key.pem")
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key_pem)
+    finally:
+        os.close(fd)
+    try:
+        with open(cert_path, "wb") as f:
+            f.write(cert_pem)
+        try:
+            ctx = _FastContext(cert_path, key_path, client_cert_pem)
+        except (ImportError, AttributeError, TypeError):
+            ctx = _ssl_module_context(cert_path, key_path, client_cert_pem)
+    finally:
+        for p in (cert_path, key_path):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    return ctx
+
+
+def _want_client_verification(client_cert_pem) -> bool:
+    return bool(client_cert_pem) and os.environ.get("TFPLUGIN_TLS_VERIFY_CLIENT", "1") != "0"
+
+
+def _unparsable_client_cert() -> None:
+    # As go-plugin does, a client certificate that cannot be parsed is logged, not fatal:
+    # the 0700 socket folder still keeps other users out.
+    import sys
+    if "logging" in sys.modules:
+        import logging
+        logging.getLogger("tfplugin").error("PLUGIN_CLIENT_CERT could not be parsed; client certificates "
+                                            "are not verified")
+
+
+class _FastContext:
+    """The few SSLContext features the server needs, on the _ssl C module."""
+
+    def __init__(self, cert_path: str, key_path: str, client_cert_pem):
+        import _ssl
+        self._ssl = _ssl
+        ctx = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = 0x0303  # TLS 1.2
+        ctx.load_cert_chain(cert_path, key_path)
+        ctx._set_alpn_protocols(b"\x02h2")
+        ctx.verify_mode = 0  # CERT_NONE
+        if _want_client_verification(client_cert_pem):
+            try:
+                ctx.load_verify_locations(None, None, client_cert_pem)
+                ctx.verify_mode = 2  # CERT_REQUIRED
+            except (_ssl.SSLError, ValueError):
+                _unparsable_client_cert()
+        self._ctx = ctx
+        self.verify_mode = ctx.verify_mode
+        # exceptions the connection code catches, whichever module made the context
+        self.WantRead = _ssl.SSLWantReadError
+        self.Closed = (_ssl.SSLZeroReturnError, _ssl.SSLEOFError)
+
+    def new_bios(self):
+        return self._ssl.MemoryBIO(), self._ssl.MemoryBIO()
+
+    def wrap_bio(self, incoming, outgoing, server_side=True):
+        return self._ctx._wrap_bio(incoming, outgoing, server_side, None, owner=None, session=None)
+
+
+def _ssl_module_context(cert_path: str, key_path: str, client_cert_pem):
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert_path, key_path)
+    ctx.set_alpn_protocols(["h2"])
+    ctx.verify_mode = ssl.CERT_NONE
+    if _want_client_verification(client_cert_pem):
+        try:
+            ctx.load_verify_locations(cadata=client_cert_pem)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        except (ssl.SSLError, ValueError):
+            _unparsable_client_cert()
+    return _ModuleContext(ctx)
+
+
+class _ModuleContext:
+    def __init__(self, ctx):
+        import ssl
+        self._ssl = ssl
+        self._ctx = ctx
+        self.verify_mode = int(ctx.verify_mode)
+        self.WantRead = ssl.SSLWantReadError
+        self.Closed = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
+
+    def new_bios(self):
+        return self._ssl.MemoryBIO(), self._ssl.MemoryBIO()
+
+    def wrap_bio(self, incoming, outgoing, server_side=True):
+        return self._ctx.wrap_bio(incoming, outgoing, server_side=server_side)

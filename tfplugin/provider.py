@@ -1,0 +1,114 @@
+"""The classes a provider author subclasses: Provider, Resource, DataSource."""
+from __future__ import annotations
+
+from .schema import Schema
+from .values import UNKNOWN
+
+__all__ = ["Provider", "Resource", "DataSource", "PlanRequest"]
+
+
+class Provider:
+    """A Terraform provider.
+
+    Class attributes: ``type_name`` (e.g. ``"codat"``), ``schema`` (the provider block),
+    ``resources`` and ``data_sources`` (lists of Resource / DataSource subclasses).
+
+    RPCs may run concurrently (Terraform's -parallelism): resource methods must be
+    thread-safe.
+    """
+
+    type_name: str = ""
+    schema: Schema = Schema()
+    resources: list = []
+    data_sources: list = []
+
+    def validate_config(self, config: dict, diags) -> None:
+        """Check the provider block. Values may be UNKNOWN."""
+
+    def configure(self, config: dict, diags) -> None:
+        """Called once before any resource operation. Values may be UNKNOWN."""
+
+
+class Resource:
+    """A managed resource type.
+
+    Methods return plain dicts (see tfplugin.values for the value conventions). A
+    returned dict may be partial: keys it leaves out keep the input's values (the
+    planned state for create/update, the state for read). Raise ProviderError for a
+    clean error; any other exception becomes an error diagnostic naming the resource
+    type and operation, with the traceback in the debug log.
+    """
+
+    type_name: str = ""
+    schema: Schema = Schema()
+    state_upgraders: dict = {}  # {N: fn(raw_state_dict) -> dict} upgrades version N to N+1
+
+    def __init__(self, provider: Provider):
+        self.provider = provider
+
+    def validate(self, config: dict, diags) -> None:
+        """Check a resource block. Values may be UNKNOWN."""
+
+    def modify_plan(self, req: "PlanRequest", diags) -> None:
+        """Adjust the layer's default plan in place (req.planned, req.requires_replace)."""
+
+    def create(self, planned: dict, config: dict, diags) -> dict | None:
+        raise NotImplementedError(f"{self.type_name}: create is not implemented")
+
+    def read(self, state: dict, diags) -> dict | None:
+        """Return the current remote state, or None when the object is gone."""
+        return state
+
+    def update(self, prior: dict, planned: dict, config: dict, diags) -> dict | None:
+        raise NotImplementedError(f"{self.type_name}: update is not implemented")
+
+    def delete(self, prior: dict, diags) -> None:
+        raise NotImplementedError(f"{self.type_name}: delete is not implemented")
+
+    def import_state(self, id: str, diags) -> dict | None:
+        """Return a partial state for ``terraform import`` (the layer then calls read())."""
+        diags.error("Import not supported", f"The resource type {self.type_name} does not support import.")
+        return None
+
+
+class DataSource:
+    type_name: str = ""
+    schema: Schema = Schema()
+
+    def __init__(self, provider: Provider):
+        self.provider = provider
+
+    def validate(self, config: dict, diags) -> None:
+        """Check a data block. Values may be UNKNOWN."""
+
+    def read(self, config: dict, diags) -> dict:
+        raise NotImplementedError(f"{self.type_name}: read is not implemented")
+
+
+class PlanRequest:
+    """What modify_plan() sees and edits.
+
+    prior: the prior state, None on create. config: the configuration, write-only
+    values present. planned: the layer's default plan, edit in place.
+    requires_replace: attribute paths (tuples) that force replacement; append to it.
+    """
+
+    __slots__ = ("prior", "config", "planned", "requires_replace", "type_name")
+
+    def __init__(self, prior, config, planned, requires_replace=None, type_name: str = ""):
+        self.prior = prior
+        self.config = config
+        self.planned = planned
+        self.requires_replace = requires_replace if requires_replace is not None else []
+        self.type_name = type_name
+
+    @property
+    def is_create(self) -> bool:
+        return self.prior is None
+
+    def set_unknown(self, name: str) -> None:
+        self.planned[name] = UNKNOWN
+
+    def __repr__(self):
+        return (f"PlanRequest(prior={self.prior!r}, config=..., planned={self.planned!r}, "
+                f"requires_replace={self.requires_replace!r})")

@@ -1,0 +1,289 @@
+"""The provider executable's main: go-plugin handshake, gRPC server, shutdown, --debug.
+
+Start path (kept short on purpose: Terraform starts a provider ~3 times per plan):
+check the magic cookie and protocol versions, bind a unix socket in a fresh 0700
+folder, make a TLS certificate when Terraform asked for TLS, print the handshake
+line. Everything else (logging, the HTTP/2 server, the provider's own modules)
+loads after the line is out, while Terraform is dialing.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
+MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+CORE_PROTOCOL_VERSION = 1
+APP_PROTOCOL_VERSION = 6
+
+NOT_A_COMMAND = (
+    "This binary is a plugin for Terraform; it is not meant to be run directly.\n"
+    "Terraform runs it when a configuration uses this provider (terraform init, plan, apply).\n"
+    "To debug the provider, run it with --debug and follow the instructions it prints.\n"
+)
+
+PROVIDER_SERVICE = "tfplugin6.Provider"
+STREAM_PATHS = ("/plugin.GRPCStdio/StreamStdio", "/plugin.GRPCBroker/StartStream")
+
+
+def _fail(msg: str, code: int = 1):
+    sys.stderr.write(msg if msg.endswith("\n") else msg + "\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _make_socket_dir() -> str:
+    base = os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(10):
+        path = os.path.join(base, "tfplugin-" + os.urandom(6).hex())
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)  # regardless of umask
+        return path
+    raise OSError("could not create a socket folder")
+
+
+def _listen(folder: str):
+    import _socket
+    path = os.path.join(folder, "plugin.sock")
+    s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(64)
+    return s, path
+
+
+class _Runtime:
+    """State of a running plugin process (used for cleanup from signal handlers)."""
+
+    def __init__(self):
+        self.folder = None
+        self.sock_path = None
+        self.server = None
+        self.debug = False
+        self.exiting = False
+
+
+_rt = _Runtime()
+
+
+def _cleanup() -> None:
+    if _rt.server is not None:
+        try:
+            _rt.server.stop()
+        except Exception:  # noqa: BLE001
+            pass
+    for p in (_rt.sock_path,):
+        if p:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    if _rt.folder:
+        try:
+            os.rmdir(_rt.folder)
+        except OSError:
+            pass
+
+
+def _exit(code: int = 0) -> None:
+    if _rt.exiting:
+        return
+    _rt.exiting = True
+    _cleanup()
+    try:
+        sys.stderr.flush()
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001
+        pass
+    os._exit(code)
+
+
+def build_handlers(service, shutdown=None, log=None) -> dict:
+    """{gRPC path: fn(request bytes) -> response bytes} for the provider service and go-plugin's."""
+    from . import _pb
+    from ._proto.wire import METHODS
+
+    handlers = {}
+    trace = log is not None and log.isEnabledFor(5)
+    debug = log is not None and log.isEnabledFor(10)
+
+    def unary(path, fn, req_name, resp_name, rpc):
+        has_diags = any(f[1] == "diagnostics" for f in _pb.MESSAGES[resp_name])
+
+        def call(body):
+            try:
+                return fn(_pb.decode(req_name, body))
+            except Exception as e:  # noqa: BLE001 - e.g. the provider factory failed
+                if not has_diags:
+                    raise
+                if log is not None:
+                    log.debug("rpc %s failed", rpc, exc_info=True)
+                return {"diagnostics": [{"severity": 1, "summary": f"{rpc} failed: {e or type(e).__name__}",
+                                         "detail": "Run with TF_LOG_PROVIDER=debug to see the traceback."}]}
+
+        if debug:
+            import time
+
+            def handler(body):
+                t0 = time.perf_counter()
+                if trace:
+                    log.log(5, "rpc %s started", rpc)
+                resp = _pb.encode(resp_name, call(body))
+                log.debug("rpc %s done in %.1f ms", rpc, (time.perf_counter() - t0) * 1000)
+                return resp
+        else:
+            def handler(body):
+                return _pb.encode(resp_name, call(body))
+        handlers[path] = handler
+
+    for path, (req_name, resp_name, _cs, _ss) in METHODS.items():
+        if path.startswith(f"/{PROVIDER_SERVICE}/"):
+            rpc = path.rsplit("/", 1)[1]
+            unary(path, getattr(service, rpc), req_name, resp_name, rpc)
+
+    def shutdown_rpc(_req):
+        if shutdown is not None:
+            import threading
+            threading.Timer(0.05, shutdown).start()  # after the answer is on the wire
+        return {}
+
+    unary("/plugin.GRPCController/Shutdown", shutdown_rpc, "plugin.Empty", "plugin.Empty", "Shutdown")
+    unary("/grpc.health.v1.Health/Check", lambda _r: {"status": 1},
+          "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse", "HealthCheck")
+    return handlers
+
+
+def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=None, log=None):
+    """Start serving on ``listener`` (a bound, listening socket) in background threads."""
+    from . import _h2
+    from ._proto.wire import METHODS
+
+    server = _h2.Server(listener, build_handlers(service, shutdown, log), METHODS, STREAM_PATHS,
+                        tls_context=tls_context, log=log, on_idle=on_idle)
+    server.start()
+    return server
+
+
+def _level_from_env() -> str:
+    raw = (os.environ.get("TF_LOG_PROVIDER") or os.environ.get("TF_LOG") or "").strip().upper()
+    return "" if raw == "OFF" else raw
+
+
+def _setup_logging(debug: bool):
+    """Install the hclog handler and return the "tfplugin" logger; None when logging is off.
+
+    With TF_LOG/TF_LOG_PROVIDER unset Terraform discards provider logs, so we do not even
+    import ``logging`` (~15 ms per start). Records of libraries that log anyway then go to
+    Python's last-resort handler, i.e. stderr, which Terraform also discards.
+    """
+    if not _level_from_env() and not debug:
+        return None
+    from . import _log
+    level = _log.level_from_env()
+    if debug and level == _log.OFF:  # a developer at a terminal: readable INFO lines by default
+        _log.install(level=20, human=True)
+    else:
+        _log.install(level=level)
+    import logging
+    return logging.getLogger("tfplugin")
+
+
+def serve(provider_factory, *, name: str = "provider", address: str | None = None) -> None:
+    argv = sys.argv[1:]
+    debug = "--debug" in argv or os.environ.get("TFPLUGIN_DEBUG") == "1"
+    _rt.debug = debug
+    env = os.environ
+    if not debug:
+        if env.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+            _fail(NOT_A_COMMAND)
+        offered = [v.strip() for v in env.get("PLUGIN_PROTOCOL_VERSIONS", "").split(",") if v.strip()]
+        if offered and str(APP_PROTOCOL_VERSION) not in offered:
+            _fail(f"This provider speaks Terraform plugin protocol {APP_PROTOCOL_VERSION}, but Terraform offered "
+                  f"{', '.join(offered)}. Use Terraform 1.0 or later.")
+
+    client_cert = None if debug else env.get("PLUGIN_CLIENT_CERT")
+    cert = None
+    try:
+        folder = _make_socket_dir()
+        _rt.folder = folder
+        listener, sock_path = _listen(folder)
+        _rt.sock_path = sock_path
+        if client_cert:
+            from . import _tls
+            cert = _tls.make_certificate()
+    except Exception as e:  # noqa: BLE001 - e.g. no writable temp folder: a clean message
+        _cleanup()
+        _fail(f"{name} provider: failed to start: {type(e).__name__}: {e}")
+
+    try:
+        import _signal as signal  # the C module: `signal` adds enum wrappers we do not need
+    except ImportError:  # pragma: no cover
+        import signal
+    signal.signal(signal.SIGTERM, lambda *_: _exit(0))
+    if debug:
+        signal.signal(signal.SIGINT, lambda *_: _exit(0))
+    else:
+        # As go-plugin does: Ctrl-C reaches the whole process group, and Terraform itself
+        # decides how to stop (StopProvider, then GRPCController.Shutdown). Do not die early.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    if not debug:
+        cert_field = ""
+        if cert is not None:
+            from ._tls import b64_nopad
+            cert_field = b64_nopad(cert[0])
+        sys.stdout.write(f"{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|unix|{sock_path}|grpc|{cert_field}\n")
+        sys.stdout.flush()
+
+    # ---- after the handshake line: everything else
+    try:
+        _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert, client_cert)
+    except Exception as e:  # noqa: BLE001 - a clean message, not a traceback, then a clean exit
+        sys.stderr.write(f"{name} provider: failed to start: {type(e).__name__}: {e}\n")
+        _exit(1)
+
+
+def _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert,
+                           client_cert) -> None:
+    env = os.environ
+    log = _setup_logging(debug)
+    from ._rpc import ProviderService
+
+    tls_context = None
+    if cert is not None:
+        from . import _tls
+        tls_context = _tls.server_context(cert[2], cert[1], folder, client_cert)
+
+    service = ProviderService(provider_factory, name)
+    server = start_server(service, listener, tls_context=tls_context,
+                          shutdown=None if debug else (lambda: _exit(0)),
+                          on_idle=None if debug else (lambda: _exit(0)), log=log)
+    _rt.server = server
+    if log is not None:
+        log.debug("%s provider listening on %s (tls=%s)", name, sock_path, tls_context is not None)
+
+    if debug:
+        import json
+        addr = address or env.get("TF_PROVIDER_ADDRESS") or f"registry.terraform.io/hashicorp/{name}"
+        reattach = {addr: {"Protocol": "grpc", "ProtocolVersion": APP_PROTOCOL_VERSION, "Pid": os.getpid(),
+                           "Test": True, "Addr": {"Network": "unix", "String": sock_path}}}
+        sys.stdout.write(
+            f"Provider {name} started in debug mode. To attach Terraform, set this in the shell where you "
+            f"run terraform:\n\n\tTF_REATTACH_PROVIDERS='{json.dumps(reattach)}'\n\n"
+            "Press Ctrl-C to stop the provider.\n")
+        sys.stdout.flush()
+
+    try:
+        service.provider  # build the provider (imports its modules) while Terraform connects
+    except Exception:  # noqa: BLE001 - reported again, as a diagnostic, by the first RPC
+        if log is not None:
+            log.debug("provider factory failed", exc_info=True)
+
+    import threading
+    forever = threading.Event()
+    parent = os.getppid()
+    while not forever.wait(1.0):
+        if not debug and os.getppid() != parent:  # Terraform went away without telling us
+            _exit(0)
