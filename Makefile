@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install deploy test cassettes emulator-stop bench
+.PHONY: install deploy diff test cassettes emulator-stop bench
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -20,6 +20,10 @@ node_modules/.installed: package-lock.json
 # Deploy the reference stack (main.py): to the local emulator unless CODAT_BASE_URL is set.
 deploy: install
 	$(PY) -m codat_iac deploy
+
+# What deploy would change, drift from Portal edits included.
+diff: install
+	$(PY) -m codat_iac diff
 
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install

@@ -28,28 +28,37 @@ def _exec_tool(tool: str, args: list[str]) -> int:
     return 0  # not reached
 
 
-def _deploy(stacks: list[str]) -> int:
+def _stack_environment() -> dict[str, str] | None:
+    """The environment a cdktf run of the reference stack needs: real Codat when CODAT_BASE_URL is set,
+    else the local emulator (started if needed) with stable demo Xero credentials. None if incomplete."""
     env = tool_environment()
     if env.get("CODAT_BASE_URL"):
         missing = [f"  {name}: {why}" for name, why in REAL_CODAT_NEEDS.items() if not env.get(name)]
         if missing:
             print(f"codat-iac: CODAT_BASE_URL is {env['CODAT_BASE_URL']}, so these must be set too:", file=sys.stderr)
             print("\n".join(missing), file=sys.stderr)
-            return 2
-        print(f"Deploying to Codat at {env['CODAT_BASE_URL']}")
-    else:
-        emulator = local_emulator.ensure_running()
-        client_id, client_secret = local_emulator.demo_xero_credentials()
-        env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
-        env.setdefault("XERO_CLIENT_ID", client_id)
-        env.setdefault("TF_VAR_xero_client_secret", client_secret)
-        print("Local Codat emulator (CODAT_BASE_URL is unset, so the tool deploys to it):")
-        print(f"  url:     {emulator.url}")
-        print(f"  api key: {emulator.api_key}   (opens this local emulator only)")
-        print(f"  data:    {emulator.data_dir.relative_to(REPO)}/")
-        print(f"  Portal:  .venv/bin/python -m codat_emulator portal disable gbol --data {emulator.data_dir.relative_to(REPO)}")
-    command = [str(TOOLS["cdktf"]), "deploy", "--auto-approve", *stacks]
-    return subprocess.call(command, cwd=REPO, env=env)
+            return None
+        print(f"Codat at {env['CODAT_BASE_URL']}")
+        return env
+    emulator = local_emulator.ensure_running()
+    client_id, client_secret = local_emulator.demo_xero_credentials()
+    env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
+    env.setdefault("XERO_CLIENT_ID", client_id)
+    env.setdefault("TF_VAR_xero_client_secret", client_secret)
+    data = emulator.data_dir.relative_to(REPO)
+    print("Local Codat emulator (CODAT_BASE_URL is unset, so the tool uses it):")
+    print(f"  url:     {emulator.url}")
+    print(f"  api key: {emulator.api_key}   (opens this local emulator only)")
+    print(f"  data:    {data}/")
+    print(f"  try a Portal change: .venv/bin/python -m codat_emulator portal disable gbol --data {data}")
+    return env
+
+
+def _cdktf(*args: str) -> int:
+    env = _stack_environment()
+    if env is None:
+        return 2
+    return subprocess.call([str(TOOLS["cdktf"]), *args], cwd=REPO, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     deploy = commands.add_parser("deploy", help="deploy stacks (to the local emulator unless CODAT_BASE_URL is set)")
     deploy.add_argument("stacks", nargs="*")
+    diff = commands.add_parser("diff", help="show what deploy would change, drift included (cdktf diff)")
+    diff.add_argument("stack", nargs="?")
     emulator = commands.add_parser("emulator", help="the local emulator that `deploy` uses by default")
     emulator.add_argument("action", choices=["start", "stop", "status"])
     run = commands.add_parser("exec", help="run cdktf or terraform with the project's environment")
@@ -67,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.command == "exec":
         return _exec_tool(options.tool, options.args)
     if options.command == "deploy":
-        return _deploy(options.stacks)
+        return _cdktf("deploy", "--auto-approve", *options.stacks)
+    if options.command == "diff":
+        return _cdktf("diff", *filter(None, [options.stack]))
     if options.action == "start":
         found = local_emulator.ensure_running()
         print(f"{found.url}\napi key: {found.api_key}\ndata: {found.data_dir}")

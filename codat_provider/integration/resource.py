@@ -17,29 +17,31 @@ from codat_provider.integration.validate import validate_config, validate_platfo
 PORTAL_HINT = "Set them in the Codat Portal: Settings > Integrations > the platform > Set up."
 
 
-def credentials_to_send(prior: dict, planned: dict, config: dict) -> list[str]:
-    """Why this plan must send the configured credentials to Codat; empty when Codat already holds them.
+def credentials_to_send(prior: dict, planned: dict, config: dict) -> dict[str, str]:
+    """Why this plan must send the configured credentials, by attribute; empty when Codat holds them.
 
     Codat shows only the last 4 characters of what it holds, so that is what is compared. A version
     that changes from one number to another always re-sends; one first set (after import) does not.
     """
     client_id, secret = config.get("client_id"), config.get("client_secret_wo")
     if client_id is None and secret is None:
-        return []
-    reasons = []
-    old_version = prior.get("client_secret_wo_version")
-    if old_version is not None and planned.get("client_secret_wo_version") != old_version:
-        reasons.append("client_secret_wo_version changed, so the secret is sent again")
+        return {}
+    reasons = {}
     held_id = prior.get("client_id")
     if client_id is UNKNOWN or held_id is None:
-        reasons.append("client_id: Codat holds none" if held_id is None else "client_id is known only at apply")
+        reasons["client_id"] = "Codat holds no client id" if held_id is None else "client_id is known only at apply"
     elif (is_masked(held_id) and last4(held_id) != last4(client_id)) or (not is_masked(held_id) and held_id != client_id):
-        reasons.append(f"client_id differs from the one Codat holds (ends ...{last4(held_id)})")
+        reasons["client_id"] = f"client_id differs from the one Codat holds (ends ...{last4(held_id)})"
     held_secret = prior.get("client_secret_masked")
-    if secret is UNKNOWN or held_secret is None:
-        reasons.append("client_secret_wo: Codat holds none" if held_secret is None else "client_secret_wo is known only at apply")
+    old_version = prior.get("client_secret_wo_version")
+    if old_version is not None and planned.get("client_secret_wo_version") != old_version:
+        reasons["client_secret_wo"] = "client_secret_wo_version changed, so the secret is sent again"
+    elif secret is UNKNOWN or held_secret is None:
+        reasons["client_secret_wo"] = (
+            "Codat holds no client secret" if held_secret is None else "client_secret_wo is known only at apply"
+        )
     elif last4(secret) != last4(held_secret):
-        reasons.append(f"client_secret_wo differs from the secret Codat holds (ends ...{last4(held_secret)})")
+        reasons["client_secret_wo"] = f"client_secret_wo differs from the secret Codat holds (ends ...{last4(held_secret)})"
     return reasons
 
 
@@ -56,7 +58,8 @@ class IntegrationResource(Resource):
         reasons = credentials_to_send(req.prior, req.planned, req.config)
         if reasons:
             req.set_unknown("client_secret_masked")
-            diags.warning("Credentials will be sent to Codat", "; ".join(reasons) + ".", path=("client_id",))
+        for attribute, reason in reasons.items():
+            diags.warning("Credentials will be sent to Codat", f"{reason}.", path=(attribute,))
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
         key = planned["platform_key"]
