@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -104,8 +104,19 @@ class Branding(CodatModel):
 
 
 class Profile(CodatModel):
-    """The account's profile. Codat still sends a deprecated ``apiKey`` here; it is deliberately not a
-    field, so the key never sits in a model (or its repr)."""
+    """The account's profile.
+
+    PUT /profile replaces the whole object, so fields this model does not name (Codat's deprecated
+    ``confirmCompanyName``, or any it adds later) are kept and sent back unchanged. The one exception is
+    the deprecated ``apiKey`` Codat still sends here: it is dropped, so the key never sits in a model,
+    its repr, or a PUT body."""
+
+    model_config = ConfigDict(**{**CodatModel.model_config, "extra": "allow"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_api_key(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if k != "apiKey"} if isinstance(data, dict) else data
 
     name: str
     redirect_url: str

@@ -184,7 +184,7 @@ def test_set_enabled_sends_the_flag_and_reads_the_integration(harness):
     )
 
 
-def test_profile_round_trip_sends_camel_case_and_omits_nulls(harness):
+def test_profile_round_trip_keeps_unnamed_fields_and_drops_the_api_key(harness):
     stored = {
         "name": "Acme",
         "redirectUrl": "https://acme.example/{companyId}",
@@ -200,11 +200,13 @@ def test_profile_round_trip_sends_camel_case_and_omits_nulls(harness):
         profile.model_copy(update={"name": "Acme 2", "icon_url": "https://acme.example/i.ico"})
     )
     assert updated.name == "Acme 2"
+    assert "deprecated-but-still-sent" not in repr(profile) + repr(updated)
     assert json.loads(h.script.requests[1].content) == {
         "name": "Acme 2",
         "redirectUrl": "https://acme.example/{companyId}",
         "iconUrl": "https://acme.example/i.ico",
         "whiteListUrls": [],
+        "confirmCompanyName": True,
     }
 
 
