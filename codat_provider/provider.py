@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, Schema, types
 
 from codat_provider import VERSION
+from codat_provider.data_sources.sources import (
+    ConnectionUsageDataSource,
+    IntegrationDataSource,
+    IntegrationsDataSource,
+)
 from codat_provider.integration.resource import IntegrationResource
+from codat_provider.profile.resource import ProfileResource
+from codat_provider.webhook.resource import WebhookResource
 
 if TYPE_CHECKING:
     from codat_client import CodatClient
@@ -17,7 +24,8 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.codat.io"
 
 PROVIDER_SCHEMA = Schema(
-    description="Manages Codat integrations (credentials and the enabled switch) through the Codat API.",
+    description="Manages Codat through its API: integrations (credentials and the enabled switch), webhook "
+    "consumers and the account profile; reads integrations and connection usage.",
     attributes=[
         Attribute(
             "base_url",
@@ -40,8 +48,8 @@ PROVIDER_SCHEMA = Schema(
 class CodatProvider(Provider):
     type_name = "codat"
     schema = PROVIDER_SCHEMA
-    resources = [IntegrationResource]
-    data_sources = []
+    resources = [IntegrationResource, WebhookResource, ProfileResource]
+    data_sources = [IntegrationDataSource, IntegrationsDataSource, ConnectionUsageDataSource]
 
     def __init__(self) -> None:
         self.base_url = DEFAULT_BASE_URL

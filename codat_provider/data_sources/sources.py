@@ -1,0 +1,78 @@
+"""The data sources: read Codat, never write it.
+
+`codat_client` is imported inside `read`, so Terraform's schema and validate starts of the provider
+skip loading httpx and pydantic.
+"""
+
+from __future__ import annotations
+
+from tfplugin import DataSource, Diagnostics, ProviderError
+
+from codat_provider.data_sources.expand import integrations_query
+from codat_provider.data_sources.flatten import flatten_integration, flatten_integration_list, flatten_usage
+from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, INTEGRATIONS
+from codat_provider.data_sources.validate import validate_filters, validate_platform_key
+
+
+def get_integration(client, key: str):
+    """The Integration, or a clean error on `platform_key` when Codat has no such platform."""
+    from codat_client import NotFoundError
+
+    try:
+        return client.get_integration(key)
+    except NotFoundError as exc:
+        raise ProviderError(
+            "No such Codat integration",
+            f"Codat has no integration with key {key!r} ({exc.error or 'not found'}). The codat_integrations "
+            "data source lists the keys this account has.",
+            path=("platform_key",),
+        ) from exc
+
+
+class IntegrationDataSource(DataSource):
+    type_name = "codat_integration"
+    schema = INTEGRATION
+
+    def validate(self, config: dict, diags: Diagnostics) -> None:
+        validate_platform_key(config, diags)
+
+    def read(self, config: dict, diags: Diagnostics) -> dict:
+        return flatten_integration(get_integration(self.provider.client, config["platform_key"]))
+
+
+class IntegrationsDataSource(DataSource):
+    type_name = "codat_integrations"
+    schema = INTEGRATIONS
+
+    def validate(self, config: dict, diags: Diagnostics) -> None:
+        validate_filters(config, diags)
+
+    def read(self, config: dict, diags: Diagnostics) -> dict:
+        # Filtered by Codat (its `query` language), not here: the answer is only what matches.
+        from codat_client import BadRequestError
+
+        query = integrations_query(config.get("source_type"), config.get("enabled"))
+        try:
+            found = list(self.provider.client.list_integrations(query=query))
+        except BadRequestError as exc:
+            raise ProviderError(
+                "Codat rejected the integrations filter",
+                f"{exc} Check source_type (one word, e.g. Accounting).",
+                path=("source_type",) if config.get("source_type") is not None else ("enabled",),
+            ) from exc
+        return {"integrations": flatten_integration_list(found)}
+
+
+class ConnectionUsageDataSource(DataSource):
+    type_name = "codat_connection_usage"
+    schema = CONNECTION_USAGE
+
+    def validate(self, config: dict, diags: Diagnostics) -> None:
+        validate_platform_key(config, diags)
+
+    def read(self, config: dict, diags: Diagnostics) -> dict:
+        key = config["platform_key"]
+        client = self.provider.client
+        # A misspelt key would count zero and let a connection-cap check pass: make it an error instead.
+        get_integration(client, key)
+        return flatten_usage(client.connection_usage().get(key))

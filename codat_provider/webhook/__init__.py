@@ -1,0 +1,1 @@
+"""`codat_webhook`: a webhook consumer (an HTTPS endpoint Codat sends events to)."""
