@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install deploy diff test cassettes emulator-stop bench
+.PHONY: install deploy diff test cassettes docs emulator-stop bench
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -32,6 +32,10 @@ test: install
 # Re-record the client's cassettes: against CODAT_BASE_URL/CODAT_API_KEY when set, else the emulator.
 cassettes: install
 	bash tests/client/record_cassettes.sh
+
+# Regenerate the provider docs in docs/ from the schema and examples/ (a test fails when they are stale).
+docs: install
+	$(PY) scripts/generate_docs.py
 
 emulator-stop:
 	$(PY) -m codat_iac emulator stop

@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .schema import Attribute, Block, NestedAttributes, Schema
 
 __all__ = ["render_markdown", "render_schema"]
@@ -133,7 +135,12 @@ def render_schema(schema: Schema, heading: str = "## Schema", top: bool = False)
     return "\n".join(out).rstrip() + "\n"
 
 
-def _page(kind: str, full_name: str, provider_name: str, schema: Schema, subcategory: str = "") -> str:
+def _example(hcl: str | None) -> list:
+    return ["## Example Usage", "", "```terraform", hcl.strip(), "```", ""] if hcl else []
+
+
+def _page(kind: str, full_name: str, provider_name: str, schema: Schema, example: str | None = None,
+          subcategory: str = "") -> str:
     desc = _desc(schema)
     title = f"{full_name} ({kind})"
     lines = ["---", f'page_title: "{title} - {provider_name}"', f'subcategory: "{subcategory}"',
@@ -147,19 +154,25 @@ def _page(kind: str, full_name: str, provider_name: str, schema: Schema, subcate
     if wo:
         lines += [f"-> Write-only arguments ({', '.join(f'`{n}`' for n in wo)}) need Terraform 1.11 or later. "
                   "They are never stored in plan or state.", ""]
+    lines += _example(example)
     lines.append(render_schema(schema, "## Argument Reference", top=True))
     return "\n".join(lines)
 
 
-def render_markdown(provider) -> dict:
-    """Render every page of a provider's documentation."""
+def render_markdown(provider, examples: Mapping[str, str] | None = None) -> dict:
+    """Render every page of a provider's documentation.
+
+    ``examples`` maps a page ("index.md", "resources/<short name>.md", ...) to the HCL shown under its
+    "Example Usage", and "resources/<short name>.import" to the shell lines shown under "Import".
+    """
+    examples = examples or {}
     name = provider.type_name
     pages = {}
     schema = provider.schema
     intro = _desc(schema) or f"The {name} provider."
     idx = ["---", f'page_title: "Provider: {name}"', "description: |-", f"  {intro.splitlines()[0]}", "---", "",
-           f"# {name} Provider", "", intro, "", "## Example Usage", "", "```terraform",
-           f'provider "{name}" {{', "  # configuration", "}", "```", ""]
+           f"# {name} Provider", "", intro, ""]
+    idx += _example(examples.get("index.md", f'provider "{name}" {{\n  # configuration\n}}'))
     if schema.attributes or schema.blocks:
         idx.append(render_schema(schema))
     if provider.resources:
@@ -172,13 +185,15 @@ def render_markdown(provider) -> dict:
         idx.append("")
     pages["index.md"] = "\n".join(idx).rstrip() + "\n"
     for r in provider.resources:
-        page = _page("Resource", r.type_name, name, r.schema)
+        key = f"resources/{_short(r.type_name, name)}"
+        page = _page("Resource", r.type_name, name, r.schema, examples.get(f"{key}.md"))
         if _has_import(r):
-            page += (f"\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n"
-                     f"terraform import {r.type_name}.example <id>\n```\n")
-        pages[f"resources/{_short(r.type_name, name)}.md"] = page
+            usage = examples.get(f"{key}.import", f"terraform import {r.type_name}.example <id>").strip()
+            page += f"\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{usage}\n```\n"
+        pages[f"{key}.md"] = page
     for d in provider.data_sources:
-        pages[f"data-sources/{_short(d.type_name, name)}.md"] = _page("Data Source", d.type_name, name, d.schema)
+        key = f"data-sources/{_short(d.type_name, name)}.md"
+        pages[key] = _page("Data Source", d.type_name, name, d.schema, examples.get(key))
     return pages
 
 

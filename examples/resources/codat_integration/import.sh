@@ -1,0 +1,2 @@
+# By platform key (Xero is gbol):
+terraform import codat_integration.xero gbol

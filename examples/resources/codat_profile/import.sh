@@ -1,0 +1,2 @@
+# The profile is a singleton: any id works.
+terraform import codat_profile.this profile
