@@ -44,7 +44,7 @@ SCHEMA = Schema(
             computed=True,
             default=False,
             requires_replace=True,
-            description="`true` creates the consumer switched off (no events sent). Defaults to `false`.",
+            description="`true` creates the consumer switched off (no events sent).",
         ),
     ],
 )
