@@ -8,7 +8,6 @@ is lost; the window is one round trip. The profile cannot be deleted: destroy fo
 
 from __future__ import annotations
 
-import re
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
@@ -16,21 +15,7 @@ from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
 from codat_provider.profile.schema import PROFILE_ID, SCHEMA
 from codat_provider.profile.validate import validate_config
-
-_ITEM = re.compile(r"^\s*([A-Za-z]+)(?:\[(\d+)\])?\s*:\s*(.*)$", re.S)
-
-
-def bad_request_paths(validation_errors: list[str]) -> list[tuple[tuple, str]]:
-    """(attribute path, Codat's message) for each of Codat's validation errors that names a field."""
-    found = []
-    for text in validation_errors:
-        match = _ITEM.match(text)
-        name = API_FIELDS.get(match.group(1).lower()) if match else None
-        if name:
-            path = (name, int(match.group(2))) if match.group(2) is not None else (name,)
-            found.append((path, match.group(3)))
-    return found
-
+from codat_provider.validation_paths import bad_request_paths
 
 class ProfileResource(Resource):
     type_name = "codat_profile"
@@ -70,7 +55,7 @@ class ProfileResource(Resource):
         try:
             saved = client.put_profile(Profile(**overlay(current.model_dump(), config)))
         except BadRequestError as exc:
-            pathed = bad_request_paths(exc.validation_errors)
+            pathed = bad_request_paths(exc.validation_errors, API_FIELDS)
             for path, message in pathed:
                 diags.error("Codat rejected the profile", f"{message} ({exc})", path=path)
             if not pathed:

@@ -7,29 +7,14 @@ call Codat, so Terraform's schema and validate starts of the provider skip loadi
 
 from __future__ import annotations
 
-import re
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.validation_paths import bad_request_paths
 from codat_provider.webhook.expand import API_FIELDS, create_args
 from codat_provider.webhook.flatten import flatten_webhook
 from codat_provider.webhook.schema import MAX_CONSUMERS, SCHEMA
 from codat_provider.webhook.validate import validate_config
-
-_ITEM = re.compile(r"^\s*([A-Za-z]+)(?:\[(\d+)\])?\s*:\s*(.*)$", re.S)
-
-
-def bad_request_paths(validation_errors: list[str]) -> list[tuple[tuple, str]]:
-    """(attribute path, Codat's message) for each of Codat's validation errors that names a field."""
-    found = []
-    for text in validation_errors:
-        match = _ITEM.match(text)
-        name = API_FIELDS.get(match.group(1).lower()) if match else None
-        if name:
-            path = (name, int(match.group(2))) if match.group(2) is not None else (name,)
-            found.append((path, match.group(3)))
-    return found
-
 
 class WebhookResource(Resource):
     type_name = "codat_webhook"
@@ -44,7 +29,7 @@ class WebhookResource(Resource):
         try:
             consumer = self.provider.client.create_webhook(**create_args(planned))
         except BadRequestError as exc:
-            pathed = bad_request_paths(exc.validation_errors)
+            pathed = bad_request_paths(exc.validation_errors, API_FIELDS)
             for path, message in pathed:
                 diags.error("Codat rejected the webhook consumer", f"{message} ({exc})", path=path)
             if not pathed:
