@@ -1,8 +1,9 @@
-"""Codat API replies -> `codat_integration` state.
+"""Codat API replies -> `codat_integration` state, and the masked-value comparisons planning relies on.
 
 Codat never returns credentials in clear: GET /integrations/credentials/{key} answers `X`s followed by
 the real last 4 characters. State keeps the configured client id while its last 4 match Codat's, and
-takes Codat's masked value once they differ, so a plan shows drift without showing more than Codat does.
+takes Codat's masked value once they differ (or when no client id is configured), so a plan shows drift
+without showing more than Codat does.
 """
 
 from __future__ import annotations
@@ -15,8 +16,25 @@ def last4(value: str) -> str:
 
 
 def is_masked(value: str) -> bool:
-    """True for Codat's masked form: only `X`s before the last 4 characters."""
-    return len(value) > 4 and set(value[:-4]) == {"X"}
+    """True for Codat's masked form: `X`s only before the last 4 characters (or `X`s only)."""
+    if len(value) <= 4:
+        return shows_nothing(value)
+    return set(value[:-4]) == {"X"}
+
+
+def shows_nothing(masked: str) -> bool:
+    """Codat masks values of 4 characters or fewer entirely: nothing can be compared."""
+    return 0 < len(masked) <= 4 and set(masked) == {"X"}
+
+
+def matches_masked(masked: str, value: str) -> bool:
+    """Whether `value` can be what Codat shows as `masked`: same last 4 (nothing to compare when all `X`s)."""
+    return shows_nothing(masked) or last4(masked) == last4(value)
+
+
+def same_client_id(held: str, configured: str) -> bool:
+    """`held` is a client id from state: Codat's masked one (compare the last 4) or a configured one (exact)."""
+    return matches_masked(held, configured) if is_masked(held) else held == configured
 
 
 def flatten_integration(integration: Any) -> dict:
@@ -29,9 +47,17 @@ def flatten_integration(integration: Any) -> dict:
 
 
 def flatten_credentials(masked: dict[str, str], state: dict) -> dict:
-    """Credential attributes of state from Codat's masked map; an unmanaged client id stays null."""
+    """Credential attributes of state from Codat's masked map.
+
+    The client id in state stays the configured (clear) one while Codat's last 4 match it; otherwise it
+    becomes Codat's masked value (None when Codat holds none).
+    """
     held_id = masked.get("clientId")
-    client_id = state.get("client_id")
-    if client_id is not None and (held_id is None or last4(held_id) != last4(client_id)):
+    current = state.get("client_id")
+    if held_id is None:
+        client_id = None
+    elif isinstance(current, str) and not is_masked(current) and matches_masked(held_id, current):
+        client_id = current
+    else:
         client_id = held_id
     return {"client_id": client_id, "client_secret_masked": masked.get("clientSecret")}

@@ -1,48 +1,51 @@
 """`codat_integration`: plan, apply, read, import and destroy against Codat.
 
 Apply order is credentials, then the switch: Codat must hold working credentials before companies can
-connect. `codat_client` is imported inside the methods that call Codat, so Terraform's schema and
-validate starts of the provider skip loading httpx and pydantic.
+connect. When the switch fails after the credentials were sent, the returned state records the sent
+credentials (and the switch as Codat has it) next to the error, so the next apply only retries the switch.
+`codat_client` is imported inside the methods that call Codat, so Terraform's schema and validate starts
+of the provider skip loading httpx and pydantic.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
 from codat_provider.integration.expand import credentials_body
-from codat_provider.integration.flatten import flatten_credentials, flatten_integration, is_masked, last4
+from codat_provider.integration.flatten import (
+    flatten_credentials,
+    flatten_integration,
+    is_masked,
+    last4,
+    matches_masked,
+)
+from codat_provider.integration.plan import credentials_to_send, records_only
 from codat_provider.integration.schema import SCHEMA
-from codat_provider.integration.validate import validate_config, validate_platform_key
+from codat_provider.integration.validate import parse_import_id, validate_config
+
+__all__ = ["IntegrationResource", "credentials_to_send"]
 
 PORTAL_HINT = "Set them in the Codat Portal: Settings > Integrations > the platform > Set up."
 
 
-def credentials_to_send(prior: dict, planned: dict, config: dict) -> dict[str, str]:
-    """Why this plan must send the configured credentials, by attribute; empty when Codat holds them.
+def _shown(masked: str | None) -> str:
+    """What Codat shows of a value, for messages: only its last 4 characters (never more than Codat shows)."""
+    if not masked:
+        return "none"
+    return f"...{last4(masked)}" if is_masked(masked) and len(masked) > 4 else "(fully masked)"
 
-    Codat shows only the last 4 characters of what it holds, so that is what is compared. A version
-    that changes from one number to another always re-sends; one first set (after import) does not.
-    """
-    client_id, secret = config.get("client_id"), config.get("client_secret_wo")
-    if client_id is None and secret is None:
-        return {}
-    reasons = {}
-    held_id = prior.get("client_id")
-    if client_id is UNKNOWN or held_id is None:
-        reasons["client_id"] = "Codat holds no client id" if held_id is None else "client_id is known only at apply"
-    elif (is_masked(held_id) and last4(held_id) != last4(client_id)) or (not is_masked(held_id) and held_id != client_id):
-        reasons["client_id"] = f"client_id differs from the one Codat holds (ends ...{last4(held_id)})"
-    held_secret = prior.get("client_secret_masked")
-    old_version = prior.get("client_secret_wo_version")
-    if old_version is not None and planned.get("client_secret_wo_version") != old_version:
-        reasons["client_secret_wo"] = "client_secret_wo_version changed, so the secret is sent again"
-    elif secret is UNKNOWN or held_secret is None:
-        reasons["client_secret_wo"] = (
-            "Codat holds no client secret" if held_secret is None else "client_secret_wo is known only at apply"
-        )
-    elif last4(secret) != last4(held_secret):
-        reasons["client_secret_wo"] = f"client_secret_wo differs from the secret Codat holds (ends ...{last4(held_secret)})"
-    return reasons
+
+@contextmanager
+def _reported(summary: str):
+    """Turn a Codat error into a clean diagnostic (the client's message says what happened and what next)."""
+    from codat_client import CodatError
+
+    try:
+        yield
+    except CodatError as exc:
+        raise ProviderError(summary, str(exc)) from exc
 
 
 class IntegrationResource(Resource):
@@ -52,41 +55,132 @@ class IntegrationResource(Resource):
     def validate(self, config: dict, diags: Diagnostics) -> None:
         validate_config(config, diags)
 
+    # ------------------------------------------------------------------ plan
+
     def modify_plan(self, req: PlanRequest, diags: Diagnostics) -> None:
-        if req.prior is None or req.planned is None:
-            return
+        if req.prior is None or req.planned is None or req.requires_replace:
+            return  # create or replace: every computed attribute is already unknown or defaulted
         reasons = credentials_to_send(req.prior, req.planned, req.config)
         if reasons:
             req.set_unknown("client_secret_masked")
+            req.set_unknown("credentials_api_available")
         for attribute, reason in reasons.items():
-            diags.warning("Credentials will be sent to Codat", f"{reason}.", path=(attribute,))
+            diags.warning(f"Credentials will be sent to Codat: {attribute}", f"{reason}.", path=(attribute,))
+        if not reasons:
+            recorded = records_only(req.prior, req.planned, req.config)
+            if recorded:
+                diags.warning(
+                    "Credentials recorded, not sent",
+                    f"This plan only records {' and '.join(recorded)} in state: Codat already holds credentials "
+                    "whose last 4 characters match the configured ones (e.g. after a plain import). Import with "
+                    f"an ID such as {req.planned['platform_key']}:client_id=<id>,client_secret_wo_version=1 to "
+                    "start with them recorded.",
+                    path=(recorded[0],),
+                )
+
+    # ------------------------------------------------------------------ apply
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
-        key = planned["platform_key"]
-        integration = self._get_integration(key)
-        state = {**planned, **flatten_integration(integration), "client_secret_masked": None}
-        state["enabled"] = planned["enabled"]
-        held = self._held_credentials(key, diags)
-        if held:
-            diags.warning(
-                f"Adopted the existing {integration.name} integration",
-                f"Codat already held credentials for {key} (client id ends ...{last4(held.get('clientId', '????'))}). "
-                + ("They are replaced by the configured ones." if config.get("client_id") else "They are kept."),
-            )
-            state["client_secret_masked"] = held.get("clientSecret")
-        return self._apply(key, integration, state, config, config.get("client_id") is not None, diags)
+        with _reported("Could not create the Codat integration"):
+            return self._create(planned, config, diags)
 
-    def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
+    def _create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
         key = planned["platform_key"]
         integration = self._get_integration(key)
         state = {**planned, **flatten_integration(integration)}
-        state["enabled"] = planned["enabled"]
+        held, available = self._held_credentials(key, diags)
+        state["credentials_api_available"] = available
+        managed = config.get("client_id") is not None
+        state.update(flatten_credentials(held or {}, {"client_id": config.get("client_id") if managed else None}))
+        send = managed
+        if held:
+            if managed and not credentials_to_send(state, planned, config):
+                send = False
+                outcome = ("They match the configured ones (same last 4 characters of client id and secret), so "
+                           "they were not sent again.")
+            elif managed:
+                outcome = "They are replaced by the configured ones."
+            else:
+                outcome = "They are kept: this configuration sets no client_id and client_secret_wo."
+            diags.warning(
+                f"Adopted the existing {integration.name} integration",
+                f"Codat already held credentials for {key} (client id {_shown(held.get('clientId'))}, secret "
+                f"{_shown(held.get('clientSecret'))}). {outcome}",
+            )
+        return self._apply(key, integration, state, planned["enabled"], config, send, diags, creating=True)
+
+    def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
+        with _reported("Could not update the Codat integration"):
+            return self._update(prior, planned, config, diags)
+
+    def _update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
+        key = planned["platform_key"]
+        integration = self._get_integration(key)
+        state = {**planned, **flatten_integration(integration)}
         send = planned.get("client_secret_masked") is UNKNOWN
         if not send:
             state["client_secret_masked"] = prior.get("client_secret_masked")
-        return self._apply(key, integration, state, config, send, diags)
+            state["credentials_api_available"] = prior.get("credentials_api_available")
+        return self._apply(key, integration, state, planned["enabled"], config, send, diags, creating=False)
+
+    def _apply(self, key: str, integration, state: dict, wanted: bool, config: dict, send: bool,
+               diags: Diagnostics, creating: bool) -> dict:
+        """Send the credentials (when asked), then set the switch; state records exactly what was applied."""
+        from codat_client import CodatError, LegacyEndpointUnavailableError
+
+        client = self.provider.client
+        sent = False
+        if send:
+            try:
+                held = client.put_credentials(key, credentials_body(config))
+            except LegacyEndpointUnavailableError as exc:
+                diags.warning(
+                    "Credentials not sent",
+                    f"{exc} Terraform records the configured client_id and client_secret_wo_version as declared "
+                    "and sends them again only when you change them.",
+                    path=("client_id",),
+                )
+                state.update(client_id=config["client_id"], client_secret_masked=None, credentials_api_available=False)
+            except CodatError as exc:
+                raise ProviderError("Could not send the credentials to Codat", str(exc), path=("client_id",)) from exc
+            else:
+                state.update(
+                    client_id=config["client_id"],
+                    client_secret_masked=held.get("clientSecret"),
+                    credentials_api_available=True,
+                )
+                sent = True
+        if integration.enabled != wanted:
+            try:
+                integration = client.set_enabled(key, wanted)
+            except CodatError as exc:
+                state["enabled"] = integration.enabled
+                done = ""
+                if sent:
+                    done = (f"The credentials were applied: Codat holds the configured client_id and the secret "
+                            f"(shown as {_shown(state['client_secret_masked'])}), and state records them. ")
+                retry = "Run apply again to retry the switch."
+                if creating:
+                    retry = ("Terraform marks a resource whose creation failed as tainted, so the next apply "
+                             'replaces it: unless on_destroy = "delete_credentials", that replacement only retries '
+                             "the switch (credentials Codat already holds are not sent again). `terraform untaint` "
+                             "makes the next apply an in-place update instead.")
+                diags.error(
+                    f"Could not switch the integration {'on' if wanted else 'off'}",
+                    f"{done}{exc} {retry}",
+                    path=("enabled",),
+                )
+                return state
+        state["enabled"] = integration.enabled
+        return state
+
+    # ------------------------------------------------------------------ read, import
 
     def read(self, state: dict, diags: Diagnostics) -> dict | None:
+        with _reported("Could not read the Codat integration"):
+            return self._read(state, diags)
+
+    def _read(self, state: dict, diags: Diagnostics) -> dict | None:
         from codat_client import NotFoundError
 
         key = state["platform_key"]
@@ -95,43 +189,102 @@ class IntegrationResource(Resource):
         except NotFoundError:
             return None
         fresh = {**state, **flatten_integration(integration)}
-        held = self._held_credentials(key, diags)
-        if held is not None:
+        held, available = self._held_credentials(key, diags)
+        fresh["credentials_api_available"] = available
+        if available:
             fresh.update(flatten_credentials(held, state))
         return fresh
 
-    def delete(self, prior: dict, diags: Diagnostics) -> None:
+    def import_state(self, id: str, diags: Diagnostics) -> dict | None:
+        with _reported("Could not import the Codat integration"):
+            return self._import_state(id, diags)
+
+    def _import_state(self, id: str, diags: Diagnostics) -> dict | None:
         from codat_client import NotFoundError
+
+        parsed = parse_import_id(id, diags)
+        if parsed is None:
+            return None
+        key, claimed_id, version = parsed
+        try:
+            self.provider.client.get_integration(key)
+        except NotFoundError:
+            return None
+        state = {"platform_key": key, "on_destroy": "disable", "force": False, "client_secret_wo_version": version}
+        held, available = self._held_credentials(key, diags)
+        if claimed_id is None:
+            return state  # read() fills in Codat's masked client id
+        held_id = (held or {}).get("clientId")
+        if not available:
+            diags.warning(
+                "client_id not verified",
+                f"Codat's credentials endpoints are unavailable, so the imported client_id could not be checked "
+                f"against the one Codat holds; it is recorded as given. {PORTAL_HINT}",
+            )
+            state["client_id"] = claimed_id
+        elif held_id is None:
+            diags.warning(
+                "Codat holds no credentials",
+                f"The import ID names a client_id, but Codat holds no credentials for {key}: the next plan sends "
+                "the configured ones.",
+            )
+        elif not matches_masked(held_id, claimed_id):
+            diags.warning(
+                "client_id differs from Codat's",
+                f"Codat's client id for {key} ends {_shown(held_id)}, which is not the end of the client_id in the "
+                "import ID: state records Codat's masked client id, and the next plan compares the configured "
+                "credentials with Codat's (and sends them where they differ).",
+            )
+        else:
+            state["client_id"] = claimed_id
+        return state
+
+    # ------------------------------------------------------------------ destroy
+
+    def delete(self, prior: dict, diags: Diagnostics) -> None:
+        with _reported("Could not destroy the Codat integration"):
+            self._delete(prior, diags)
+
+    def _delete(self, prior: dict, diags: Diagnostics) -> None:
+        from codat_client import LegacyEndpointUnavailableError, NotFoundError
 
         key, mode = prior["platform_key"], prior.get("on_destroy") or "disable"
         if mode == "forget":
             return
         client = self.provider.client
-        if mode == "delete_credentials" and not prior.get("force"):
-            usage = client.connection_usage().get(key)
-            if usage is not None and usage.linked:
-                raise ProviderError(
-                    "Refusing to delete credentials in use",
-                    f"{usage.linked} companies have linked {key} connections, which stop refreshing without "
-                    "these credentials. Set force = true to delete anyway, or on_destroy = \"disable\".",
-                    path=("force",),
-                )
         try:
-            client.set_enabled(key, False)
-            if mode == "delete_credentials":
-                client.delete_credentials(key)
+            integration = client.get_integration(key)
         except NotFoundError:
             return
+        if mode == "delete_credentials" and not prior.get("force"):
+            linked = integration.linked_connections_count
+            if linked is None:  # a live-only field: count from the companies when Codat leaves it out
+                usage = client.connection_usage().get(key)
+                linked = usage.linked if usage is not None else 0
+            if linked:
+                raise ProviderError(
+                    "Refusing to delete credentials in use",
+                    f"Codat reports {linked} linked {integration.name} connection(s) ({key}), which stop refreshing "
+                    'without these credentials. Set force = true (and apply) to delete anyway, or on_destroy = '
+                    '"disable" to keep them; nothing was changed.',
+                    path=("force",),
+                )
+        if integration.enabled:
+            client.set_enabled(key, False)
+        if mode == "delete_credentials":
+            try:
+                client.delete_credentials(key)
+            except NotFoundError:
+                return  # none held
+            except LegacyEndpointUnavailableError as exc:
+                raise ProviderError(
+                    "Credentials not deleted",
+                    f"The integration was switched off, but {exc} Delete the credentials in the Codat Portal, or "
+                    'set on_destroy = "disable" (and apply) to keep them.',
+                    path=("on_destroy",),
+                ) from exc
 
-    def import_state(self, id: str, diags: Diagnostics) -> dict:
-        validate_platform_key(id, diags)
-        if diags.has_errors:
-            return None
-        state = {"platform_key": id, "on_destroy": "disable", "force": False}
-        held = self._held_credentials(id, diags)
-        if held:
-            state["client_id"] = held.get("clientId")
-        return state
+    # ------------------------------------------------------------------ helpers
 
     def _get_integration(self, key: str):
         from codat_client import NotFoundError
@@ -146,44 +299,21 @@ class IntegrationResource(Resource):
                 path=("platform_key",),
             ) from exc
 
-    def _held_credentials(self, key: str, diags: Diagnostics) -> dict[str, str] | None:
-        """Codat's masked credentials, or None (with a warning) where the legacy endpoint is unavailable."""
-        from codat_client import LegacyEndpointUnavailableError
+    def _held_credentials(self, key: str, diags: Diagnostics) -> tuple[dict[str, str] | None, bool]:
+        """Codat's masked credentials ({} when none) and whether the legacy endpoint answered.
+
+        Callers have read the integration first, so a 404 saying no credentials exist means just that.
+        """
+        from codat_client import LegacyEndpointUnavailableError, NotFoundError
 
         try:
-            return self.provider.client.get_credentials(key)
+            return self.provider.client.get_credentials(key), True
+        except NotFoundError:
+            return {}, True
         except LegacyEndpointUnavailableError as exc:
-            diags.warning("Credentials cannot be read from Codat", str(exc))
-            return None
-
-    def _apply(self, key: str, integration, state: dict, config: dict, send: bool, diags: Diagnostics) -> dict:
-        """Send credentials (when asked), then set the switch; state records exactly what was applied."""
-        from codat_client import CodatError, LegacyEndpointUnavailableError
-
-        client = self.provider.client
-        sent = False
-        if send:
-            try:
-                held = client.put_credentials(key, credentials_body(config))
-            except LegacyEndpointUnavailableError as exc:
-                diags.warning("Credentials not sent", f"{exc} {PORTAL_HINT}", path=("client_id",))
-                state["client_secret_masked"] = None
-            else:
-                state["client_id"] = config["client_id"]
-                state["client_secret_masked"] = held.get("clientSecret")
-                sent = True
-        wanted = state["enabled"]
-        if integration.enabled != wanted:
-            try:
-                integration = client.set_enabled(key, wanted)
-            except CodatError as exc:
-                state["enabled"] = integration.enabled
-                done = "The credentials were applied and are recorded in state; " if sent else ""
-                diags.error(
-                    f"Could not switch the integration {'on' if wanted else 'off'}",
-                    f"{done}{exc} Run apply again to retry the switch.",
-                    path=("enabled",),
-                )
-                return state
-        state["enabled"] = integration.enabled
-        return state
+            diags.warning(
+                "Credentials cannot be read from Codat",
+                f"{exc} Drift of client_id and client_secret_wo cannot be detected, so configured credentials are "
+                "sent again only when the configuration changes them; drift of enabled is still detected.",
+            )
+            return None, False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from tfplugin import UNKNOWN, Diagnostics
 
@@ -61,6 +62,13 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             "developer.xero.com > My Apps > your app > Configuration.",
             path=("client_id",),
         )
+    if config.get("client_secret_wo_version") is not None and secret is None:
+        diags.warning(
+            "client_secret_wo_version has no effect",
+            "client_secret_wo_version only tells Terraform when to send client_secret_wo again; this "
+            "configuration sets no client_secret_wo.",
+            path=("client_secret_wo_version",),
+        )
     on_destroy = config.get("on_destroy")
     if _known(on_destroy) and on_destroy not in ON_DESTROY_CHOICES:
         diags.error(
@@ -68,3 +76,59 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             f"{on_destroy!r} is not one of {', '.join(ON_DESTROY_CHOICES)}.",
             path=("on_destroy",),
         )
+    if config.get("force") is True and _known(on_destroy) and on_destroy != "delete_credentials":
+        diags.warning(
+            "force has no effect",
+            'force only matters with on_destroy = "delete_credentials" (deleting credentials that linked '
+            "connections still use).",
+            path=("force",),
+        )
+
+
+IMPORT_ID_HELP = (
+    "Use the platform key, e.g. gbol, or the key followed by the configuration's client id and secret "
+    "version: gbol:client_id=<client id>,client_secret_wo_version=1 (either or both; never the secret)."
+)
+
+
+def parse_import_id(import_id: str, diags: Diagnostics) -> tuple[str, str | None, int | Decimal | None] | None:
+    """`KEY` or `KEY:client_id=ID,client_secret_wo_version=N` -> (key, client_id, version); None on errors."""
+    key, _, options = import_id.partition(":")
+    before = len(diags.errors)
+    validate_platform_key(key, diags)
+    found: dict[str, str] = {}
+    for option in options.split(",") if options else ():
+        name, equals, value = option.partition("=")
+        name = name.strip()
+        if not equals or name not in ("client_id", "client_secret_wo_version"):
+            # Never echo text without `=`: it could be a pasted value (even a secret), not an option name.
+            what = f"Unknown option {name!r}" if equals else "An option without `=`"
+            secret = " The secret is compared at plan time instead." if name.startswith("client_secret") else ""
+            diags.error("Invalid import ID", f"{what} in the import ID. {IMPORT_ID_HELP}{secret}")
+            continue
+        if name in found:
+            diags.error("Invalid import ID", f"{name} is given twice. {IMPORT_ID_HELP}")
+            continue
+        found[name] = value
+    if import_id.endswith(":"):
+        diags.error("Invalid import ID", f"Nothing follows the ':'. {IMPORT_ID_HELP}")
+    client_id = found.get("client_id")
+    if client_id is not None and (client_id == "" or re.search(r"\s", client_id)):
+        diags.error("Invalid import ID", f"client_id is empty or contains whitespace. {IMPORT_ID_HELP}")
+    version: int | Decimal | None = None
+    if "client_secret_wo_version" in found:
+        try:
+            number = Decimal(found["client_secret_wo_version"].strip())
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            diags.error(
+                "Invalid import ID",
+                f"client_secret_wo_version must be a number, got {found['client_secret_wo_version']!r}. "
+                f"{IMPORT_ID_HELP}",
+            )
+        else:
+            version = int(number) if number == number.to_integral_value() else number
+    if len(diags.errors) > before:
+        return None
+    return key, client_id, version
