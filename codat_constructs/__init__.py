@@ -2,10 +2,33 @@
 
 The package is not called `constructs` because that name would shadow the `constructs` library that
 cdktf itself imports.
+
+- L2 constructs: `XeroApp`, `CodatXeroIntegration`, `CodatAccountingIntegration`, `ConnectionCapGuard`.
+- L1 bindings generated from the provider's schema (`codat_constructs.bindings`, regenerate with
+  `scripts/generate_bindings.py`): `CodatProvider`, `CodatIntegration`, `CodatWebhook`, `CodatProfile`,
+  `DataCodatIntegration`, `DataCodatIntegrations`, `DataCodatConnectionUsage`.
+- Environments: `load_environments` and `CodatEnvironmentStack`, one stack per Codat instance.
 """
 
 from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, CodatIntegrationConfigError
-from codat_constructs.bindings import CodatIntegration, CodatProvider
+from codat_constructs.bindings import (
+    CodatIntegration,
+    CodatProfile,
+    CodatProvider,
+    CodatWebhook,
+    DataCodatConnectionUsage,
+    DataCodatIntegration,
+    DataCodatIntegrations,
+)
+from codat_constructs.check import CheckAssertion, TerraformCheck
+from codat_constructs.environments import (
+    ENVIRONMENTS_ENV,
+    CodatEnvironmentStack,
+    Environment,
+    EnvironmentConfigError,
+    load_environments,
+)
+from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.runbook import RUNBOOK_FILE
 from codat_constructs.secret import Secret
 from codat_constructs.xero import XERO_PLATFORM_KEY, CodatXeroIntegration
@@ -20,16 +43,30 @@ from codat_constructs.xero_app import (
 __all__ = [
     "ACCOUNTING_PLATFORMS",
     "CODAT_XERO_REDIRECT_URI",
+    "ENVIRONMENTS_ENV",
+    "CapWording",
+    "CheckAssertion",
     "CodatAccountingIntegration",
+    "CodatEnvironmentStack",
     "CodatIntegration",
     "CodatIntegrationConfigError",
+    "CodatProfile",
     "CodatProvider",
+    "CodatWebhook",
     "CodatXeroIntegration",
+    "ConnectionCapGuard",
+    "DataCodatConnectionUsage",
+    "DataCodatIntegration",
+    "DataCodatIntegrations",
+    "Environment",
+    "EnvironmentConfigError",
     "RUNBOOK_FILE",
     "Secret",
+    "TerraformCheck",
     "XERO_PLATFORM_KEY",
     "XeroApp",
     "XeroAppConfigError",
     "XeroIntegrationType",
     "XeroTier",
+    "load_environments",
 ]

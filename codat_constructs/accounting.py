@@ -14,6 +14,7 @@ import cdktf
 from constructs import Construct
 
 from codat_constructs.bindings import CodatIntegration
+from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.secret import Secret, require_secret
 
 #: Codat's accounting platform keys (this package imports nothing else of ours, so it keeps its own
@@ -58,6 +59,18 @@ class CodatIntegrationConfigError(ValueError, TypeError):
 
 def _known_keys() -> str:
     return ", ".join(f"{key} ({name})" for key, name in sorted(ACCOUNTING_PLATFORMS.items(), key=lambda kv: kv[1]))
+
+
+def cap_problems(connection_cap: object) -> list[str]:
+    """What is wrong with a `connection_cap` prop (None means no guard)."""
+    if connection_cap is None or (
+        not isinstance(connection_cap, bool) and isinstance(connection_cap, int) and connection_cap >= 1
+    ):
+        return []
+    return [
+        f"connection_cap must be a whole number from 1, or left out (None) for no cap guard (got {connection_cap!r}): "
+        "give the number of connections your app on the platform allows, e.g. connection_cap=25."
+    ]
 
 
 def credential_problems(
@@ -106,8 +119,12 @@ class CodatAccountingIntegration(Construct):
       enabled: whether the platform is switched on in Codat. Default: True.
       client_secret_version: add 1 to send the secret again after rotating it. Default: 1.
       provider: the `CodatProvider` to use. Default: None (the stack's default `codat` provider).
+      connection_cap: how many companies your app on the platform may connect. When set, every plan reads
+        `data.codat_connection_usage` for the platform: it warns from 80% of the cap linked (a `check`
+        block) and fails above the cap (a precondition on the integration). Default: None (no guard).
     Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
-    The child resource's id is "integration": a stable contract, renaming it replaces the resource.
+    The child resource's id is "integration": a stable contract, renaming it replaces the resource. With a
+    cap, the guard is the child "connection_cap" (`ConnectionCapGuard`).
     """
 
     def __init__(
@@ -121,6 +138,8 @@ class CodatAccountingIntegration(Construct):
         enabled: bool = True,
         client_secret_version: int = 1,
         provider: Optional[cdktf.TerraformProvider] = None,
+        connection_cap: Optional[int] = None,
+        _cap_wording: Optional[CapWording] = None,
     ) -> None:
         problems = credential_problems(
             platform_key=platform_key,
@@ -128,7 +147,7 @@ class CodatAccountingIntegration(Construct):
             client_secret=client_secret,
             enabled=enabled,
             client_secret_version=client_secret_version,
-        )
+        ) + cap_problems(connection_cap)
         if problems:
             raise CodatIntegrationConfigError(type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems)
         super().__init__(scope, id)
@@ -144,6 +163,25 @@ class CodatAccountingIntegration(Construct):
                 "if Codat added it, ignore this warning, otherwise check the key in the Codat Portal "
                 f"(Settings > Integrations). Known keys: {_known_keys()}."
             )
+        self.connection_cap = connection_cap
+        self.guard: Optional[ConnectionCapGuard] = None
+        if connection_cap is not None:
+            name = self.platform_name or platform_key
+            shown_id = client_id.replace('"', "'")  # the messages may not hold a double quote (HCL synthesis)
+            self.guard = ConnectionCapGuard(
+                self,
+                "connection_cap",
+                platform_key=platform_key,
+                cap=connection_cap,
+                wording=_cap_wording
+                or CapWording(
+                    what=f"{name} app {shown_id} (cap {connection_cap})",
+                    platform=name,
+                    fix=f"Raise your app's connection limit with {name} (e.g. its partner programme), then set "
+                    "connection_cap to the new limit.",
+                ),
+                provider=provider,
+            )
         self.resource = CodatIntegration(
             self,
             "integration",
@@ -153,4 +191,5 @@ class CodatAccountingIntegration(Construct):
             client_secret_wo_version=client_secret_version,
             enabled=enabled,
             provider=provider,
+            lifecycle=cdktf.TerraformResourceLifecycle(precondition=[self.guard.precondition]) if self.guard else None,
         )

@@ -43,6 +43,9 @@ class CodatSideFacts:
     secret_env_var: str
     enabled: bool
     client_secret_version: int
+    connection_cap: Optional[int] = None  # guarded by plans when set
+    warn_at: Optional[int] = None  # linked connections from which plans warn
+    api_key_env_var: str = "CODAT_API_KEY"  # where the deploy finds the Codat API key
 
 
 def _cap(cap: Optional[int]) -> str:
@@ -109,6 +112,10 @@ def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, headi
         add("Past the cap, existing connections keep working but the next organisation cannot connect: Xero")
         add("stops the user at its consent step and says the app must complete certification first.")
         add("Becoming a Xero App Partner (certification) lifts the cap.")
+        for side in codat:
+            if side.connection_cap is not None:
+                add(f"Every plan of stack `{side.stack}` counts the linked Xero connections in Codat: it warns from")
+                add(f"{side.warn_at} linked and fails above {_cap(side.connection_cap)}, until the tier here and in Xero is raised.")
     add("One Codat company maps to one Xero organisation. A person who links several organisations")
     add("with one Xero login may see connections deauthorised without notice: use a login per organisation.")
     if app.needs_partner_terms:
@@ -129,7 +136,8 @@ def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, headi
         add(f"  (now {side.client_secret_version}) changes, never stored in state.")
     if codat:
         add("")
-        add("Run it with `CODAT_API_KEY` (and the secret's variable) in the environment:")
+        keys = " or ".join(f"`{name}`" for name in sorted({side.api_key_env_var for side in codat}))
+        add(f"Run it with the Codat API key in {keys} (and the secret's variable) in the environment:")
         add("")
         add("```sh")
         for stack in sorted({side.stack for side in codat}):

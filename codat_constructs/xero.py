@@ -8,11 +8,22 @@ import cdktf
 from constructs import Construct
 
 from codat_constructs.accounting import CodatAccountingIntegration, CodatIntegrationConfigError, credential_problems
+from codat_constructs.guard import CapWording
 from codat_constructs.runbook import CodatSideFacts
 from codat_constructs.secret import Secret
-from codat_constructs.xero_app import XeroApp
+from codat_constructs.xero_app import XeroApp, XeroTier
 
 XERO_PLATFORM_KEY = "gbol"
+#: Construct context naming the environments file's table of the stack's Xero settings (for messages).
+XERO_TABLE_CONTEXT = "codat-iac:xero-table"
+#: Construct context naming the environment variable with the stack's Codat API key (for the runbook);
+#: `CodatEnvironmentStack` sets it, and without it the provider reads CODAT_API_KEY.
+API_KEY_ENV_CONTEXT = "codat-iac:api-key-env"
+
+
+def _xero_table(scope: Construct) -> Optional[str]:
+    """The environments file's table this integration comes from, if any (see `XERO_TABLE_CONTEXT`)."""
+    return scope.node.try_get_context(XERO_TABLE_CONTEXT)
 
 
 class CodatXeroIntegration(CodatAccountingIntegration):
@@ -27,8 +38,12 @@ class CodatXeroIntegration(CodatAccountingIntegration):
       enabled: whether Xero is switched on in Codat. Default: True.
       client_secret_version: add 1 to send the secret again after rotating it. Default: 1.
       provider: the `CodatProvider` to use. Default: None (the stack's default `codat` provider).
+      connection_guard: guard the app's connection cap (its `tier`): every plan reads
+        `data.codat_connection_usage` for Xero, warns from 80% of the cap linked and fails above the cap,
+        saying which tier to move to. Tiers without a cap (Enterprise, App Partner) get no guard. Default: True.
     Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
-    The child resource's id is "integration": a stable contract, renaming it replaces the resource.
+    The child resource's id is "integration": a stable contract, renaming it replaces the resource. With a
+    guard, the guard is the child "connection_cap" (`ConnectionCapGuard`).
     """
 
     def __init__(
@@ -41,7 +56,13 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         enabled: bool = True,
         client_secret_version: int = 1,
         provider: Optional[cdktf.TerraformProvider] = None,
+        connection_guard: bool = True,
     ) -> None:
+        guard_problems = (
+            []
+            if isinstance(connection_guard, bool)
+            else [f"connection_guard must be True or False (got {connection_guard!r})."]
+        )
         if not isinstance(app, XeroApp):
             got = "a plain string (a client id?)" if isinstance(app, str) else type(app).__name__
             problems = [
@@ -56,7 +77,21 @@ class CodatXeroIntegration(CodatAccountingIntegration):
                 enabled=enabled,
                 client_secret_version=client_secret_version,
             )
-            raise CodatIntegrationConfigError(type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems)
+            raise CodatIntegrationConfigError(
+                type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems + guard_problems
+            )
+        if guard_problems:
+            problems = credential_problems(
+                platform_key=XERO_PLATFORM_KEY,
+                client_id=app.client_id,
+                client_secret=client_secret,
+                enabled=enabled,
+                client_secret_version=client_secret_version,
+            )
+            raise CodatIntegrationConfigError(
+                type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems + guard_problems
+            )
+        cap = app.connection_cap if connection_guard else None
         super().__init__(
             scope,
             id,
@@ -66,6 +101,8 @@ class CodatXeroIntegration(CodatAccountingIntegration):
             enabled=enabled,
             client_secret_version=client_secret_version,
             provider=provider,
+            connection_cap=cap,
+            _cap_wording=_xero_wording(app, _xero_table(scope)) if cap is not None else None,
         )
         self.app = app
         app._used_by(
@@ -76,5 +113,34 @@ class CodatXeroIntegration(CodatAccountingIntegration):
                 secret_env_var=client_secret.env_var,
                 enabled=enabled,
                 client_secret_version=client_secret_version,
+                connection_cap=cap,
+                warn_at=self.guard.warn_at if self.guard else None,
+                api_key_env_var=self.node.try_get_context(API_KEY_ENV_CONTEXT) or "CODAT_API_KEY",
             ),
         )
+
+
+def _xero_wording(app: XeroApp, table: Optional[str] = None) -> CapWording:
+    """The guard's messages for a Xero app: its tier, the tier to move to, and where to say so (the XeroApp's
+    `tier` prop, or `tier` in the environments file's table when the stack comes from one)."""
+
+    def setting(tier: XeroTier) -> str:
+        if table:
+            return f"tier = '{tier.name.lower()}' in [{table}]"
+        return f"tier=XeroTier.{tier.name} on the XeroApp"
+
+    capped = [tier for tier in XeroTier if tier.connection_cap is not None]
+    bigger = [tier for tier in capped if tier.connection_cap > app.tier.connection_cap]
+    move = (
+        f"move the app to a higher Xero tier (next: {bigger[0].label}, {bigger[0].connection_cap:,} connections; "
+        f"Enterprise has no cap) in the Xero developer portal and set {setting(bigger[0])}"
+        if bigger
+        else f"move the app to Xero's Enterprise tier (no cap) and set {setting(XeroTier.ENTERPRISE)}"
+    )
+    name = app.app_name.replace('"', "'")
+    return CapWording(
+        what=f"Xero app '{name}' ({app.tier.label} tier, cap {app.connection_cap:,})",
+        platform="Xero",
+        fix=f"To connect more organisations, {move}, or become a Xero App Partner (certification lifts the cap; "
+        f"{setting(XeroTier.APP_PARTNER).replace(' on the XeroApp', '')}).",
+    )

@@ -15,9 +15,9 @@ from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
 import cdktf
-import jsii
 from constructs import Construct
 
+from codat_constructs._stack_hooks import SynthOutput, after_synth
 from codat_constructs.runbook import RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
 
 #: Codat's callback for Xero; the app's redirect URIs must contain it exactly.
@@ -268,7 +268,7 @@ class XeroApp(Construct):
                 f"app_name {app_name!r} contains the word Xero; Xero's certification (checkpoint 1: app name) "
                 "rejects it, so rename the app before you apply to become an App Partner."
             )
-        _RunbookWriter.install(cdktf.TerraformStack.of(self))
+        after_synth(cdktf.TerraformStack.of(self), "runbook", _write_runbook)
 
     @property
     def connection_cap(self) -> Optional[int]:
@@ -306,30 +306,11 @@ class XeroApp(Construct):
         self._integrations.append(facts)
 
 
-@jsii.implements(cdktf.IStackSynthesizer)
-class _RunbookWriter:
-    """Wraps a stack's synthesizer: after the stack's Terraform JSON is written, write RUNBOOK.md beside it.
-
-    cdktf has no public hook for extra files in a stack's output folder (`addCustomSynthesis` is not
-    exported to Python), but `TerraformStack.synthesizer` is settable. The original synthesizer still
-    does all of the work (aspects, validation, annotations, JSON or HCL), so `cdk.tf.json` is unchanged.
-    `App.synth()` and `Testing.full_synth()` both go through it; `Testing.synth()` writes no files.
-    """
-
-    def __init__(self, stack: cdktf.TerraformStack, inner: cdktf.IStackSynthesizer) -> None:
-        self._stack, self._inner = stack, inner
-
-    @classmethod
-    def install(cls, stack: cdktf.TerraformStack) -> None:
-        if not isinstance(stack.synthesizer, cls):
-            stack.synthesizer = cls(stack, stack.synthesizer)
-
-    def synthesize(self, session: cdktf.ISynthesisSession) -> None:
-        self._inner.synthesize(session)
-        apps = [node for node in self._stack.node.find_all() if isinstance(node, XeroApp)]
-        if not apps:
-            return
-        folder = os.path.join(session.outdir, session.manifest.for_stack(self._stack).working_directory)
-        text = render_runbook(self._stack.node.id, [(app.facts(), list(app._integrations)) for app in apps])
-        with open(os.path.join(folder, RUNBOOK_FILE), "w", encoding="utf-8") as out:
-            out.write(text)
+def _write_runbook(stack: cdktf.TerraformStack, output: SynthOutput) -> None:
+    """After the stack's Terraform file is written, write RUNBOOK.md beside it (one section per XeroApp)."""
+    apps = [node for node in stack.node.find_all() if isinstance(node, XeroApp)]
+    if not apps:
+        return
+    text = render_runbook(stack.node.id, [(app.facts(), list(app._integrations)) for app in apps])
+    with open(os.path.join(output.folder, RUNBOOK_FILE), "w", encoding="utf-8") as out:
+        out.write(text)

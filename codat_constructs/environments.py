@@ -1,0 +1,475 @@
+"""Environments: one stack per Codat instance (e.g. `sandbox` and `production`), from a small TOML file.
+
+    CODAT_IAC_ENVIRONMENTS=environments.toml bin/cdktf deploy sandbox
+
+The file names each environment and what it declares; see `environments.example.toml` at the top of the
+repo and docs/walkthrough.md. Every environment becomes a `CodatEnvironmentStack` named after it, with its
+own provider settings: its `base_url`, and its own Codat API key as a `Secret` (a sensitive, ephemeral
+Terraform variable read from `TF_VAR_<api_key_variable>`, by default `TF_VAR_codat_api_key_<name>`), so no
+key is ever in the file or in cdk.tf.json and two stacks use two keys from one shell.
+
+Without CODAT_IAC_ENVIRONMENTS, main.py keeps its single stack `codat` (what `make deploy` runs).
+
+A file with mistakes raises `EnvironmentConfigError`, which lists every problem with the field it is about
+(`environments.sandbox.xero.client_id ...`) and the fix; main.py prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
+
+import cdktf
+from constructs import Construct
+
+from codat_constructs._stack_hooks import after_synth
+from codat_constructs.accounting import CodatAccountingIntegration, cap_problems, credential_problems
+from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
+from codat_constructs.secret import Secret
+from codat_constructs.xero import API_KEY_ENV_CONTEXT, XERO_TABLE_CONTEXT, CodatXeroIntegration
+from codat_constructs.xero_app import CODAT_XERO_REDIRECT_URI, XeroApp, XeroIntegrationType, XeroTier, _check
+
+#: The environment variable that names the environments file.
+ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TIERS = {tier.name.lower(): tier for tier in XeroTier}
+
+
+class EnvironmentConfigError(ValueError):
+    """Every problem of an environments file, each naming its field and the fix."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = list(problems)
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{source} is not valid ({len(self.problems)} problem(s)):\n{listed}")
+
+
+@dataclass(frozen=True)
+class XeroSettings:
+    """`[environments.<name>.xero]`: a `XeroApp` and the `CodatXeroIntegration` that uses it."""
+
+    app_name: str
+    company_url: str
+    client_id: str
+    client_secret_variable: str
+    tier: XeroTier = XeroTier.STARTER
+    redirect_uris: tuple[str, ...] = (CODAT_XERO_REDIRECT_URI,)
+    privacy_policy_url: Optional[str] = None
+    terms_url: Optional[str] = None
+    enabled: bool = True
+    client_secret_version: int = 1
+    connection_guard: bool = True
+
+
+@dataclass(frozen=True)
+class AccountingSettings:
+    """`[environments.<name>.accounting.<id>]`: a `CodatAccountingIntegration` (QuickBooks Online, ...)."""
+
+    id: str
+    platform_key: str
+    client_id: str
+    client_secret_variable: str
+    enabled: bool = True
+    client_secret_version: int = 1
+    connection_cap: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """`[environments.<name>.profile]`: the account's `codat_profile` (one per Codat instance)."""
+
+    name: str
+    redirect_url: str
+    logo_url: Optional[str] = None
+    icon_url: Optional[str] = None
+    white_list_urls: Optional[tuple[str, ...]] = None
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """`[environments.<name>.webhooks.<id>]`: one `codat_webhook` consumer."""
+
+    id: str
+    url: str
+    event_types: Optional[tuple[str, ...]] = None
+    company_tags: Optional[tuple[str, ...]] = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One Codat instance: becomes the stack `name`."""
+
+    name: str
+    api_key_variable: str
+    base_url: Optional[str] = None
+    xero: Optional[XeroSettings] = None
+    accounting: tuple[AccountingSettings, ...] = ()
+    profile: Optional[ProfileSettings] = None
+    webhooks: tuple[WebhookSettings, ...] = field(default_factory=tuple)
+
+    @property
+    def api_key_env_var(self) -> str:
+        return f"TF_VAR_{self.api_key_variable}"
+
+    def secret_env_vars(self) -> list[str]:
+        """Every environment variable this stack's deploy needs (API key first)."""
+        names = [self.api_key_variable]
+        if self.xero:
+            names.append(self.xero.client_secret_variable)
+        names += [a.client_secret_variable for a in self.accounting]
+        return [f"TF_VAR_{n}" for n in dict.fromkeys(names)]
+
+
+# Parsing ------------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed reads of one table, collecting problems with their dotted paths instead of raising."""
+
+    def __init__(self, problems: list[str], path: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
+        self.problems, self.path, self.table = problems, path, table
+        unknown = [key for key in table if key not in known]
+        for key in unknown:
+            self.problems.append(f"{path}.{key} is not a known field: remove it, or use one of {', '.join(known)}.")
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}"
+
+    def get(self, key: str, kind: type | tuple, what: str, *, required: bool = False, default: Any = None) -> Any:
+        if key not in self.table:
+            if required:
+                self.problems.append(f"{self.at(key)} is missing: add {key} = <{what}>.")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) and kind in (int, (int,)):
+            value = None  # true/false is not a number
+        if value is None or not isinstance(value, kind):
+            self.problems.append(f"{self.at(key)} must be {what} (got {_shown(self.table[key])}).")
+            return default
+        return value
+
+    def strings(self, key: str, what: str) -> Optional[tuple[str, ...]]:
+        value = self.get(key, list, f"a list of {what}")
+        if value is None:
+            return None
+        if not all(isinstance(item, str) for item in value):
+            self.problems.append(f"{self.at(key)} must be a list of {what} (strings), e.g. [\"...\"].")
+            return None
+        return tuple(value)
+
+    def url(self, key: str, *, required: bool = False, localhost_http: bool = False) -> Optional[str]:
+        value = self.get(key, str, "an https:// URL", required=required)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not (parts.scheme == "https" and parts.hostname) and not (localhost_http and local):
+            also = " (or http:// for localhost)" if localhost_http else ""
+            self.problems.append(f"{self.at(key)} must be an https:// URL{also} (got {value!r}).")
+        return value
+
+    def variable(self, key: str, default: str) -> str:
+        value = self.get(key, str, "a Terraform variable name", default=default)
+        if not _VARIABLE.fullmatch(value):
+            self.problems.append(
+                f"{self.at(key)} must be a Terraform variable name of letters, digits and underscores "
+                f"(got {value!r}): Terraform reads it from TF_VAR_<name>."
+            )
+        return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _or(value: Any, placeholder: Any) -> Any:
+    return placeholder if value is None else value
+
+
+def _prefixed(path: str, problems: list[str]) -> list[str]:
+    """Construct problems start with the prop name, which is the field name: put the table's path in front."""
+    return [f"{path}.{problem}" for problem in problems]
+
+
+def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
+    path = f"environments.{env}.xero"
+    if not isinstance(table, dict):
+        problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
+        return None
+    known = ("app_name", "company_url", "client_id", "client_secret_variable", "tier", "redirect_uris",
+             "privacy_policy_url", "terms_url", "enabled", "client_secret_version", "connection_guard")
+    r = _Reader(problems, path, table, known)
+    tier_name = r.get("tier", str, f"one of {', '.join(_TIERS)}", default="starter")
+    tier = _TIERS.get(tier_name.lower())
+    if tier is None:
+        problems.append(f"{r.at('tier')} must be one of {', '.join(_TIERS)} (got {tier_name!r}).")
+    settings = dict(
+        app_name=r.get("app_name", str, "the app's name as in the Xero developer portal", required=True),
+        company_url=r.get("company_url", str, "an https:// URL", required=True),
+        client_id=r.get("client_id", str, "the app's 32-hex-character Client id", required=True),
+        client_secret_variable=r.variable("client_secret_variable", f"xero_client_secret_{env}"),
+        redirect_uris=r.strings("redirect_uris", "redirect URIs") or (CODAT_XERO_REDIRECT_URI,),
+        privacy_policy_url=r.get("privacy_policy_url", str, "an https:// URL"),
+        terms_url=r.get("terms_url", str, "an https:// URL"),
+        enabled=r.get("enabled", bool, "true or false", default=True),
+        client_secret_version=r.get("client_secret_version", int, "a whole number from 1", default=1),
+        connection_guard=r.get("connection_guard", bool, "true or false", default=True),
+    )
+    missing = [k for k in ("app_name", "company_url", "client_id") if settings[k] is None]
+    # XeroApp's own rules (https, the exact redirect URI, a 32-hex client id, partner terms, ...), now, for
+    # the fields that are there.
+    app_problems = [
+        problem
+        for problem in _check(
+            app_name=_or(settings["app_name"], "unset"), company_url=_or(settings["company_url"], "https://unset"),
+            client_id=_or(settings["client_id"], "0" * 32), redirect_uris=list(settings["redirect_uris"]),
+            integration_type=XeroIntegrationType.WEB_APP, privacy_policy_url=settings["privacy_policy_url"],
+            terms_url=settings["terms_url"], tier=tier or XeroTier.STARTER,
+        )
+        if problem.split(" ", 1)[0] not in missing
+    ]
+    if settings["client_secret_version"] < 1:
+        app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the secret.")
+    problems += _prefixed(path, app_problems)
+    if missing or tier is None:
+        return None
+    return XeroSettings(tier=tier, **settings)
+
+
+def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingSettings, ...]:
+    path = f"environments.{env}.accounting"
+    if not isinstance(tables, dict):
+        problems.append(f"{path} must be a table of integrations, e.g. [{path}.quickbooks].")
+        return ()
+    found = []
+    for key, table in tables.items():
+        at = f"{path}.{key}"
+        if not _NAME.fullmatch(key) or not isinstance(table, dict):
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.quickbooks]).")
+            continue
+        r = _Reader(problems, at, table, ("platform_key", "client_id", "client_secret_variable", "enabled",
+                                           "client_secret_version", "connection_cap"))
+        settings = AccountingSettings(
+            id=key,
+            platform_key=r.get("platform_key", str, "Codat's 4-letter platform key, e.g. \"qhyg\"", required=True),
+            client_id=r.get("client_id", str, "your app's Client ID on the platform", required=True),
+            client_secret_variable=r.variable("client_secret_variable", f"{key}_client_secret_{env}"),
+            enabled=r.get("enabled", bool, "true or false", default=True),
+            client_secret_version=r.get("client_secret_version", int, "a whole number from 1", default=1),
+            connection_cap=r.get("connection_cap", int, "a whole number from 1"),
+        )
+        if settings.platform_key is None or settings.client_id is None:
+            continue
+        own = [p for p in credential_problems(
+            platform_key=settings.platform_key, client_id=settings.client_id, client_secret=_PLACEHOLDER,
+            enabled=settings.enabled, client_secret_version=settings.client_secret_version,
+        )] + cap_problems(settings.connection_cap)
+        problems += _prefixed(at, own)
+        found.append(settings)
+    return tuple(found)
+
+
+def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSettings]:
+    path = f"environments.{env}.profile"
+    if not isinstance(table, dict):
+        problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
+        return None
+    r = _Reader(problems, path, table, ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls"))
+    name = r.get("name", str, "your Codat instance's name", required=True)
+    redirect_url = r.url("redirect_url", required=True, localhost_http=True)
+    settings = ProfileSettings(
+        name=name,
+        redirect_url=redirect_url,
+        logo_url=r.url("logo_url"),
+        icon_url=r.url("icon_url"),
+        white_list_urls=r.strings("white_list_urls", "URLs"),
+    )
+    return settings if name is not None and redirect_url is not None else None
+
+
+def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettings, ...]:
+    path = f"environments.{env}.webhooks"
+    if not isinstance(tables, dict):
+        problems.append(f"{path} must be a table of webhooks, e.g. [{path}.sync_done].")
+        return ()
+    found = []
+    for key, table in tables.items():
+        at = f"{path}.{key}"
+        if not _NAME.fullmatch(key) or not isinstance(table, dict):
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.sync_done]).")
+            continue
+        r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled"))
+        url = r.url("url", required=True, localhost_http=True)
+        settings = WebhookSettings(
+            id=key,
+            url=url,
+            event_types=r.strings("event_types", "event type names"),
+            company_tags=r.strings("company_tags", "tags (tagKey:tagValue)"),
+            disabled=r.get("disabled", bool, "true or false", default=False),
+        )
+        if url is not None:
+            found.append(settings)
+    return tuple(found)
+
+
+class _Placeholder(Secret):
+    """Stands in for the client secret when the loader checks credential props (the value comes later)."""
+
+    def __init__(self) -> None:  # noqa: D107 (no variable behind it)
+        self.name = "placeholder"
+
+
+_PLACEHOLDER = _Placeholder()
+
+
+_RESERVED_IDS = ("codat", "xero", "xero_app", "profile")
+
+
+def _clashes(environment: Environment) -> list[str]:
+    """Names that would collide in the stack: the API key's variable reused for a client secret, or a
+    child id taken twice. (Two integrations may share one client secret variable on purpose.)"""
+    path = f"environments.{environment.name}"
+    secrets = []
+    if environment.xero:
+        secrets.append((f"{path}.xero.client_secret_variable", environment.xero.client_secret_variable))
+    secrets += [(f"{path}.accounting.{a.id}.client_secret_variable", a.client_secret_variable) for a in environment.accounting]
+    problems = [
+        f"{field_path} is {name!r}, the variable of this environment's Codat API key: give the secret its own variable."
+        for field_path, name in secrets
+        if name == environment.api_key_variable
+    ]
+    taken = set(_RESERVED_IDS) | {environment.api_key_variable} | {name for _, name in secrets}
+    for a in environment.accounting:
+        if a.id in taken or a.id.startswith("webhook_"):
+            problems.append(
+                f"{path}.accounting.{a.id}: the name {a.id!r} is taken in the stack (names in use: "
+                f"{', '.join(sorted(taken))}, webhook_*): rename the table, e.g. [{path}.accounting.quickbooks]."
+            )
+    return problems
+
+
+def parse_environments(data: Mapping[str, Any], source: str = "the environments file") -> list[Environment]:
+    """The environments of a parsed TOML document; raises EnvironmentConfigError listing every problem."""
+    problems: list[str] = []
+    unknown = [key for key in data if key != "environments"]
+    for key in unknown:
+        problems.append(f"{key} is not a known field: put every environment under [environments.<name>].")
+    tables = data.get("environments")
+    if not isinstance(tables, dict) or not tables:
+        problems.append("environments is missing or empty: add at least one table, e.g. [environments.sandbox].")
+        raise EnvironmentConfigError(source, problems)
+    found = []
+    for name, table in tables.items():
+        path = f"environments.{name}"
+        if not _NAME.fullmatch(name):
+            problems.append(
+                f"{path}: an environment's name must be lowercase letters, digits and _, starting with a letter, "
+                f"at most 40 characters (it names the stack and the TF_VAR_ variables), e.g. [environments.sandbox]."
+            )
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
+            continue
+        r = _Reader(problems, path, table, ("base_url", "api_key_variable", "xero", "accounting", "profile", "webhooks"))
+        environment = Environment(
+            name=name,
+            base_url=r.url("base_url", localhost_http=True),
+            api_key_variable=r.variable("api_key_variable", f"codat_api_key_{name}"),
+            xero=_xero(problems, name, table["xero"]) if "xero" in table else None,
+            accounting=_accounting(problems, name, table["accounting"]) if "accounting" in table else (),
+            profile=_profile(problems, name, table["profile"]) if "profile" in table else None,
+            webhooks=_webhooks(problems, name, table["webhooks"]) if "webhooks" in table else (),
+        )
+        problems += _clashes(environment)
+        found.append(environment)
+    if problems:
+        raise EnvironmentConfigError(source, problems)
+    return found
+
+
+def load_environments(path: Optional[str | os.PathLike] = None) -> Optional[list[Environment]]:
+    """The environments in `path`, by default the file named by CODAT_IAC_ENVIRONMENTS; None when unset."""
+    if path is None:
+        path = os.environ.get(ENVIRONMENTS_ENV) or None
+        if path is None:
+            return None
+    file = Path(path)
+    source = f"{ENVIRONMENTS_ENV} file {str(file)!r}"
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EnvironmentConfigError(source, [f"there is no such file: check {ENVIRONMENTS_ENV}, or unset it for the single stack `codat`."]) from None
+    except (OSError, UnicodeDecodeError) as unreadable:
+        raise EnvironmentConfigError(source, [f"it cannot be read: {unreadable}."]) from None
+    except tomllib.TOMLDecodeError as bad:
+        raise EnvironmentConfigError(source, [f"it is not valid TOML: {bad}."]) from None
+    return parse_environments(data, source)
+
+
+# The stack ----------------------------------------------------------------------------------------------
+
+
+class CodatEnvironmentStack(cdktf.TerraformStack):
+    """One Codat instance: its provider (its own base URL and API key) and what the environment declares.
+
+    Children (stable ids: renaming one replaces what it creates): "codat" (the provider), the API key
+    variable, "xero_app" and "xero" (with `[xero]`), one `CodatAccountingIntegration` per
+    `[accounting.<id>]` under that id, "profile" (with `[profile]`) and "webhook_<id>" per `[webhooks.<id>]`.
+    """
+
+    def __init__(self, scope: Construct, environment: Environment) -> None:
+        super().__init__(scope, environment.name)
+        self.environment = environment
+        after_synth(self, "tidy", lambda stack, output: None)  # tidy the folder even without a XeroApp
+        self.node.set_context(API_KEY_ENV_CONTEXT, f"TF_VAR_{environment.api_key_variable}")
+        self.node.set_context(XERO_TABLE_CONTEXT, f"environments.{environment.name}.xero")
+        api_key = Secret.from_env(
+            self, environment.api_key_variable, description=f"Codat API key of environment {environment.name}."
+        )
+        self.provider = CodatProvider(self, "codat", base_url=environment.base_url, api_key=api_key.token)
+        xero = environment.xero
+        if xero is not None:
+            app = XeroApp(
+                self, "xero_app", app_name=xero.app_name, company_url=xero.company_url, client_id=xero.client_id,
+                redirect_uris=xero.redirect_uris, privacy_policy_url=xero.privacy_policy_url,
+                terms_url=xero.terms_url, tier=xero.tier,
+            )
+            CodatXeroIntegration(
+                self, "xero", app=app,
+                client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
+                enabled=xero.enabled, client_secret_version=xero.client_secret_version,
+                connection_guard=xero.connection_guard,
+            )
+        for accounting in environment.accounting:
+            CodatAccountingIntegration(
+                self, accounting.id, platform_key=accounting.platform_key, client_id=accounting.client_id,
+                client_secret=Secret.from_env(self, accounting.client_secret_variable),
+                enabled=accounting.enabled, client_secret_version=accounting.client_secret_version,
+                connection_cap=accounting.connection_cap,
+            )
+        if environment.profile is not None:
+            profile = environment.profile
+            CodatProfile(
+                self, "profile", name=profile.name, redirect_url=profile.redirect_url, logo_url=profile.logo_url,
+                icon_url=profile.icon_url,
+                white_list_urls=list(profile.white_list_urls) if profile.white_list_urls is not None else None,
+            )
+        for hook in environment.webhooks:
+            CodatWebhook(
+                self, f"webhook_{hook.id}", url=hook.url,
+                event_types=list(hook.event_types) if hook.event_types is not None else None,
+                company_tags=list(hook.company_tags) if hook.company_tags is not None else None,
+                disabled=hook.disabled,
+            )

@@ -1,0 +1,203 @@
+"""Environments: a TOML file declares one stack per Codat instance; every mistake names its field."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import cdktf
+import pytest
+
+from codat_constructs import (
+    ENVIRONMENTS_ENV,
+    CodatEnvironmentStack,
+    EnvironmentConfigError,
+    XeroTier,
+    load_environments,
+)
+from codat_constructs.environments import parse_environments
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "codat_constructs" / "environments.example.toml"
+CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
+
+
+def test_the_example_file():
+    sandbox, production = load_environments(EXAMPLE)
+    assert (sandbox.name, production.name) == ("sandbox", "production")
+    assert sandbox.base_url == "https://api.codat.io" and sandbox.api_key_variable == "codat_api_key_sandbox"
+    assert sandbox.xero.tier is XeroTier.STARTER and sandbox.xero.client_secret_variable == "xero_client_secret_sandbox"
+    assert sandbox.profile is None and sandbox.webhooks == ()
+    assert production.xero.tier is XeroTier.CORE
+    assert production.profile.redirect_url == "https://acme.example/codat/{companyId}"
+    (hook,) = production.webhooks
+    assert (hook.id, hook.url, hook.event_types) == ("sync_complete", "https://acme.example/hooks/codat", ("DataSyncCompleted",))
+    assert production.secret_env_vars() == ["TF_VAR_codat_api_key_production", "TF_VAR_xero_client_secret_production"]
+
+
+def test_no_file_means_no_environments(monkeypatch):
+    monkeypatch.delenv(ENVIRONMENTS_ENV, raising=False)
+    assert load_environments() is None
+    monkeypatch.setenv(ENVIRONMENTS_ENV, "")
+    assert load_environments() is None
+    monkeypatch.setenv(ENVIRONMENTS_ENV, str(EXAMPLE))
+    assert [e.name for e in load_environments()] == ["sandbox", "production"]
+
+
+def test_a_stack_per_environment_with_its_own_provider_and_key():
+    app = cdktf.Testing.app()
+    stacks = [CodatEnvironmentStack(app, e) for e in load_environments(EXAMPLE)]
+    sandbox, production = (json.loads(cdktf.Testing.synth(s)) for s in stacks)
+    for name, synthesized in (("sandbox", sandbox), ("production", production)):
+        assert synthesized["provider"]["codat"] == [
+            {"base_url": "https://api.codat.io", "api_key": f"${{var.codat_api_key_{name}}}"}
+        ]
+        for variable in (f"codat_api_key_{name}", f"xero_client_secret_{name}"):
+            assert synthesized["variable"][variable]["sensitive"] is True
+            assert synthesized["variable"][variable]["ephemeral"] is True
+        (integration,) = synthesized["resource"]["codat_integration"].values()
+        assert integration["client_secret_wo"] == f"${{var.xero_client_secret_{name}}}"
+    assert "codat_profile" not in sandbox["resource"] and "codat_webhook" not in sandbox["resource"]
+    production_json = cdktf.Testing.synth(stacks[1])
+    assert cdktf.Testing.to_have_resource_with_properties(
+        production_json, "codat_profile", {"name": "Acme Lending", "redirect_url": "https://acme.example/codat/{companyId}"}
+    )
+    assert cdktf.Testing.to_have_resource_with_properties(
+        production_json, "codat_webhook", {"url": "https://acme.example/hooks/codat", "event_types": ["DataSyncCompleted"]}
+    )
+    assert "webhook_sync_complete" in production["resource"]["codat_webhook"]  # the id names the table
+    assert "< 40)}" in next(iter(production["check"].values()))["assert"][0]["condition"]  # Core: cap 50
+    # The cap messages say where to change the tier: the environments file's table, in its own spelling.
+    message = next(iter(sandbox["check"].values()))["assert"][0]["error_message"]
+    assert "set tier = 'core' in [environments.sandbox.xero]" in message
+    assert "tier = 'app_partner' in [environments.sandbox.xero]" in message and "XeroTier" not in message
+
+
+def test_accounting_integrations_and_renamed_variables():
+    (environment,) = parse_environments(tomllib.loads('''
+        [environments.qa]
+        api_key_variable = "qa_key"
+        [environments.qa.accounting.quickbooks]
+        platform_key = "qhyg"
+        client_id = "qbo-client"
+        connection_cap = 25
+        [environments.qa.accounting.sage]
+        platform_key = "tgff"
+        client_id = "sage-client"
+        client_secret_variable = "sage_secret"
+    '''))
+    assert environment.base_url is None and environment.xero is None
+    assert [a.client_secret_variable for a in environment.accounting] == ["quickbooks_client_secret_qa", "sage_secret"]
+    synthesized = json.loads(cdktf.Testing.synth(CodatEnvironmentStack(cdktf.Testing.app(), environment)))
+    assert synthesized["provider"]["codat"] == [{"api_key": "${var.qa_key}"}]  # base_url: CODAT_BASE_URL or Codat
+    assert sorted(r["platform_key"] for r in synthesized["resource"]["codat_integration"].values()) == ["qhyg", "tgff"]
+    (usage,) = synthesized["data"]["codat_connection_usage"].values()  # only QuickBooks has a cap
+    assert usage["platform_key"] == "qhyg"
+
+
+GOOD_XERO = f'''
+[environments.sandbox]
+[environments.sandbox.xero]
+app_name = "Acme"
+company_url = "https://acme.example"
+client_id = "{CLIENT_ID}"
+'''
+
+# One bad input each: (id, TOML, the field the message must start with, words of the fix).
+BAD = [
+    ("no-environments", "environments = 'sandbox'", "environments is missing or empty", "[environments.sandbox]"),
+    ("top-level-field", "title = 'x'\n[environments.sandbox]", "title is not a known field", "[environments.<name>]"),
+    ("empty", "[environments]", "environments is missing or empty", "[environments.sandbox]"),
+    ("bad-name", "[environments.Prod]", "environments.Prod: an environment's name", "lowercase letters"),
+    ("name-dash", "[environments.my-env]", "environments.my-env: an environment's name", "TF_VAR_"),
+    ("not-a-table", "[environments]\nsandbox = 1", "environments.sandbox must be a table", "[environments.sandbox]"),
+    ("unknown-field", "[environments.sandbox]\napi_keyy = 'x'", "environments.sandbox.api_keyy is not a known field", "api_key_variable"),
+    ("base-url-http", "[environments.sandbox]\nbase_url = 'http://codat.example'", "environments.sandbox.base_url must be an https:// URL", "localhost"),
+    ("base-url-type", "[environments.sandbox]\nbase_url = 5", "environments.sandbox.base_url must be an https:// URL", "got 5"),
+    ("key-variable", "[environments.sandbox]\napi_key_variable = 'codat-key'", "environments.sandbox.api_key_variable must be a Terraform variable name", "TF_VAR_"),
+    ("xero-missing", "[environments.sandbox.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'", "environments.sandbox.xero.client_id is missing", "client_id = <"),
+    ("xero-client-id", GOOD_XERO.replace(CLIENT_ID, "123"), "environments.sandbox.xero.client_id must be 32 hexadecimal", "Configuration page"),
+    ("xero-tier", GOOD_XERO + "tier = 'gold'", "environments.sandbox.xero.tier must be one of", "starter, core, plus"),
+    ("xero-company-url", GOOD_XERO.replace("https://acme", "http://acme"), "environments.sandbox.xero.company_url must be an https:// URL", "https://example.com"),
+    ("xero-redirects", GOOD_XERO + "redirect_uris = ['https://acme.example/cb']", "environments.sandbox.xero.redirect_uris must contain exactly", "xero.codat.io/oauth2/callback"),
+    ("xero-partner", GOOD_XERO + "tier = 'app_partner'\nterms_url = 'https://acme.example/terms'", "environments.sandbox.xero.privacy_policy_url is required", "privacy_policy_url="),
+    ("xero-enabled", GOOD_XERO + "enabled = 'yes'", "environments.sandbox.xero.enabled must be true or false", "got 'yes'"),
+    ("xero-version", GOOD_XERO + "client_secret_version = 0", "environments.sandbox.xero.client_secret_version must be a whole number from 1", "rotate"),
+    ("xero-guard", GOOD_XERO + "connection_guard = 1", "environments.sandbox.xero.connection_guard must be true or false", "got 1"),
+    ("xero-same-variable", GOOD_XERO + "client_secret_variable = 'codat_api_key_sandbox'", "environments.sandbox.xero.client_secret_variable is 'codat_api_key_sandbox'", "its own variable"),
+    ("accounting-key", "[environments.qa.accounting.qbo]\nplatform_key = 'QBO'\nclient_id = 'x'", "environments.qa.accounting.qbo.platform_key must be 4 lowercase letters", 'platform_key="qhyg"'),
+    ("accounting-cap", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nconnection_cap = 0", "environments.qa.accounting.qbo.connection_cap must be a whole number from 1", "connection_cap=25"),
+    ("accounting-name", "[environments.qa.accounting.xero]\nplatform_key = 'qhyg'\nclient_id = 'x'", "environments.qa.accounting.xero: the name 'xero' is taken", "rename the table"),
+    ("accounting-not-tables", "[environments.qa]\naccounting = 'qhyg'", "environments.qa.accounting must be a table of integrations", "[environments.qa.accounting.quickbooks]"),
+    ("profile-missing", "[environments.qa.profile]\nname = 'Acme'", "environments.qa.profile.redirect_url is missing", "redirect_url = <"),
+    ("profile-urls", "[environments.qa.profile]\nname = 'A'\nredirect_url = 'https://a.example'\nwhite_list_urls = 'https://a.example'", "environments.qa.profile.white_list_urls must be a list of URLs", "got 'https://a.example'"),
+    ("webhook-url", "[environments.qa.webhooks.sync]\nurl = 'http://hooks.example'", "environments.qa.webhooks.sync.url must be an https:// URL", "localhost"),
+    ("webhook-events", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevent_types = [1]", "environments.qa.webhooks.sync.event_types must be a list of event type names", '["...'),
+    ("webhook-unknown", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevents = ['x']", "environments.qa.webhooks.sync.events is not a known field", "event_types"),
+]
+
+
+@pytest.mark.parametrize("text, field, fix", [pytest.param(*case[1:], id=case[0]) for case in BAD])
+def test_rejects(text, field, fix):
+    with pytest.raises(EnvironmentConfigError) as raised:
+        parse_environments(tomllib.loads(text), "the test file")
+    problems = raised.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(field), problems[0]
+    assert fix in problems[0], problems[0]
+    assert str(raised.value).startswith("the test file is not valid (1 problem(s)):")
+
+
+def test_reports_every_problem_at_once():
+    text = '''
+    [environments.sandbox]
+    base_url = "api.codat.io"
+    [environments.sandbox.xero]
+    app_name = ""
+    company_url = "acme.example"
+    client_id = "123"
+    tier = "gold"
+    '''
+    with pytest.raises(EnvironmentConfigError) as raised:
+        parse_environments(tomllib.loads(text))
+    fields = [p.split(" ")[0] for p in raised.value.problems]
+    assert fields == [
+        "environments.sandbox.base_url", "environments.sandbox.xero.tier", "environments.sandbox.xero.app_name",
+        "environments.sandbox.xero.company_url", "environments.sandbox.xero.client_id",
+    ]
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "there is no such file"),
+    ("[environments.sandbox\n", "it is not valid TOML"),
+    (b"\xff\xfe", "it cannot be read"),
+])
+def test_unreadable_files(tmp_path, content, words):
+    path = tmp_path / "environments.toml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(EnvironmentConfigError) as raised:
+        load_environments(path)
+    assert f"CODAT_IAC_ENVIRONMENTS file '{path}' is not valid" in str(raised.value) and words in str(raised.value)
+
+
+def test_main_py_prints_the_problems_without_a_traceback(tmp_path):
+    bad = tmp_path / "environments.toml"
+    bad.write_text(GOOD_XERO + "tier = 'gold'\n")
+    env = {k: v for k, v in os.environ.items() if k != "XERO_CLIENT_ID"}
+    env.update({ENVIRONMENTS_ENV: str(bad), "PYTHONPATH": str(REPO), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    done = subprocess.run([sys.executable, str(REPO / "main.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"main.py: CODAT_IAC_ENVIRONMENTS file '{bad}' is not valid (1 problem(s)):",
+        "  - environments.sandbox.xero.tier must be one of starter, core, plus, advanced, enterprise, app_partner "
+        "(got 'gold').",
+    ]
+    assert not (tmp_path / "cdktf.out").exists()
