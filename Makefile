@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install deploy diff test cassettes docs emulator-stop bench
+.PHONY: install deploy diff test cassettes docs emulator-stop bench drift bench-drift
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -25,6 +25,10 @@ deploy: install
 diff: install
 	$(PY) -m codat_iac diff
 
+# Drift check (codat-iac drift): exit 0 clean, 2 drift or configuration not applied yet, 1 error.
+drift: install
+	$(PY) -m codat_iac drift
+
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install
 	$(PY) -m pytest
@@ -42,3 +46,6 @@ emulator-stop:
 
 bench: install
 	$(PY) benchmarks/tfplugin_bench.py
+
+bench-drift: install
+	$(PY) benchmarks/drift_bench.py

@@ -6,6 +6,10 @@ sets up) and to real Codat:
   CODAT_API_KEY              read by the provider at run time; never written into the synthesized stack
   XERO_CLIENT_ID             the Xero app's client id
   TF_VAR_xero_client_secret  the Xero app's client secret; read by Terraform, never by this file
+
+With CODAT_IAC_ENVIRONMENTS naming an environments file (see codat_constructs/environments.example.toml),
+it declares one stack per Codat instance instead (e.g. `bin/cdktf deploy sandbox`), each with its own base
+URL and its own API key from TF_VAR_codat_api_key_<name>.
 """
 
 import os
@@ -15,13 +19,17 @@ from cdktf import App, TerraformStack
 from constructs import Construct
 
 from codat_constructs import (
+    CodatEnvironmentStack,
     CodatIntegrationConfigError,
     CodatProvider,
     CodatXeroIntegration,
+    EnvironmentConfigError,
     Secret,
     XeroApp,
     XeroAppConfigError,
+    load_environments,
 )
+from codat_constructs.state import StateConfigError, use_state_backend
 
 STACK = "codat"
 
@@ -29,6 +37,7 @@ STACK = "codat"
 class CodatStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, base_url: str | None, xero_client_id: str) -> None:
         super().__init__(scope, id)
+        use_state_backend(self)  # local state file, or PostgreSQL when CODAT_IAC_STATE=postgres://...
         CodatProvider(self, "codat", base_url=base_url)
         xero_app = XeroApp(
             self, "xero_app", app_name="Codat IaC demo", company_url="https://example.com", client_id=xero_client_id
@@ -41,14 +50,24 @@ class CodatStack(TerraformStack):
         )
 
 
-def main() -> None:
+def declare_stacks(app: App, environments: list | None) -> None:
+    """One stack per environment when CODAT_IAC_ENVIRONMENTS names a file, else the single stack `codat`."""
+    if environments:
+        for environment in environments:
+            use_state_backend(CodatEnvironmentStack(app, environment))
+        return
     client_id = os.environ.get("XERO_CLIENT_ID")
     if not client_id:
         sys.exit("main.py: set XERO_CLIENT_ID to the Xero app's client id (or run `make deploy`, which sets a demo one).")
-    app = App()
+    CodatStack(app, STACK, base_url=os.environ.get("CODAT_BASE_URL"), xero_client_id=client_id)
+
+
+def main() -> None:
     try:
-        CodatStack(app, STACK, base_url=os.environ.get("CODAT_BASE_URL"), xero_client_id=client_id)
-    except (XeroAppConfigError, CodatIntegrationConfigError) as problem:
+        environments = load_environments()  # checked before App() creates the output folder
+        app = App()
+        declare_stacks(app, environments)
+    except (EnvironmentConfigError, StateConfigError, XeroAppConfigError, CodatIntegrationConfigError) as problem:
         sys.exit(f"main.py: {problem}")
     app.synth()
 

@@ -59,4 +59,8 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
         }
     )
     env.pop("TF_PLUGIN_CACHE_DIR", None)
+    # Team state (codat_constructs/state.py): the pg backend's connection string travels only in the
+    # environment, never in the synthesized stack, because it holds a password.
+    if env.get("CODAT_IAC_STATE", "").strip().startswith(("postgres://", "postgresql://")):
+        env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
     return env

@@ -1,0 +1,373 @@
+"""Pipeline runs without the cdktf CLI round trip: synthesize by running the app, then plain `terraform`.
+
+`cdktf diff` and `cdktf deploy` start Node, synthesize, run `terraform init` and then plan or apply, every
+time (~5 s here). A pipeline needs less and needs it non-interactive:
+
+- synth: run the app command from `cdktf.json` (e.g. `.venv/bin/python main.py`) with `CDKTF_OUTDIR` and
+  `CDKTF_CONTEXT_JSON` set, as the cdktf CLI does, and read the stacks from `cdktf.out/manifest.json`;
+- init: `terraform init` only when a stack's `terraform` block (backend, providers) or its dependency lock
+  file changed since the last init, or Terraform says it needs one;
+- plan and apply: `-input=false` and `-lock-timeout` always (default 5m, `CODAT_IAC_LOCK_TIMEOUT`).
+
+`plan --out DIR` writes a reviewed-plan artifact: per stack the synthesized config, the dependency lock
+file, the saved plan and its text. `apply DIR` applies exactly those saved plans. Terraform keeps
+ephemeral variables (our secrets) out of saved plans, so they come from `TF_VAR_<name>` again at apply.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+DEFAULT_LOCK_TIMEOUT = "5m"
+LOCK_TIMEOUT_ENV = "CODAT_IAC_LOCK_TIMEOUT"
+ARTIFACT_MANIFEST = "codat-iac-plan.json"
+ARTIFACT_FORMAT = 1
+PLAN_FILE = "plan.tfplan"
+INIT_STAMP = "codat-iac-init.sha256"
+# Terraform's words for "run init first": then init once and try again.
+_NEEDS_INIT = (
+    "Backend initialization required",
+    "Required plugins are not installed",
+    "Inconsistent dependency lock file",
+    "Missing required provider",
+    "Module not installed",
+    "please run \"terraform init\"",
+)
+_LOCK_ERROR = "Error acquiring the state lock"
+_STALE_PLAN = "Saved plan is stale"
+
+
+class PipelineError(RuntimeError):
+    """A step failed; the message says which and what to do."""
+
+
+def lock_timeout(value: str | None = None) -> str:
+    """The -lock-timeout to use: the option, else CODAT_IAC_LOCK_TIMEOUT, else 5m."""
+    return value or os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT
+
+
+def lock_message(stack: str, timeout: str) -> str:
+    return (
+        f"stack {stack!r}: its state is locked by another run (a deploy, plan or apply of the same stack) "
+        f"that did not finish within -lock-timeout={timeout}. Nothing was changed by this run. Run it again "
+        f"when the other one is done, or wait longer with --lock-timeout (or {LOCK_TIMEOUT_ENV}). Only if a "
+        f"crashed run left the lock behind: `bin/terraform force-unlock <ID>` in the stack's folder."
+    )
+
+
+def stale_message(stack: str) -> str:
+    return (
+        f"stack {stack!r}: the saved plan is stale: its state changed after the plan was made (another "
+        f"apply or deploy ran). Nothing was changed by this run. Make a new plan, review it, apply that one."
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the app
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    dir: Path
+    dependencies: tuple[str, ...] = ()
+
+    @property
+    def config_file(self) -> Path:
+        return self.dir / "cdk.tf.json"
+
+    def config(self) -> dict:
+        return json.loads(self.config_file.read_text())
+
+
+@dataclass(frozen=True)
+class App:
+    """A CDKTF app folder: `cdktf.json` and the program it names (`main.py` here)."""
+
+    dir: Path
+
+    @property
+    def outdir(self) -> Path:
+        return self.dir / "cdktf.out"
+
+    def _cdktf_json(self) -> dict:
+        path = self.dir / "cdktf.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def command(self) -> str:
+        return self._cdktf_json().get("app") or f"{sys.executable} main.py"
+
+    def context(self) -> dict:
+        return dict(self._cdktf_json().get("context") or {})
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialize pipeline runs that share this app's cdktf.out (one checkout, several commands)."""
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        with open(self.outdir / ".codat-iac.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def synth(self, env: dict[str, str]) -> list[Stack]:
+        """Run the app as `cdktf synth` would, without the cdktf CLI; return the stacks, dependencies first."""
+        manifest = self.outdir / "manifest.json"
+        manifest.unlink(missing_ok=True)
+        run_env = dict(env, CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(self.context()))
+        run_env.pop("CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", None)
+        done = subprocess.run(
+            self.command(), shell=True, cwd=self.dir, env=run_env, capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=600,
+        )
+        if done.returncode != 0 or not manifest.exists():
+            output = _trim("\n".join(part for part in (done.stderr, done.stdout) if part.strip()))
+            raise PipelineError(f"synth failed: `{self.command()}` exited {done.returncode} in {self.dir}\n{output}")
+        return read_manifest(self.outdir)
+
+
+def read_manifest(outdir: Path) -> list[Stack]:
+    stacks_json = json.loads((outdir / "manifest.json").read_text()).get("stacks", {})
+    stacks = {
+        name: Stack(name, outdir / info["workingDirectory"], tuple(info.get("dependencies") or ()))
+        for name, info in stacks_json.items()
+    }
+    ordered: list[Stack] = []
+
+    def visit(name: str, seen: tuple[str, ...] = ()) -> None:
+        if name in seen or any(stack.name == name for stack in ordered):
+            return
+        for dependency in stacks[name].dependencies:
+            if dependency in stacks:
+                visit(dependency, seen + (name,))
+        ordered.append(stacks[name])
+
+    for name in stacks:
+        visit(name)
+    return ordered
+
+
+def select(stacks: list[Stack], names: list[str]) -> list[Stack]:
+    """The named stacks (all when none are named); an unknown name is an error naming the known ones."""
+    if not names:
+        return stacks
+    known = {stack.name for stack in stacks}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise PipelineError(f"no stack named {', '.join(unknown)}; the app has: {', '.join(sorted(known)) or 'none'}")
+    return [stack for stack in stacks if stack.name in names]
+
+
+def _trim(text: str, lines: int = 40) -> str:
+    kept = [line for line in text.splitlines() if not line.startswith(("b'!!", "!!"))]
+    return "\n".join(kept[-lines:])
+
+
+# -------------------------------------------------------------------------------------------- terraform
+
+
+def terraform_environment(env: dict[str, str]) -> dict[str, str]:
+    return dict(env, TF_IN_AUTOMATION="1", TF_INPUT="0")
+
+
+def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["terraform", *args], cwd=cwd, env=terraform_environment(env), capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=timeout,
+    )
+
+
+def terraform_streamed(
+    args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], None]
+) -> tuple[int, str]:
+    """Run terraform, passing each line of its output to `echo` as it comes; return (exit code, output)."""
+    process = subprocess.Popen(
+        ["terraform", *args], cwd=cwd, env=terraform_environment(env), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1,
+    )
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        echo(line)
+    return process.wait(), "".join(lines)
+
+
+def _init_key(stack_dir: Path) -> str:
+    config = json.loads((stack_dir / "cdk.tf.json").read_text())
+    lock_file = stack_dir / ".terraform.lock.hcl"
+    material = {
+        "terraform": config.get("terraform"),
+        "lock": lock_file.read_text() if lock_file.exists() else None,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def needs_init(stack_dir: Path) -> bool:
+    """True unless the last init here was for this very `terraform` block and dependency lock file."""
+    stamp = stack_dir / ".terraform" / INIT_STAMP
+    if not stamp.exists() or not (stack_dir / ".terraform" / "terraform.tfstate").exists():
+        return True
+    return stamp.read_text().strip() != _init_key(stack_dir)
+
+
+def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
+    """`terraform init` when needed (see needs_init); returns whether it ran."""
+    if not force and not needs_init(stack_dir):
+        return False
+    done = terraform(["init", "-input=false", "-no-color"], stack_dir, env)
+    if done.returncode != 0:
+        raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}")
+    (stack_dir / ".terraform" / INIT_STAMP).write_text(_init_key(stack_dir) + "\n")
+    return True
+
+
+def _errors(done: subprocess.CompletedProcess) -> str:
+    text = done.stderr.strip() or done.stdout.strip()
+    return _trim(text)
+
+
+def run_initialized(args: list[str], stack_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Init if needed, run terraform; if Terraform still asks for init (provider or backend changed
+    under us), init once and run again."""
+    ran_init = init(stack_dir, env)
+    done = terraform(args, stack_dir, env)
+    if done.returncode != 0 and not ran_init and any(hint in done.stderr for hint in _NEEDS_INIT):
+        init(stack_dir, env, force=True)
+        done = terraform(args, stack_dir, env)
+    return done
+
+
+def show_plan_json(stack_dir: Path, plan_file: Path, env: dict[str, str]) -> dict:
+    done = terraform(["show", "-json", str(plan_file)], stack_dir, env)
+    if done.returncode != 0:
+        raise PipelineError(f"terraform show failed in {stack_dir}:\n{_errors(done)}")
+    return json.loads(done.stdout)
+
+
+def speculative_plan(stack: Stack, env: dict[str, str]) -> dict:
+    """The plan JSON of a normal plan that is thrown away: `resource_drift` (what refresh found changed
+    outside Terraform) and `resource_changes` (what apply would do). Read-only: takes no state lock."""
+    with tempfile.TemporaryDirectory(prefix="codat-iac-drift-") as tmp:
+        plan_file = Path(tmp) / PLAN_FILE
+        done = run_initialized(
+            ["plan", "-input=false", "-no-color", "-lock=false", f"-out={plan_file}"], stack.dir, env
+        )
+        if done.returncode != 0:
+            raise PipelineError(_errors(done))
+        return show_plan_json(stack.dir, plan_file, env)
+
+
+# ------------------------------------------------------------------------------------ plan file artifact
+
+
+@dataclass
+class PlannedStack:
+    name: str
+    changes: bool
+    exit_code: int
+    summary: dict = field(default_factory=dict)
+
+
+def ephemeral_variables(config: dict) -> list[str]:
+    """Names of the stack's ephemeral input variables: kept out of saved plans, needed again at apply."""
+    return sorted(name for name, spec in (config.get("variable") or {}).items() if spec.get("ephemeral"))
+
+
+def plan_to_artifact(
+    stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]
+) -> list[PlannedStack]:
+    """Plan each stack into `out/stacks/<name>/` (config, lock file, saved plan, plan text) and write the
+    artifact's manifest. The saved plan holds no secret: those are ephemeral variables."""
+    from codat_iac import drift  # the plan summary uses the drift report's rows (masked values)
+
+    out.mkdir(parents=True, exist_ok=True)
+    planned: list[PlannedStack] = []
+    reports = []
+    for stack in stacks:
+        target = out / "stacks" / stack.name
+        target.mkdir(parents=True, exist_ok=True)
+        plan_file = target / PLAN_FILE
+        echo(f"== plan {stack.name}\n")
+        args = ["plan", "-input=false", "-no-color", f"-lock-timeout={timeout}", "-detailed-exitcode",
+                f"-out={plan_file}"]
+        done = run_initialized(args, stack.dir, env)
+        if done.returncode not in (0, 2):
+            if _LOCK_ERROR in done.stderr:
+                raise PipelineError(lock_message(stack.name, timeout) + "\n" + _errors(done))
+            raise PipelineError(f"stack {stack.name!r}: terraform plan failed:\n{_errors(done)}")
+        for name in ("cdk.tf.json", ".terraform.lock.hcl", "RUNBOOK.md"):
+            if (stack.dir / name).exists():
+                shutil.copy2(stack.dir / name, target / name)
+        text = terraform(["show", "-no-color", str(plan_file)], stack.dir, env)
+        (target / "plan.txt").write_text(text.stdout)
+        echo(text.stdout)
+        report = drift.report_from_plan(stack.name, show_plan_json(stack.dir, plan_file, env), stack.config())
+        reports.append(report)
+        planned.append(PlannedStack(stack.name, done.returncode == 2, done.returncode, report.counts()))
+    manifest = {
+        "format": ARTIFACT_FORMAT,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "stacks": [
+            # Apply also a plan without changes that saw drift: applying it records the refreshed state.
+            {"name": p.name, "dir": f"stacks/{p.name}", "plan": PLAN_FILE, "changes": p.changes,
+             "apply": p.changes or bool(p.summary.get("drift")),
+             "ephemeral_variables": ephemeral_variables(json.loads((out / "stacks" / p.name / "cdk.tf.json").read_text())),
+             "summary": p.summary}
+            for p in planned
+        ],
+    }
+    (out / ARTIFACT_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "summary.md").write_text(drift.render_markdown(reports, title="Planned changes", timings=False))
+    return planned
+
+
+def read_artifact(out: Path) -> dict:
+    path = out / ARTIFACT_MANIFEST
+    if not path.exists():
+        raise PipelineError(f"{out} is not a plan made by `codat-iac plan --out` (no {ARTIFACT_MANIFEST})")
+    manifest = json.loads(path.read_text())
+    if manifest.get("format") != ARTIFACT_FORMAT:
+        raise PipelineError(f"{path}: unknown format {manifest.get('format')!r}; make the plan with this version")
+    return manifest
+
+
+def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]) -> None:
+    """Apply exactly the saved plans in `out`, stack by stack in the order they were planned."""
+    manifest = read_artifact(out)
+    missing = sorted(
+        {f"TF_VAR_{name}" for stack in manifest["stacks"] if stack.get("apply", stack["changes"])
+         for name in stack.get("ephemeral_variables", []) if f"TF_VAR_{name}" not in env}
+    )
+    if missing:
+        raise PipelineError(
+            f"set {', '.join(missing)}: secrets are ephemeral variables, which Terraform keeps out of saved "
+            f"plans, so they must be supplied again when the plan is applied"
+        )
+    for stack in manifest["stacks"]:
+        name, stack_dir = stack["name"], out / stack["dir"]
+        if not stack.get("apply", stack["changes"]):
+            echo(f"== apply {name}: no changes were planned; nothing to do\n")
+            continue
+        echo(f"== apply {name}\n")
+        init(stack_dir, env)
+        args = ["apply", "-input=false", "-no-color", f"-lock-timeout={timeout}", stack["plan"]]
+        code, output = terraform_streamed(args, stack_dir, env, echo=echo)
+        if code != 0:
+            if _LOCK_ERROR in output:
+                raise PipelineError(lock_message(name, timeout))
+            if _STALE_PLAN in output:
+                raise PipelineError(stale_message(name))
+            raise PipelineError(f"stack {name!r}: terraform apply exited {code} (output above)")
