@@ -1,6 +1,13 @@
-"""Codat's platform keys known when this provider was written (Codat adds more; unknown keys only warn)."""
+"""Codat's platform keys: the ones known when this provider was written (Codat adds more, so an unknown
+but well-formed key only warns), their check, and the lookup that turns an unknown key into a clean error."""
+
+from __future__ import annotations
 
 import re
+
+from tfplugin import Diagnostics, ProviderError
+
+from codat_provider.validation import given
 
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
 XERO = "gbol"
@@ -27,3 +34,38 @@ KNOWN_PLATFORMS = {
     "gbol": "Xero",
     "rwuv": "Zoho Books",
 }
+
+
+def check_platform_key(key: object, diags: Diagnostics) -> None:
+    """Error on a malformed key, warning on a well-formed one this provider does not know."""
+    if not given(key):
+        return
+    if not isinstance(key, str) or not PLATFORM_KEY.match(key):
+        diags.error(
+            "Invalid platform_key",
+            f"{key!r} is not a Codat platform key: four lowercase letters, e.g. \"gbol\" for Xero "
+            "(the codat_integrations data source, or GET /integrations, lists them).",
+            path=("platform_key",),
+        )
+    elif key not in KNOWN_PLATFORMS:
+        diags.warning(
+            "Unfamiliar platform_key",
+            f"{key!r} is well formed but not a platform this provider knows; Codat adds platforms, so it is "
+            "sent as is. Check the spelling if Codat answers that no integration has this key.",
+            path=("platform_key",),
+        )
+
+
+def get_integration(client, key: str):
+    """Codat's Integration for `key`, or a clean error on `platform_key` when Codat has none."""
+    from codat_client import NotFoundError
+
+    try:
+        return client.get_integration(key)
+    except NotFoundError as exc:
+        raise ProviderError(
+            "No such Codat integration",
+            f"Codat has no integration with key {key!r} ({exc.error or 'not found'}). The codat_integrations "
+            "data source, or GET /integrations, lists the keys this account has.",
+            path=("platform_key",),
+        ) from exc

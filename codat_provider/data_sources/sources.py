@@ -11,22 +11,8 @@ from tfplugin import DataSource, Diagnostics, ProviderError
 from codat_provider.data_sources.expand import integrations_query
 from codat_provider.data_sources.flatten import flatten_integration, flatten_integration_list, flatten_usage
 from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, INTEGRATIONS
-from codat_provider.data_sources.validate import validate_filters, validate_platform_key
-
-
-def get_integration(client, key: str):
-    """The Integration, or a clean error on `platform_key` when Codat has no such platform."""
-    from codat_client import NotFoundError
-
-    try:
-        return client.get_integration(key)
-    except NotFoundError as exc:
-        raise ProviderError(
-            "No such Codat integration",
-            f"Codat has no integration with key {key!r} ({exc.error or 'not found'}). The codat_integrations "
-            "data source lists the keys this account has.",
-            path=("platform_key",),
-        ) from exc
+from codat_provider.data_sources.validate import validate_filters
+from codat_provider.platforms import check_platform_key, get_integration
 
 
 class IntegrationDataSource(DataSource):
@@ -34,7 +20,7 @@ class IntegrationDataSource(DataSource):
     schema = INTEGRATION
 
     def validate(self, config: dict, diags: Diagnostics) -> None:
-        validate_platform_key(config, diags)
+        check_platform_key(config.get("platform_key"), diags)
 
     def read(self, config: dict, diags: Diagnostics) -> dict:
         return flatten_integration(get_integration(self.provider.client, config["platform_key"]))
@@ -68,7 +54,7 @@ class ConnectionUsageDataSource(DataSource):
     schema = CONNECTION_USAGE
 
     def validate(self, config: dict, diags: Diagnostics) -> None:
-        validate_platform_key(config, diags)
+        check_platform_key(config.get("platform_key"), diags)
 
     def read(self, config: dict, diags: Diagnostics) -> dict:
         key = config["platform_key"]

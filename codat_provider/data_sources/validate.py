@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import UNKNOWN, Diagnostics
+from tfplugin import Diagnostics
 
 from codat_provider.data_sources.schema import SOURCE_TYPES
-from codat_provider.platforms import PLATFORM_KEY
+from codat_provider.validation import given
 
 _WORD = re.compile(r"^[A-Za-z]+$")
 
 
-def _known(value: object) -> bool:
-    return value is not None and value is not UNKNOWN
-
-
-def validate_platform_key(config: dict, diags: Diagnostics) -> None:
-    key = config.get("platform_key")
-    if _known(key) and not PLATFORM_KEY.match(key):
-        diags.error(
-            "Invalid platform_key",
-            f"{key!r} is not a Codat platform key: four lowercase letters, e.g. \"gbol\" for Xero "
-            "(the codat_integrations data source lists them).",
-            path=("platform_key",),
-        )
-
 
 def validate_filters(config: dict, diags: Diagnostics) -> None:
     source_type = config.get("source_type")
-    if not _known(source_type):
+    if not given(source_type):
         return
     if not _WORD.match(source_type):
         diags.error(

@@ -24,6 +24,7 @@ from codat_provider.integration.flatten import (
 from codat_provider.integration.plan import credentials_to_send, records_only
 from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
+from codat_provider.platforms import get_integration
 
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
@@ -86,7 +87,7 @@ class IntegrationResource(Resource):
 
     def _create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
         key = planned["platform_key"]
-        integration = self._get_integration(key)
+        integration = get_integration(self.provider.client, key)
         state = {**planned, **flatten_integration(integration)}
         held, available = self._held_credentials(key, diags)
         state["credentials_api_available"] = available
@@ -115,7 +116,7 @@ class IntegrationResource(Resource):
 
     def _update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
         key = planned["platform_key"]
-        integration = self._get_integration(key)
+        integration = get_integration(self.provider.client, key)
         state = {**planned, **flatten_integration(integration)}
         send = planned.get("client_secret_masked") is UNKNOWN
         if not send:
@@ -285,19 +286,6 @@ class IntegrationResource(Resource):
                 ) from exc
 
     # ------------------------------------------------------------------ helpers
-
-    def _get_integration(self, key: str):
-        from codat_client import NotFoundError
-
-        try:
-            return self.provider.client.get_integration(key)
-        except NotFoundError as exc:
-            raise ProviderError(
-                "No such Codat integration",
-                f"Codat has no integration with key {key!r} ({exc.error or 'not found'}). "
-                "Check platform_key against GET /integrations.",
-                path=("platform_key",),
-            ) from exc
 
     def _held_credentials(self, key: str, diags: Diagnostics) -> tuple[dict[str, str] | None, bool]:
         """Codat's masked credentials ({} when none) and whether the legacy endpoint answered.

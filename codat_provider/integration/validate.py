@@ -5,42 +5,21 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from tfplugin import UNKNOWN, Diagnostics
+from tfplugin import Diagnostics
 
 from codat_provider.integration.schema import ON_DESTROY_CHOICES
-from codat_provider.platforms import KNOWN_PLATFORMS, PLATFORM_KEY, XERO
+from codat_provider.platforms import XERO, check_platform_key
+from codat_provider.validation import given
 
 XERO_CLIENT_ID = re.compile(r"^[0-9A-Fa-f]{32}$")
 
 
-def _known(value: object) -> bool:
-    return value is not None and value is not UNKNOWN
-
-
-def validate_platform_key(key: object, diags: Diagnostics) -> None:
-    if not _known(key):
-        return
-    if not isinstance(key, str) or not PLATFORM_KEY.match(key):
-        diags.error(
-            "Invalid platform_key",
-            f"{key!r} is not a Codat platform key: four lowercase letters, e.g. \"gbol\" for Xero "
-            f"(the key is in the Codat Portal's integration URL and GET /integrations).",
-            path=("platform_key",),
-        )
-    elif key not in KNOWN_PLATFORMS:
-        diags.warning(
-            "Unfamiliar platform_key",
-            f"{key!r} is well formed but not a platform this provider knows; Codat adds platforms, so it is "
-            "sent as is. Check the spelling if Codat answers that no integration has this key.",
-            path=("platform_key",),
-        )
-
 
 def validate_config(config: dict, diags: Diagnostics) -> None:
-    validate_platform_key(config.get("platform_key"), diags)
+    check_platform_key(config.get("platform_key"), diags)
     client_id, secret = config.get("client_id"), config.get("client_secret_wo")
     for name, value in (("client_id", client_id), ("client_secret_wo", secret)):
-        if _known(value) and (value == "" or re.search(r"\s", value)):
+        if given(value) and (value == "" or re.search(r"\s", value)):
             diags.error(
                 f"Invalid {name}",
                 f"{name} is empty or contains whitespace; Codat rejects credentials with spaces. Copy the value "
@@ -55,7 +34,7 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             "or neither (to leave the credentials as they are in Codat).",
             path=(missing,),
         )
-    if config.get("platform_key") == XERO and _known(client_id) and not XERO_CLIENT_ID.match(client_id):
+    if config.get("platform_key") == XERO and given(client_id) and not XERO_CLIENT_ID.match(client_id):
         diags.warning(
             "Unusual Xero client id",
             "Xero client ids are 32 hexadecimal characters; check that this is the Client id from "
@@ -70,13 +49,13 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             path=("client_secret_wo_version",),
         )
     on_destroy = config.get("on_destroy")
-    if _known(on_destroy) and on_destroy not in ON_DESTROY_CHOICES:
+    if given(on_destroy) and on_destroy not in ON_DESTROY_CHOICES:
         diags.error(
             "Invalid on_destroy",
             f"{on_destroy!r} is not one of {', '.join(ON_DESTROY_CHOICES)}.",
             path=("on_destroy",),
         )
-    if config.get("force") is True and _known(on_destroy) and on_destroy != "delete_credentials":
+    if config.get("force") is True and given(on_destroy) and on_destroy != "delete_credentials":
         diags.warning(
             "force has no effect",
             'force only matters with on_destroy = "delete_credentials" (deleting credentials that linked '
@@ -95,7 +74,7 @@ def parse_import_id(import_id: str, diags: Diagnostics) -> tuple[str, str | None
     """`KEY` or `KEY:client_id=ID,client_secret_wo_version=N` -> (key, client_id, version); None on errors."""
     key, _, options = import_id.partition(":")
     before = len(diags.errors)
-    validate_platform_key(key, diags)
+    check_platform_key(key, diags)
     found: dict[str, str] = {}
     for option in options.split(",") if options else ():
         name, equals, value = option.partition("=")

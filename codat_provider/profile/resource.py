@@ -15,7 +15,7 @@ from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
 from codat_provider.profile.schema import PROFILE_ID, SCHEMA
 from codat_provider.profile.validate import validate_config
-from codat_provider.validation_paths import bad_request_paths
+from codat_provider.validation import bad_request_paths
 
 class ProfileResource(Resource):
     type_name = "codat_profile"

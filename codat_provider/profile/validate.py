@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import UNKNOWN, Diagnostics
+from tfplugin import Diagnostics
+
+from codat_provider.validation import given
 
 # Absolute http(s) URL with a host. Codat's redirect URL may hold placeholders such as
 # `https://example.{countrySuffix}/{companyId}`, so braces are allowed and not parsed further.
 _URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
 
-
-def _known(value: object) -> bool:
-    return value is not None and value is not UNKNOWN
 
 
 def is_http_url(value: str) -> bool:
@@ -21,11 +20,11 @@ def is_http_url(value: str) -> bool:
 
 def validate_config(config: dict, diags: Diagnostics) -> None:
     name = config.get("name")
-    if _known(name) and not name.strip():
+    if given(name) and not name.strip():
         diags.error("Empty profile name", "Codat requires a name for the profile; set name to your product's name.",
                     path=("name",))
     redirect = config.get("redirect_url")
-    if _known(redirect) and not is_http_url(redirect):
+    if given(redirect) and not is_http_url(redirect):
         diags.error(
             "Invalid redirect_url",
             f"{redirect!r} is not an absolute http(s) URL. Codat sends companies there after Hosted Link, "
@@ -34,16 +33,16 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
         )
     for attribute in ("logo_url", "icon_url"):
         value = config.get(attribute)
-        if _known(value) and value != "" and not is_http_url(value):
+        if given(value) and value != "" and not is_http_url(value):
             diags.error(
                 f"Invalid {attribute}",
                 f"{value!r} is not an absolute http(s) URL. Use a static image URL, or \"\" to clear it.",
                 path=(attribute,),
             )
     urls = config.get("white_list_urls")
-    if _known(urls):
+    if given(urls):
         for i, url in enumerate(urls):
-            if url is None or (_known(url) and not is_http_url(url)):
+            if url is None or (given(url) and not is_http_url(url)):
                 diags.error(
                     "Invalid white_list_urls element",
                     f"{url!r} is not an absolute http(s) URL such as https://app.example.com.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
-from codat_provider.validation_paths import bad_request_paths
+from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.expand import API_FIELDS, create_args
 from codat_provider.webhook.flatten import flatten_webhook
 from codat_provider.webhook.schema import MAX_CONSUMERS, SCHEMA

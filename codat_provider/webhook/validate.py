@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tfplugin import UNKNOWN, Diagnostics
+from tfplugin import Diagnostics
 
+from codat_provider.validation import given
 from codat_provider.webhook.schema import MAX_COMPANY_TAGS, MAX_TAG_LENGTH
 
 # A webhook URL is the consumer's endpoint, reached by Codat's servers over the internet, so it must be
@@ -13,9 +14,6 @@ from codat_provider.webhook.schema import MAX_COMPANY_TAGS, MAX_TAG_LENGTH
 # local end) is tested, and Codat itself could never deliver there by accident.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
-
-def _known(value: object) -> bool:
-    return value is not None and value is not UNKNOWN
 
 
 def webhook_url_problem(url: str) -> str | None:
@@ -37,14 +35,14 @@ def webhook_url_problem(url: str) -> str | None:
 
 def validate_config(config: dict, diags: Diagnostics) -> None:
     url = config.get("url")
-    if _known(url):
+    if given(url):
         problem = webhook_url_problem(url)
         if problem:
             diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {problem}.", path=("url",))
     _check_strings(config.get("event_types"), "event_types", "event type", diags)
     tags = config.get("company_tags")
     _check_strings(tags, "company_tags", "company tag", diags)
-    if _known(tags):
+    if given(tags):
         if len(tags) > MAX_COMPANY_TAGS:
             diags.error(
                 "Too many company_tags",
@@ -52,7 +50,7 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 path=("company_tags",),
             )
         for i, tag in enumerate(tags):
-            if _known(tag) and len(tag) > MAX_TAG_LENGTH:
+            if given(tag) and len(tag) > MAX_TAG_LENGTH:
                 diags.error(
                     "Company tag too long",
                     f"Codat accepts company tags of at most {MAX_TAG_LENGTH} characters; this one has {len(tag)}.",
@@ -61,11 +59,11 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
 
 
 def _check_strings(values: object, name: str, what: str, diags: Diagnostics) -> None:
-    if not _known(values):
+    if not given(values):
         return
     seen: set[str] = set()
     for i, value in enumerate(values):
-        if not _known(value):
+        if not given(value):
             if value is None:
                 diags.error(f"Null {what}", f"Remove the null element from {name}.", path=(name, i))
             continue

@@ -5,7 +5,8 @@ from __future__ import annotations
 from codat_client import ConnectionUsage, Integration
 from codat_provider.data_sources.expand import integrations_query
 from codat_provider.data_sources.flatten import flatten_integration, flatten_integration_list, flatten_usage
-from codat_provider.data_sources.validate import validate_filters, validate_platform_key
+from codat_provider.data_sources.validate import validate_filters
+from codat_provider.platforms import check_platform_key
 from tfplugin import UNKNOWN, Diagnostics
 
 
@@ -44,11 +45,11 @@ def test_flatten_usage():
 
 def test_validation():
     diags = Diagnostics()
-    validate_platform_key({"platform_key": "Xero"}, diags)
+    check_platform_key("Xero", diags)
     validate_filters({"source_type": "Accounting||enabled=true"}, diags)
     assert [d.path for d in diags.errors] == [("platform_key",), ("source_type",)]
     warned = Diagnostics()
     validate_filters({"source_type": "Payroll"}, warned)
     validate_filters({"source_type": "accounting"}, warned)
-    validate_platform_key({"platform_key": UNKNOWN}, warned)
+    check_platform_key(UNKNOWN, warned)
     assert not warned.errors and [d.path for d in warned.warnings] == [("source_type",)]

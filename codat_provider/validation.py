@@ -1,9 +1,16 @@
-"""Codat's 400 validation errors -> Terraform attribute paths, so an error points at the right line."""
+"""Shared pieces of validation: which config values can be checked yet, and Codat's 400s as paths."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+
+from tfplugin import UNKNOWN
+
+def given(value: object) -> bool:
+    """True for a value that is set and known: only those can be checked at validate and plan time."""
+    return value is not None and value is not UNKNOWN
+
 
 _ITEM = re.compile(r"^\s*([A-Za-z]+)(?:\[(\d+)\])?\s*:\s*(.*)$", re.S)
 
