@@ -1,0 +1,33 @@
+"""Secrets stay out of Terraform's logs at the most verbose level, while credentials are being sent."""
+
+from __future__ import annotations
+
+import base64
+
+SECRET = "trace-level-secret-value-5e7d"
+
+
+def test_trace_log_of_an_apply_that_sends_credentials_holds_no_secret(tf, emulator):
+    tf.env.update(TF_LOG="trace", TF_VAR_secret=SECRET)
+    tf.write(
+        """
+variable "secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+resource "codat_integration" "xero" {
+  platform_key             = "gbol"
+  client_id                = "00112233445566778899AABBCCDDEEFF"
+  client_secret_wo         = var.secret
+  client_secret_wo_version = 1
+}
+"""
+    )
+    tf.init()
+    applied = tf.apply()
+    log = applied.stdout + applied.stderr
+    assert "PUT /integrations/credentials/gbol" in log  # the provider did log the call that sent it
+    encoded_key = base64.b64encode(emulator.api_key.encode()).decode()
+    for secret in (SECRET, emulator.api_key, encoded_key):
+        assert secret not in log
