@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from codat_iac import drift, local_emulator, pipeline, postgres
-from codat_iac.toolenv import REPO, tool_environment
+from codat_iac.toolenv import REPO, state_kind, tool_environment
 
 TOOLS = {"cdktf": REPO / "node_modules" / ".bin" / "cdktf"}
 REAL_CODAT_NEEDS = {
@@ -30,14 +30,10 @@ def _exec_tool(tool: str, args: list[str]) -> int:
     return 0  # not reached
 
 
-def _state_kind(setting: str) -> str | None:
-    """What CODAT_IAC_STATE selects (codat_constructs/state.py decides at synth; this only checks early)."""
-    setting = setting.strip()
-    if setting in ("", "local"):
-        return "local files (terraform.<stack>.tfstate)"
-    if setting.startswith(("postgres://", "postgresql://")):
-        return "PostgreSQL (pg backend, one schema per stack)"
-    return None
+STATE_DESCRIPTIONS = {
+    "local": "local files (terraform.<stack>.tfstate)",
+    "postgres": "PostgreSQL (pg backend, one schema per stack)",
+}
 
 
 def _stack_environment(out=None, needs: dict[str, str] = REAL_CODAT_NEEDS) -> dict[str, str] | None:
@@ -46,7 +42,7 @@ def _stack_environment(out=None, needs: dict[str, str] = REAL_CODAT_NEEDS) -> di
     What it found is printed to `out` (stdout; pipeline commands pass stderr to keep stdout for results)."""
     out = out or sys.stdout
     env = tool_environment()
-    state = _state_kind(env.get("CODAT_IAC_STATE", ""))
+    state = STATE_DESCRIPTIONS.get(state_kind(env.get("CODAT_IAC_STATE")))
     if state is None:
         print("codat-iac: CODAT_IAC_STATE must be a postgres://user:password@host:5432/db URL (Terraform's pg "
               "backend, team state) or unset (local state files)", file=sys.stderr)

@@ -61,6 +61,20 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
     env.pop("TF_PLUGIN_CACHE_DIR", None)
     # Team state (codat_constructs/state.py): the pg backend's connection string travels only in the
     # environment, never in the synthesized stack, because it holds a password.
-    if env.get("CODAT_IAC_STATE", "").strip().startswith(("postgres://", "postgresql://")):
+    if state_kind(env.get("CODAT_IAC_STATE")) == "postgres":
         env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
     return env
+
+
+def state_kind(setting: str | None) -> str | None:
+    """What CODAT_IAC_STATE selects: "local", "postgres", or None for a value that is neither.
+
+    codat_constructs/state.py applies the same rule at synth; it cannot share this code, since the
+    constructs import nothing of ours and this package must not load cdktf.
+    """
+    value = (setting or "").strip()
+    if value in ("", "local"):
+        return "local"
+    if value.startswith(("postgres://", "postgresql://")):
+        return "postgres"
+    return None
