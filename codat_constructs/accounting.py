@@ -14,33 +14,13 @@ import cdktf
 from constructs import Construct
 
 from codat_constructs.bindings import CodatIntegration
+from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.secret import Secret, require_secret
 
-#: Codat's accounting platform keys (this package imports nothing else of ours, so it keeps its own
-#: table). Codat adds platforms: a well-formed key that is not here is allowed, with a warning.
-ACCOUNTING_PLATFORMS = {
-    "trji": "Business Central",
-    "rqwd": "Dynamics 365 F&O",
-    "qudb": "Exact NL",
-    "pbbf": "Exact UK",
-    "fbrh": "FreeAgent",
-    "vxvy": "FreshBooks",
-    "pdvj": "MYOB",
-    "akxx": "NetSuite",
-    "pqsw": "QuickBooks Desktop",
-    "qhyg": "QuickBooks Online",
-    "ndsk": "QuickBooks Online Sandbox",
-    "jcrp": "Sage 200",
-    "hbql": "Sage 50 UK",
-    "tgff": "Sage Accounting",
-    "knfz": "Sage Intacct",
-    "mqjo": "Codat Sandbox",
-    "pbtz": "Wave",
-    "rvam": "Workday",
-    "gbol": "Xero",
-    "rwuv": "Zoho Books",
-}
+#: Codat's accounting platform keys, generated from the provider's own table (bindings/platforms.py).
+#: Codat adds platforms: a well-formed key that is not here is allowed, with a warning.
+ACCOUNTING_PLATFORMS = KNOWN_PLATFORMS
 
 _PLATFORM_KEY = re.compile(r"[a-z]{4}")
 

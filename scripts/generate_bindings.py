@@ -485,7 +485,20 @@ def generate() -> dict[str, str]:
     blocks = collect(CodatProvider)
     files = {f"{b.module}.py": render_module(b, VERSION, PROVIDER_SOURCE) for b in blocks}
     files["__init__.py"] = render_init(blocks)
+    files["platforms.py"] = render_platforms()
     return files
+
+
+def render_platforms() -> str:
+    """The provider's table of known platform keys, for the constructs' synth-time checks."""
+    from codat_provider.platforms import KNOWN_PLATFORMS
+
+    rows = "".join(f"    {key!r}: {name!r},\n" for key, name in KNOWN_PLATFORMS.items())
+    return (
+        f"{HEADER}\n"
+        '"""Codat\'s platform keys the provider knows (Codat adds more: a well-formed unknown key only warns)."""\n\n'
+        f"KNOWN_PLATFORMS = {{\n{rows}}}\n"
+    )
 
 
 def stale(out: Path, files: dict[str, str]) -> list[str]:
