@@ -39,23 +39,20 @@ def credentials_to_send(prior: dict, planned: dict, config: dict) -> dict[str, s
     reasons: dict[str, str] = {}
     held_id = prior.get("client_id")
     held_secret = prior.get("client_secret_masked")
-    bumped = _version_bumped(prior, planned)
-    if prior.get("credentials_api_available") is False:
-        if client_id is UNKNOWN:
-            reasons["client_id"] = "client_id is known only at apply"
-        elif client_id is not None and (held_id is None or not same_client_id(held_id, client_id)):
-            reasons["client_id"] = "client_id changed in the configuration"
-        if bumped:
-            reasons["client_secret_wo"] = VERSION_BUMPED
-        return reasons
+    endpoints_unavailable = prior.get("credentials_api_available") is False
     if client_id is UNKNOWN:
         reasons["client_id"] = "client_id is known only at apply"
+    elif endpoints_unavailable:
+        if client_id is not None and (held_id is None or not same_client_id(held_id, client_id)):
+            reasons["client_id"] = "client_id changed in the configuration"
     elif held_id is None:
         reasons["client_id"] = "Codat holds no client id"
     elif client_id is not None and not same_client_id(held_id, client_id):
         reasons["client_id"] = f"client_id differs from the one Codat holds ({_codat_shows(held_id)})"
-    if bumped:
+    if _version_bumped(prior, planned):
         reasons["client_secret_wo"] = VERSION_BUMPED
+    elif endpoints_unavailable:
+        pass  # nothing of Codat's secret to compare with
     elif secret is UNKNOWN:
         reasons["client_secret_wo"] = "client_secret_wo is known only at apply"
     elif held_secret is None:
