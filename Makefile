@@ -3,6 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Installers keep their caches and logs in the repo (ignored), never in the home folder.
+CACHE := $(CURDIR)/.codat-iac/cache
+export PIP_CACHE_DIR := $(CACHE)/pip
+export npm_config_cache := $(CACHE)/npm
+export npm_config_logs_dir := $(CACHE)/npm-logs
+export npm_config_update_notifier := false
 
 .PHONY: install deploy diff test cassettes docs emulator-stop bench drift bench-drift
 

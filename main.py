@@ -29,7 +29,8 @@ from codat_constructs import (
     XeroAppConfigError,
     load_environments,
 )
-from codat_constructs.state import StateConfigError, use_state_backend
+from codat_constructs.state import use_state_backend
+from codat_settings import SettingError, check_base_url
 
 STACK = "codat"
 
@@ -59,7 +60,9 @@ def declare_stacks(app: App, environments: list | None) -> None:
     client_id = os.environ.get("XERO_CLIENT_ID")
     if not client_id:
         sys.exit("main.py: set XERO_CLIENT_ID to the Xero app's client id (or run `make deploy`, which sets a demo one).")
-    CodatStack(app, STACK, base_url=os.environ.get("CODAT_BASE_URL"), xero_client_id=client_id)
+    base_url = os.environ.get("CODAT_BASE_URL")
+    CodatStack(app, STACK, base_url=check_base_url(base_url, "CODAT_BASE_URL") if base_url else None,
+               xero_client_id=client_id)
 
 
 def main() -> None:
@@ -67,7 +70,7 @@ def main() -> None:
         environments = load_environments()  # checked before App() creates the output folder
         app = App()
         declare_stacks(app, environments)
-    except (EnvironmentConfigError, StateConfigError, XeroAppConfigError, CodatIntegrationConfigError) as problem:
+    except (EnvironmentConfigError, SettingError, XeroAppConfigError, CodatIntegrationConfigError) as problem:
         sys.exit(f"main.py: {problem}")
     app.synth()
 

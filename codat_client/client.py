@@ -15,6 +15,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from codat_settings import check_base_url
+
 from . import _errors
 from ._auth import Credential
 from ._errors import (
@@ -624,10 +626,6 @@ def _seg(value: str) -> str:
 
 
 def _checked_base_url(base_url: str) -> str:
-    url = httpx.URL((base_url or "").strip().rstrip("/"))
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {base_url!r} "
-            "(check CODAT_BASE_URL / the base_url setting)"
-        )
-    return str(url)
+    # The one rule every entry point applies (codat_settings): https, or http only to this machine.
+    checked = check_base_url(base_url, "base_url (CODAT_BASE_URL or the provider's base_url)")
+    return str(httpx.URL(checked))

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import cdktf
 from constructs import Construct
 
+from codat_settings import SettingError, check_base_url
+
 from codat_constructs._stack_hooks import after_synth
 from codat_constructs.accounting import CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
@@ -175,6 +177,17 @@ class _Reader:
             also = " (or http:// for localhost)" if localhost_http else ""
             self.problems.append(f"{self.at(key)} must be an https:// URL{also} (got {value!r}).")
         return value
+
+    def base_url(self, key: str) -> Optional[str]:
+        """A Codat API base URL, by the rule every entry point applies (codat_settings)."""
+        value = self.get(key, str, "an https:// URL")
+        if value is None:
+            return None
+        try:
+            return check_base_url(value, self.at(key))
+        except SettingError as problem:
+            self.problems.append(f"{problem}")
+            return value
 
     def variable(self, key: str, default: str) -> str:
         value = self.get(key, str, "a Terraform variable name", default=default)
@@ -385,7 +398,7 @@ def parse_environments(data: Mapping[str, Any], source: str = "the environments 
         r = _Reader(problems, path, table, ("base_url", "api_key_variable", "xero", "accounting", "profile", "webhooks"))
         environment = Environment(
             name=name,
-            base_url=r.url("base_url", localhost_http=True),
+            base_url=r.base_url("base_url"),
             api_key_variable=r.variable("api_key_variable", f"codat_api_key_{name}"),
             xero=_xero(problems, name, table["xero"]) if "xero" in table else None,
             accounting=_accounting(problems, name, table["accounting"]) if "accounting" in table else (),

@@ -18,29 +18,15 @@ from pathlib import Path
 
 import cdktf
 
-STATE_ENV = "CODAT_IAC_STATE"
+from codat_settings import STATE_ENV, SettingError, state_kind
+
 SCHEMA_PREFIX = "codat_iac_"
-_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 # What cdktf requires as PgBackend's conn_str; removed again by an override before synthesis.
 _NOT_SYNTHESIZED = "(read by Terraform from PG_CONN_STR)"
 
 
-class StateConfigError(ValueError):
-    """CODAT_IAC_STATE holds something this project cannot use as a state backend."""
-
-
-def state_kind(setting: str | None) -> str:
-    """`local` or `postgres` for a value of CODAT_IAC_STATE; raises StateConfigError otherwise."""
-    value = (setting or "").strip()
-    if not value or value == "local":
-        return "local"
-    if value.startswith(_POSTGRES_SCHEMES):
-        return "postgres"
-    shown = value.split("://", 1)[0] + "://..." if "://" in value else "a value that is not a URL"
-    raise StateConfigError(
-        f"{STATE_ENV} is {shown}; use postgres://user:password@host:5432/db (Terraform's pg backend) "
-        f"or leave it unset for local state files"
-    )
+# One rule for CODAT_IAC_STATE, shared with codat-iac (codat_settings); a bad value raises this.
+StateConfigError = SettingError
 
 
 def schema_name(stack_name: str) -> str:

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from codat_iac import drift, local_emulator, pipeline, postgres
-from codat_iac.toolenv import REPO, state_kind, tool_environment
+from codat_iac.toolenv import REPO, tool_environment
+from codat_settings import SettingError, check_base_url, shown_url, state_kind
 
 TOOLS = {"cdktf": REPO / "node_modules" / ".bin" / "cdktf"}
 REAL_CODAT_NEEDS = {
@@ -42,18 +43,19 @@ def _stack_environment(out=None, needs: dict[str, str] = REAL_CODAT_NEEDS) -> di
     What it found is printed to `out` (stdout; pipeline commands pass stderr to keep stdout for results)."""
     out = out or sys.stdout
     env = tool_environment()
-    state = STATE_DESCRIPTIONS.get(state_kind(env.get("CODAT_IAC_STATE")))
-    if state is None:
-        print("codat-iac: CODAT_IAC_STATE must be a postgres://user:password@host:5432/db URL (Terraform's pg "
-              "backend, team state) or unset (local state files)", file=sys.stderr)
+    try:
+        state = STATE_DESCRIPTIONS[state_kind(env.get("CODAT_IAC_STATE"))]
+        base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL") if env.get("CODAT_BASE_URL") else None
+    except SettingError as problem:
+        print(f"codat-iac: {problem}", file=sys.stderr)
         return None
-    if env.get("CODAT_BASE_URL"):
+    if base_url:
         missing = [f"  {name}: {why}" for name, why in needs.items() if not env.get(name)]
         if missing:
-            print(f"codat-iac: CODAT_BASE_URL is {env['CODAT_BASE_URL']}, so these must be set too:", file=sys.stderr)
+            print(f"codat-iac: CODAT_BASE_URL is {shown_url(base_url)}, so these must be set too:", file=sys.stderr)
             print("\n".join(missing), file=sys.stderr)
             return None
-        print(f"Codat at {env['CODAT_BASE_URL']}; state: {state}", file=out)
+        print(f"Codat at {shown_url(base_url)}; state: {state}", file=out)
         return env
     emulator = local_emulator.ensure_running()
     client_id, client_secret = local_emulator.demo_xero_credentials()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from codat_settings import SettingError, state_kind
+
 REPO = Path(__file__).resolve().parent.parent
 MIRROR = REPO / "terraform-mirror"
 PROVIDER_HOST = "codat.local"
@@ -53,6 +55,11 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
             "CDKTF_HOME": str(state_dir / "cdktf-home"),
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
             "DISABLE_VERSION_CHECK": "1",
+            # jsii (under every synth) and npm keep caches and logs here, not in the home folder.
+            "JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(state_dir / "cache" / "jsii"),
+            "npm_config_cache": str(state_dir / "cache" / "npm"),
+            "npm_config_logs_dir": str(state_dir / "cache" / "npm-logs"),
+            "npm_config_update_notifier": "false",
             "PATH": os.pathsep.join(
                 [str(REPO / ".venv" / "bin"), str(REPO / "node_modules" / ".bin"), env.get("PATH", "")]
             ),
@@ -61,20 +68,13 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
     env.pop("TF_PLUGIN_CACHE_DIR", None)
     # Team state (codat_constructs/state.py): the pg backend's connection string travels only in the
     # environment, never in the synthesized stack, because it holds a password.
-    if state_kind(env.get("CODAT_IAC_STATE")) == "postgres":
+    if _state_kind_or_none(env.get("CODAT_IAC_STATE")) == "postgres":
         env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
     return env
 
 
-def state_kind(setting: str | None) -> str | None:
-    """What CODAT_IAC_STATE selects: "local", "postgres", or None for a value that is neither.
-
-    codat_constructs/state.py applies the same rule at synth; it cannot share this code, since the
-    constructs import nothing of ours and this package must not load cdktf.
-    """
-    value = (setting or "").strip()
-    if value in ("", "local"):
-        return "local"
-    if value.startswith(("postgres://", "postgresql://")):
-        return "postgres"
-    return None
+def _state_kind_or_none(setting: str | None) -> str | None:
+    try:
+        return state_kind(setting)
+    except SettingError:
+        return None  # reported by the command that needs the state (codat_iac.__main__)

@@ -6,6 +6,7 @@ import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from codat_settings import SettingError, check_base_url
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, Schema, types
 
 from codat_provider import VERSION
@@ -56,6 +57,7 @@ class CodatProvider(Provider):
         self._api_key: str | None = None
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
+        setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
         base_url = config.get("base_url") or os.environ.get("CODAT_BASE_URL") or DEFAULT_BASE_URL
         api_key = config.get("api_key") or os.environ.get("CODAT_API_KEY")
         if base_url is UNKNOWN or api_key is UNKNOWN:
@@ -73,14 +75,12 @@ class CodatProvider(Provider):
                 path=("api_key",),
             )
             return
-        if not base_url.startswith(("https://", "http://")):
-            diags.error(
-                "base_url is not a URL",
-                f"Got {base_url!r}; use e.g. {DEFAULT_BASE_URL} or the local emulator's http://127.0.0.1:PORT.",
-                path=("base_url",),
-            )
+        try:
+            base_url = check_base_url(base_url, setting)
+        except SettingError as problem:
+            diags.error("Unusable Codat base URL", str(problem), path=("base_url",) if setting == "base_url" else None)
             return
-        self.base_url, self._api_key = base_url.rstrip("/"), api_key
+        self.base_url, self._api_key = base_url, api_key
 
     @cached_property
     def client(self) -> CodatClient:

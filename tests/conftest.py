@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Tests that import cdktf in-process, or run scripts that do, outside the tool environment would print
 # jsii's Node end-of-life banner into the test log; the tool environment sets the same variable.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# ... and jsii would fill its package cache in the home folder; the tool environment keeps it in the repo.
+os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".codat-iac" / "cache" / "jsii"))
 
 
 @dataclass

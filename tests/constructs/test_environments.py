@@ -116,7 +116,7 @@ BAD = [
     ("name-dash", "[environments.my-env]", "environments.my-env: an environment's name", "TF_VAR_"),
     ("not-a-table", "[environments]\nsandbox = 1", "environments.sandbox must be a table", "[environments.sandbox]"),
     ("unknown-field", "[environments.sandbox]\napi_keyy = 'x'", "environments.sandbox.api_keyy is not a known field", "api_key_variable"),
-    ("base-url-http", "[environments.sandbox]\nbase_url = 'http://codat.example'", "environments.sandbox.base_url must be an https:// URL", "localhost"),
+    ("base-url-http", "[environments.sandbox]\nbase_url = 'http://codat.example'", "environments.sandbox.base_url is http://codat.example: plain http:// is allowed only to this machine", "https://codat.example"),
     ("base-url-type", "[environments.sandbox]\nbase_url = 5", "environments.sandbox.base_url must be an https:// URL", "got 5"),
     ("key-variable", "[environments.sandbox]\napi_key_variable = 'codat-key'", "environments.sandbox.api_key_variable must be a Terraform variable name", "TF_VAR_"),
     ("xero-missing", "[environments.sandbox.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'", "environments.sandbox.xero.client_id is missing", "client_id = <"),

@@ -1,0 +1,97 @@
+"""Rules for the settings a user gives this project, each defined once.
+
+The same setting reaches several entry points: a Codat base URL comes from the provider block,
+`CODAT_BASE_URL`, `main.py`, the environments file and `codat-iac`; the state location from
+`CODAT_IAC_STATE` is read by the constructs at synth and by `codat-iac` at run time. Each rule lives
+here so that every entry point accepts and refuses exactly the same values with the same words.
+Standard library only: every package of the project may import this one (the constructs and the
+emulator included) without pulling in httpx, cdktf or each other.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+__all__ = ["SettingError", "check_base_url", "shown_url", "is_loopback", "state_kind", "STATE_ENV"]
+
+STATE_ENV = "CODAT_IAC_STATE"
+_EXAMPLE = "https://api.codat.io"
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names the setting and the fix, never a secret."""
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for `localhost` and addresses in 127.0.0.0/8 or ::1: traffic that never leaves the machine."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def shown_url(value: str) -> str:
+    """Scheme, host and port of a URL and nothing else (no user, password, path or query): safe to print."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "(not a URL)"
+    if not parts.scheme or not host:
+        return "(not a URL)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
+
+
+def check_base_url(value: str, setting: str) -> str:
+    """`value` as a Codat API base URL (no trailing slash), or SettingError naming `setting`.
+
+    Accepted: `https://host[:port][/path]`, or `http://` only to a loopback host (the local emulator), so
+    the API key never travels in clear. Refused: anything else, and URLs that carry a user name or
+    password, a query or a fragment (the key goes in CODAT_API_KEY / api_key, not in the URL).
+    """
+    text = (value or "").strip()
+    shown = shown_url(text)
+    try:
+        parts = urlsplit(text)
+        host, _ = parts.hostname, parts.port  # .port raises for a port that is not a number
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise SettingError(
+            f"{setting} must be an https:// URL such as {_EXAMPLE} (or http:// to this machine, e.g. the local "
+            f"emulator's http://127.0.0.1:PORT); got {shown}."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise SettingError(
+            f"{setting} ({shown}) must not carry a user name or password: give the API key in CODAT_API_KEY "
+            f"(or the provider's api_key) instead."
+        )
+    if parts.query or parts.fragment:
+        raise SettingError(f"{setting} ({shown}) must not have a query or fragment; use e.g. {_EXAMPLE}.")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise SettingError(
+            f"{setting} is {shown}: plain http:// is allowed only to this machine (localhost, 127.0.0.0/8, ::1), "
+            f"because the API key would travel in clear. Use https://{host}{parts.path}."
+        )
+    return text.rstrip("/")
+
+
+def state_kind(setting: str | None) -> str:
+    """What CODAT_IAC_STATE selects: "local" (unset or `local`) or "postgres"; SettingError otherwise."""
+    value = (setting or "").strip()
+    if value in ("", "local"):
+        return "local"
+    if value.startswith(("postgres://", "postgresql://")):
+        return "postgres"
+    shown = value.split("://", 1)[0] + "://..." if "://" in value else "a value that is not a URL"
+    raise SettingError(
+        f"{STATE_ENV} is {shown}; use postgres://user:password@host:5432/db (Terraform's pg backend) "
+        f"or leave it unset for local state files"
+    )
