@@ -268,7 +268,9 @@ def _configuration_change(store, args: argparse.Namespace) -> str:
     if group == "supplemental-data":
         if change == "set":
             source = {"dataSource": args.data_source}
-            source.update({part: dict(pairs) for part, pairs in (("pullData", args.pull), ("pushData", args.push)) if pairs})
+            for part, pairs in (("pullData", args.pull), ("pushData", args.push)):
+                if pairs:
+                    source[part] = dict(pairs)
             return portal.set_supplemental_source(store, args.key, args.data_type, args.name, source)
         if change == "remove":
             return portal.remove_supplemental_source(store, args.key, args.data_type, args.name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from . import configuration, resources, seed
+from . import configuration, resources, seed, sync_settings
 from .errors import ApiError, issue, validation_error
 from .paging import list_reply
 from .store import Store
@@ -153,14 +153,14 @@ def put_profile(state: dict, req: Request, p: dict) -> Reply:
     return Reply(200, state["profile"])
 
 
-# --- instance configuration (rules in `configuration`) -----------------------------------------
+# --- instance configuration (rules in `sync_settings` and `configuration`) ----------------------
 
 def get_sync_settings(state: dict, req: Request, p: dict) -> Reply:
-    return Reply(200, configuration.sync_settings(state))
+    return Reply(200, sync_settings.sync_settings(state))
 
 
 def post_sync_settings(state: dict, req: Request, p: dict) -> Reply:
-    configuration.set_sync_settings(state, req.json())
+    sync_settings.set_sync_settings(state, _object_body(req))
     return Reply(204)
 
 
@@ -169,7 +169,7 @@ def get_cors_settings(state: dict, req: Request, p: dict) -> Reply:
 
 
 def post_cors_settings(state: dict, req: Request, p: dict) -> Reply:
-    return Reply(200, configuration.set_cors_settings(state, req.json()))
+    return Reply(200, configuration.set_cors_settings(state, _object_body(req)))
 
 
 def get_supplemental_data(state: dict, req: Request, p: dict) -> Reply:
@@ -178,7 +178,7 @@ def get_supplemental_data(state: dict, req: Request, p: dict) -> Reply:
 
 def put_supplemental_data(state: dict, req: Request, p: dict) -> Reply:
     # The spec's 200 for this PUT has no body.
-    configuration.set_supplemental_data(state, p["platformKey"], p["dataType"], req.json())
+    configuration.set_supplemental_data(state, p["platformKey"], p["dataType"], _object_body(req))
     return Reply(200)
 
 
@@ -187,7 +187,8 @@ def get_custom_data_type(state: dict, req: Request, p: dict) -> Reply:
 
 
 def put_custom_data_type(state: dict, req: Request, p: dict) -> Reply:
-    return Reply(200, configuration.set_custom_data_type(state, p["platformKey"], p["customDataIdentifier"], req.json()))
+    return Reply(200, configuration.set_custom_data_type(state, p["platformKey"], p["customDataIdentifier"],
+                                                         _object_body(req)))
 
 
 # --- webhooks ---------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The instance's configuration beyond the profile: sync settings, CORS origins, supplemental data and
-custom data types.
+"""The instance's Link and data configuration: CORS origins, supplemental data, custom data types; and
+the helpers the sync settings (`sync_settings`) share.
 
-Each write is validated here in full before anything is stored, and every problem is reported at once
-with its JSON path (`settings[2].syncSchedule`), as Codat's `validation.errors` do; the HTTP handlers and
-the Portal commands both go through these functions, so a person in the Portal cannot store what the API
-would refuse. Unknown fields are ignored, as ASP.NET model binding does. docs/emulator.md lists the rules.
+Each write is validated in full before anything is stored and every problem is reported at once with
+its JSON path (`allowedOrigins[1]`, `supplementalDataConfig.{name}.dataSource`), as Codat's
+`validation.errors` do. The HTTP handlers and the Portal commands both go through these functions, so a
+person in the Portal cannot store what the API would refuse. Fields Codat does not define are ignored,
+as ASP.NET model binding does. docs/emulator.md lists every rule.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import difflib
 import ipaddress
 import json
 import re
-import uuid
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from . import seed
@@ -24,7 +23,6 @@ from .resources import require_integration
 
 CUSTOM_IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-_SCHEDULE_TEXT = ", ".join(f"{hours} ({name})" for name, hours in seed.SYNC_SCHEDULES.items())
 
 
 def section(state: dict, name: str):
@@ -34,173 +32,19 @@ def section(state: dict, name: str):
     return state[name]
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """A value as JSON writes it (`null`, `"x"`), for messages about what was sent."""
     return json.dumps(value)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
-def _object(body: object, where: str = "body") -> dict:
-    if not isinstance(body, dict):
-        raise validation_error([issue(where, "The request body must be a JSON object.", "Type")])
-    return body
-
-
-# --- sync settings ----------------------------------------------------------------------------
-
-def sync_settings(state: dict) -> dict:
-    stored = section(state, "syncSettings")
-    return {"clientId": section(state, "clientId"), "settings": copy.deepcopy(stored["settings"]),
-            "overridesDefaults": stored["overridesDefaults"]}
-
-
-def set_sync_settings(state: dict, body: object) -> None:
-    """POST replaces the whole object: the list becomes exactly the settings sent, in the order sent."""
-    state["syncSettings"] = parse_sync_settings(body, section(state, "clientId"))
-
-
-def reset_sync_settings(state: dict) -> dict:
-    state["syncSettings"] = seed.default_sync_settings()
-    return sync_settings(state)
-
-
-def parse_sync_settings(body: object, client_id: str) -> dict:
-    body = _object(body)
-    issues: list[dict] = []
-    sent_id = body.get("clientId")
-    if sent_id is None:
-        issues.append(issue("clientId", "The clientId field is required: the clientId GET /profile/syncSettings "
-                                        "returns.", "Required"))
-    elif not _is_uuid(sent_id):
-        issues.append(issue("clientId", f"The clientId field must be a UUID, not {_shown(sent_id)}.", "Format"))
-    elif sent_id.lower() != client_id.lower():
-        issues.append(issue("clientId", f"clientId {sent_id} is not the client this API key belongs to; send the "
-                                        "clientId GET /profile/syncSettings returns.", "ClientId"))
-    overrides = body.get("overridesDefaults")
-    if not isinstance(overrides, bool):
-        issues.append(issue("overridesDefaults", "The overridesDefaults field is required and must be true or false.",
-                            "Required"))
-    items = body.get("settings")
-    settings: list[dict] = []
-    if not isinstance(items, list):
-        issues.append(issue("settings", "The settings field is required: a list of sync settings, one per data type.",
-                            "Required"))
-    else:
-        seen: dict[str, int] = {}
-        for index, item in enumerate(items):
-            where = f"settings[{index}]"
-            setting = _parse_sync_setting(item, where, issues)
-            if setting is None:
-                continue
-            data_type = setting["dataType"]
-            if data_type in seen:
-                issues.append(issue(f"{where}.dataType", f"{data_type} appears twice in settings (also at "
-                                                         f"settings[{seen[data_type]}]): one setting per data type.",
-                                    "Unique"))
-            seen.setdefault(data_type, index)
-            settings.append(setting)
-    if issues:
-        raise validation_error(issues)
-    return {"settings": settings, "overridesDefaults": overrides}
-
-
-def _parse_sync_setting(item: object, where: str, issues: list[dict]) -> dict | None:
-    """The setting in Codat's field order, or None (with the problems added to `issues`)."""
-    if not isinstance(item, dict):
-        issues.append(issue(where, "Each sync setting must be a JSON object.", "Type"))
-        return None
-    before = len(issues)
-    data_type = item.get("dataType")
-    if data_type is None:
-        issues.append(issue(f"{where}.dataType", "The dataType field is required.", "Required"))
-    elif data_type not in seed.SYNC_DATA_TYPES:
-        issues.append(issue(f"{where}.dataType", unknown_data_type(data_type, seed.SYNC_DATA_TYPES), "Enum"))
-    fetch = item.get("fetchOnFirstLink")
-    if not isinstance(fetch, bool):
-        issues.append(issue(f"{where}.fetchOnFirstLink", "The fetchOnFirstLink field is required and must be true or "
-                                                         "false.", "Required"))
-    schedule = item.get("syncSchedule")
-    if not _is_int(schedule) or schedule not in seed.SYNC_SCHEDULES.values():
-        issues.append(issue(f"{where}.syncSchedule", f"syncSchedule is required and must be one of {_SCHEDULE_TEXT} "
-                                                     f"hours, not {_shown(schedule)}.", "SyncSchedule"))
-    order = item.get("syncOrder")
-    if not _is_int(order) or order < 0:
-        issues.append(issue(f"{where}.syncOrder", f"syncOrder is required and must be a whole number, 0 or more, "
-                                                  f"not {_shown(order)}.", "Range"))
-    sync_from = item.get("syncFromUtc")
-    normalised_from = None
-    if sync_from is not None:
-        normalised_from = _utc_text(sync_from)
-        if normalised_from is None:
-            issues.append(issue(f"{where}.syncFromUtc", f"syncFromUtc must be an ISO 8601 date or date and time, "
-                                                        f"such as 2024-01-01T00:00:00Z, not {_shown(sync_from)}.", "DateTime"))
-    window = item.get("syncFromWindow")
-    if window is not None and (not _is_int(window) or window < 1):
-        issues.append(issue(f"{where}.syncFromWindow", f"syncFromWindow is a number of months, 1 or more, not "
-                                                       f"{_shown(window)}.", "Range"))
-    months = item.get("monthsToSync")
-    if months is not None and (not _is_int(months) or months < 1):
-        issues.append(issue(f"{where}.monthsToSync", f"monthsToSync is a number of months, 1 or more, not {_shown(months)}.",
-                            "Range"))
-    if sync_from is not None and window is not None:
-        issues.append(issue(where, "Set syncFromUtc or syncFromWindow, not both.", "Exclusive"))
-    if data_type in seed.REPORT_DATA_TYPES and (sync_from is not None or window is not None):
-        issues.append(issue(where, f"{data_type} is a financial statement: limit its history with monthsToSync, not "
-                                   "syncFromUtc or syncFromWindow.", "ReportDataType"))
-    if isinstance(data_type, str) and data_type not in seed.REPORT_DATA_TYPES and months is not None:
-        issues.append(issue(f"{where}.monthsToSync", f"monthsToSync applies only to {', '.join(seed.REPORT_DATA_TYPES)}; "
-                                                     f"limit {data_type} with syncFromUtc or syncFromWindow.",
-                            "ReportDataType"))
-    locked = item.get("isLocked")
-    if locked is not None and not isinstance(locked, bool):
-        issues.append(issue(f"{where}.isLocked", "The isLocked field must be true or false.", "Type"))
-    if len(issues) > before:
-        return None
-    setting = {"dataType": data_type, "fetchOnFirstLink": fetch, "syncSchedule": schedule, "syncOrder": order}
-    for name, value in (("syncFromUtc", normalised_from), ("syncFromWindow", window), ("monthsToSync", months)):
-        if value is not None:
-            setting[name] = value
-    setting["isLocked"] = bool(locked)
-    return setting
-
-
-def _is_uuid(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _utc_text(value: object) -> str | None:
-    """An ISO 8601 date/time as Codat writes it back: UTC, `Z`, milliseconds only when not zero.
-    A time without an offset is taken as UTC."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    millis = f".{moment.microsecond // 1000:03d}" if moment.microsecond else ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + millis + "Z"
-
-
 def unknown_data_type(value: object, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(str(value), known, n=1)
     hint = f" Did you mean {close[0]}?" if close else f" Known data types: {', '.join(known)}."
-    return f"{_shown(value)} is not a data type Codat knows.{hint}"
+    return f"{shown(value)} is not a data type Codat knows.{hint}"
 
 
 # --- CORS origins -----------------------------------------------------------------------------
@@ -209,9 +53,9 @@ def cors_settings(state: dict) -> dict:
     return {"allowedOrigins": list(section(state, "corsSettings")["allowedOrigins"])}
 
 
-def set_cors_settings(state: dict, body: object) -> dict:
+def set_cors_settings(state: dict, body: dict) -> dict:
     """POST replaces the whole list; both CORS paths share it."""
-    origins = _object(body).get("allowedOrigins")
+    origins = body.get("allowedOrigins")
     if not isinstance(origins, list):
         raise validation_error([issue("allowedOrigins", "The allowedOrigins field is required: a list of origins such "
                                                         "as https://app.example.com (an empty list allows none).",
@@ -243,16 +87,16 @@ def origin_problem(value: object) -> str | None:
         parts = urlsplit(value)
         port = parts.port
     except ValueError:
-        return f"{_shown(value)} is not a valid origin: write it as scheme://host[:port], e.g. {example}."
+        return f"{shown(value)} is not a valid origin: write it as scheme://host[:port], e.g. {example}."
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"{_shown(value)} is not an http(s) origin: write it as scheme://host[:port], e.g. {example}."
+        return f"{shown(value)} is not an http(s) origin: write it as scheme://host[:port], e.g. {example}."
     if parts.username is not None or parts.password is not None:
         return "An origin carries no user name or password (not shown here): write it as scheme://host[:port]."
     if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")):
-        return (f"{_shown(value)} is not an origin: remove the path, query or fragment "
+        return (f"{shown(value)} is not an origin: remove the path, query or fragment "
                 f"({parts.scheme}://{parts.netloc}).")
     if port == 0 or not _is_host(parts.hostname or ""):
-        return f"{_shown(value)} has no valid host or port."
+        return f"{shown(value)} has no valid host or port."
     return None
 
 
@@ -283,10 +127,10 @@ def supplemental_data(state: dict, key: str, data_type: str) -> dict:
     return {"supplementalDataConfig": copy.deepcopy(stored)}
 
 
-def set_supplemental_data(state: dict, key: str, data_type: str, body: object) -> None:
+def set_supplemental_data(state: dict, key: str, data_type: str, body: dict) -> None:
     """PUT replaces the data type's whole configuration; an empty `supplementalDataConfig` clears it."""
     _supplemental_target(key, data_type)
-    config = _object(body).get("supplementalDataConfig")
+    config = body.get("supplementalDataConfig")
     if not isinstance(config, dict):
         raise validation_error([issue("supplementalDataConfig", "The supplementalDataConfig field is required: an "
                                                                 "object of named source configurations ({} clears "
@@ -335,7 +179,7 @@ def _string_map_problem(mapping: object) -> str | None:
         if not name.strip():
             return "has an empty name."
         if not _is_text(value):
-            return f"maps {_shown(name)} to {_shown(value)}: each value must be a non-empty property name (a string)."
+            return f"maps {shown(name)} to {shown(value)}: each value must be a non-empty property name (a string)."
     return None
 
 
@@ -354,7 +198,7 @@ def remove_supplemental_source(state: dict, key: str, data_type: str, name: str)
 def _custom_target(key: str, identifier: str) -> None:
     require_integration(key)
     if not CUSTOM_IDENTIFIER.fullmatch(identifier):
-        raise validation_error([issue("customDataIdentifier", f"{_shown(identifier)} is not a valid custom data type "
+        raise validation_error([issue("customDataIdentifier", f"{shown(identifier)} is not a valid custom data type "
                                                               "identifier: 1 to 64 letters, digits, - or _.",
                                       "Identifier")])
 
@@ -367,10 +211,9 @@ def custom_data_type(state: dict, key: str, identifier: str) -> dict:
     return copy.deepcopy(stored)
 
 
-def set_custom_data_type(state: dict, key: str, identifier: str, body: object) -> dict:
+def set_custom_data_type(state: dict, key: str, identifier: str, body: dict) -> dict:
     """PUT creates or replaces the configuration and answers it as stored."""
     _custom_target(key, identifier)
-    body = _object(body)
     issues = []
     if not _is_text(body.get("dataSource")):
         issues.append(issue("dataSource", "The dataSource field is required: the platform endpoint to read, e.g. "

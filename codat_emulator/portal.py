@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import configuration, faults, resources, seed
+from . import configuration, faults, resources, seed, sync_settings
 from .errors import ApiError
 from .store import Store
 
@@ -63,14 +63,14 @@ def _json(value: object) -> str:
 
 def show_sync_settings(store: Store) -> str:
     with store.state.transaction() as state:  # a transaction: an older data folder gets its client id saved
-        return _json(configuration.sync_settings(state))
+        return _json(sync_settings.sync_settings(state))
 
 
 def set_sync_setting(store: Store, data_type: str, changes: dict) -> str:
     """One data type's row on the Portal's Data types page; saving there overrides Codat's defaults.
     `changes` holds SyncSetting fields; None removes an optional one. A data type not listed is added."""
     with store.state.transaction() as state:
-        current = configuration.sync_settings(state)
+        current = sync_settings.sync_settings(state)
         settings = current["settings"]
         row = next((s for s in settings if s.get("dataType") == data_type), None)
         if row is None:
@@ -81,13 +81,13 @@ def set_sync_setting(store: Store, data_type: str, changes: dict) -> str:
                 row.pop(name, None)
             else:
                 row[name] = value
-        configuration.set_sync_settings(state, {**current, "overridesDefaults": True})
-        return _json(next(s for s in configuration.sync_settings(state)["settings"] if s["dataType"] == data_type))
+        sync_settings.set_sync_settings(state, {**current, "overridesDefaults": True})
+        return _json(next(s for s in sync_settings.sync_settings(state)["settings"] if s["dataType"] == data_type))
 
 
 def reset_sync_settings(store: Store) -> str:
     with store.state.transaction() as state:
-        return _json(configuration.reset_sync_settings(state))
+        return _json(sync_settings.reset_sync_settings(state))
 
 
 def show_cors(store: Store) -> str:

@@ -211,7 +211,8 @@ def test_supplemental_data_round_trip_per_platform_and_data_type(emu):
     ({"supplementalDataConfig": []}, ["supplementalDataConfig"]),
     ({"supplementalDataConfig": {"a": {"pullData": {"x": "Y"}}}}, ["supplementalDataConfig.a.dataSource"]),
     ({"supplementalDataConfig": {"a": "/Invoices"}}, ["supplementalDataConfig.a"]),
-    ({"supplementalDataConfig": {"a": {"dataSource": "/I", "pullData": {"x": 1}}}}, ["supplementalDataConfig.a.pullData"]),
+    ({"supplementalDataConfig": {"a": {"dataSource": "/I", "pullData": {"x": 1}}}},
+     ["supplementalDataConfig.a.pullData"]),
     ({"supplementalDataConfig": {"a": {"dataSource": "/I", "pushData": ["x"]}}}, ["supplementalDataConfig.a.pushData"]),
     ({"supplementalDataConfig": {" ": {"dataSource": "/I"}}}, ["supplementalDataConfig. "]),
 ])

@@ -180,7 +180,8 @@ def _exercise(emu) -> Recorder:
     call("POST", "/profile/syncSettings", json={"clientId": client_id, "overridesDefaults": True, "settings": [
         {"dataType": "invoices", "fetchOnFirstLink": True, "syncSchedule": 24, "syncOrder": 0,
          "syncFromUtc": "2024-01-01T01:00:00+01:00"},
-        {"dataType": "balanceSheet", "fetchOnFirstLink": False, "syncSchedule": 720, "syncOrder": 1, "monthsToSync": 12},
+        {"dataType": "balanceSheet", "fetchOnFirstLink": False, "syncSchedule": 720, "syncOrder": 1,
+         "monthsToSync": 12},
         {"dataType": "banking-accounts", "fetchOnFirstLink": True, "syncSchedule": 1, "syncOrder": 2,
          "syncFromWindow": 6, "isLocked": True}]})
     call("GET", "/profile/syncSettings")
