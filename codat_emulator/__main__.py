@@ -45,6 +45,67 @@ def _number(text: str) -> float:
     return value
 
 
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
+
+
+def _configuration_parsers(actions: argparse._SubParsersAction, data: argparse.ArgumentParser) -> None:
+    """`portal sync-settings|cors|supplemental-data|custom-data-type ...`: the Portal's settings pages."""
+    from .seed import SYNC_SCHEDULES
+
+    sync = actions.add_parser("sync-settings", help="the Data types page: sync settings").add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    sync.add_parser("show", parents=[data], help="print the sync settings as GET /profile/syncSettings does")
+    sync.add_parser("reset", parents=[data], help="back to Codat's defaults (overridesDefaults false)")
+    row = sync.add_parser("set", parents=[data], help="change one data type's setting (overrides the defaults)")
+    row.add_argument("data_type", metavar="DATA_TYPE", help="e.g. invoices")
+    row.add_argument("--schedule", choices=SYNC_SCHEDULES, help="sync frequency")
+    row.add_argument("--fetch-on-first-link", action=argparse.BooleanOptionalAction, default=None)
+    row.add_argument("--sync-order", type=int, metavar="N", help="position in the fetch order")
+    since = row.add_mutually_exclusive_group()
+    since.add_argument("--sync-from-utc", metavar="DATE", help="fetch data from this ISO 8601 date")
+    since.add_argument("--sync-from-window", type=int, metavar="MONTHS", help="fetch this many months of history")
+    since.add_argument("--sync-all-history", action="store_true", help="remove syncFromUtc and syncFromWindow")
+    row.add_argument("--months-to-sync", type=int, metavar="MONTHS", help="history of a financial statement")
+
+    cors = actions.add_parser("cors", help="Link's allowed CORS origins").add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    cors.add_parser("show", parents=[data], help="print the allowed origins")
+    for name, text in (("add", "allow an origin"), ("remove", "stop allowing an origin")):
+        cors.add_parser(name, parents=[data], help=text).add_argument("origin", metavar="ORIGIN",
+                                                                      help="e.g. https://app.example.com")
+
+    supplemental = actions.add_parser("supplemental-data", help="supplemental data of a platform's data type")
+    changes = supplemental.add_subparsers(dest="change", required=True, metavar="CHANGE")
+    target = argparse.ArgumentParser(add_help=False, parents=[data])
+    target.add_argument("key", metavar="KEY", help="platform key, e.g. gbol")
+    target.add_argument("data_type", metavar="DATA_TYPE", help="e.g. invoices")
+    changes.add_parser("show", parents=[target], help="print the configuration")
+    source = changes.add_parser("set", parents=[target], help="add or replace one named source configuration")
+    source.add_argument("name", metavar="NAME", help="your name for the configuration")
+    source.add_argument("--data-source", required=True, metavar="ENDPOINT", help="platform endpoint, e.g. /Invoices")
+    source.add_argument("--pull", type=_pair, action="append", metavar="NAME=PROPERTY", help="a property to read")
+    source.add_argument("--push", type=_pair, action="append", metavar="NAME=PROPERTY", help="a property to write")
+    changes.add_parser("remove", parents=[target], help="remove one named source configuration").add_argument(
+        "name", metavar="NAME")
+
+    custom = actions.add_parser("custom-data-type", help="a platform's custom data types")
+    changes = custom.add_subparsers(dest="change", required=True, metavar="CHANGE")
+    target = argparse.ArgumentParser(add_help=False, parents=[data])
+    target.add_argument("key", metavar="KEY", help="platform key, e.g. gbol")
+    target.add_argument("identifier", metavar="IDENTIFIER", help="e.g. xero-accounts")
+    changes.add_parser("show", parents=[target], help="print the configuration")
+    changes.add_parser("delete", parents=[target], help="remove the custom data type")
+    config = changes.add_parser("set", parents=[target], help="create or replace the configuration")
+    config.add_argument("--data-source", required=True, metavar="ENDPOINT")
+    config.add_argument("--required-data", type=_pair, action="append", metavar="NAME=PATH")
+    config.add_argument("--key-by", action="append", required=True, metavar="PATH")
+    config.add_argument("--source-modified-date", action="append", metavar="PATH")
+
+
 def _parser() -> argparse.ArgumentParser:
     from .resources import CONNECTION_STATUSES
 
@@ -82,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("company_id", metavar="COMPANY_ID")
     status.add_argument("connection_id", metavar="CONNECTION_ID")
     status.add_argument("status", choices=CONNECTION_STATUSES, metavar="STATUS", help=" | ".join(CONNECTION_STATUSES))
+    _configuration_parsers(actions, data)
 
     fault = commands.add_parser("faults", help="inject faults into the running server")
     fault_actions = fault.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -164,9 +226,62 @@ def _run(args: argparse.Namespace) -> int:
         print(portal.add_company(store, args.name, args.description, args.platform, args.status))
     elif args.action == "set-connection-status":
         print(portal.set_connection_status(store, args.company_id, args.connection_id, args.status))
-    else:
+    elif args.action == "show":
         print(portal.show(store, args.key))
+    else:
+        print(_configuration_change(store, args))
     return 0
+
+
+def _sync_changes(args: argparse.Namespace) -> dict:
+    """The SyncSetting fields a `sync-settings set` changes; None removes an optional field."""
+    from .seed import SYNC_SCHEDULES
+
+    changes: dict = {}
+    if args.schedule is not None:
+        changes["syncSchedule"] = SYNC_SCHEDULES[args.schedule]
+    if args.fetch_on_first_link is not None:
+        changes["fetchOnFirstLink"] = args.fetch_on_first_link
+    if args.sync_order is not None:
+        changes["syncOrder"] = args.sync_order
+    if args.sync_from_utc is not None or args.sync_from_window is not None or args.sync_all_history:
+        changes.update(syncFromUtc=args.sync_from_utc, syncFromWindow=args.sync_from_window)
+    if args.months_to_sync is not None:
+        changes["monthsToSync"] = args.months_to_sync
+    if not changes:
+        raise EmulatorError("nothing to change: give at least one option (see --help)")
+    return changes
+
+
+def _configuration_change(store, args: argparse.Namespace) -> str:
+    from . import portal
+
+    group, change = args.action, args.change
+    if group == "sync-settings":
+        if change == "set":
+            return portal.set_sync_setting(store, args.data_type, _sync_changes(args))
+        return portal.show_sync_settings(store) if change == "show" else portal.reset_sync_settings(store)
+    if group == "cors":
+        if change == "show":
+            return portal.show_cors(store)
+        return (portal.add_cors_origin if change == "add" else portal.remove_cors_origin)(store, args.origin)
+    if group == "supplemental-data":
+        if change == "set":
+            source = {"dataSource": args.data_source}
+            for part, pairs in (("pullData", args.pull), ("pushData", args.push)):
+                if pairs:
+                    source[part] = dict(pairs)
+            return portal.set_supplemental_source(store, args.key, args.data_type, args.name, source)
+        if change == "remove":
+            return portal.remove_supplemental_source(store, args.key, args.data_type, args.name)
+        return portal.show_supplemental_data(store, args.key, args.data_type)
+    if change == "set":
+        config = {"dataSource": args.data_source, "requiredData": dict(args.required_data or []),
+                  "keyBy": args.key_by, "sourceModifiedDate": args.source_modified_date}
+        return portal.set_custom_data_type(store, args.key, args.identifier, config)
+    if change == "delete":
+        return portal.delete_custom_data_type(store, args.key, args.identifier)
+    return portal.show_custom_data_type(store, args.key, args.identifier)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from . import resources, seed
+from . import configuration, resources, seed, sync_settings
 from .errors import ApiError, issue, validation_error
 from .paging import list_reply
 from .store import Store
@@ -151,6 +151,44 @@ def put_profile(state: dict, req: Request, p: dict) -> Reply:
         "confirmCompanyName": bool(body.get("confirmCompanyName")),
     }
     return Reply(200, state["profile"])
+
+
+# --- instance configuration (rules in `sync_settings` and `configuration`) ----------------------
+
+def get_sync_settings(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, sync_settings.sync_settings(state))
+
+
+def post_sync_settings(state: dict, req: Request, p: dict) -> Reply:
+    sync_settings.set_sync_settings(state, _object_body(req))
+    return Reply(204)
+
+
+def get_cors_settings(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, configuration.cors_settings(state))
+
+
+def post_cors_settings(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, configuration.set_cors_settings(state, _object_body(req)))
+
+
+def get_supplemental_data(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, configuration.supplemental_data(state, p["platformKey"], p["dataType"]))
+
+
+def put_supplemental_data(state: dict, req: Request, p: dict) -> Reply:
+    # The spec's 200 for this PUT has no body.
+    configuration.set_supplemental_data(state, p["platformKey"], p["dataType"], _object_body(req))
+    return Reply(200)
+
+
+def get_custom_data_type(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, configuration.custom_data_type(state, p["platformKey"], p["customDataIdentifier"]))
+
+
+def put_custom_data_type(state: dict, req: Request, p: dict) -> Reply:
+    return Reply(200, configuration.set_custom_data_type(state, p["platformKey"], p["customDataIdentifier"],
+                                                         _object_body(req)))
 
 
 # --- webhooks ---------------------------------------------------------------------------------
@@ -317,7 +355,16 @@ _ROUTE_TABLE: list[tuple[str, dict[str, Handler]]] = [
     ("/integrations/{platformKey}", {"GET": get_integration}),
     ("/integrations/{platformKey}/branding", {"GET": get_branding}),
     ("/integrations/{platformKey}/enabled", {"PUT": put_enabled}),
+    # Before the supplemental-data route: `custom` is not a data type.
+    ("/integrations/{platformKey}/dataTypes/custom/{customDataIdentifier}", {"GET": get_custom_data_type,
+                                                                            "PUT": put_custom_data_type}),
+    ("/integrations/{platformKey}/dataTypes/{dataType}/supplementalDataConfig", {"GET": get_supplemental_data,
+                                                                                 "PUT": put_supplemental_data}),
     ("/profile", {"GET": get_profile, "PUT": put_profile}),
+    ("/profile/syncSettings", {"GET": get_sync_settings, "POST": post_sync_settings}),
+    ("/corsSettings", {"GET": get_cors_settings, "POST": post_cors_settings}),
+    # The older path Codat's official Python SDK still calls: the same list.
+    ("/connectionManagement/corsSettings", {"GET": get_cors_settings, "POST": post_cors_settings}),
     ("/webhooks", {"GET": list_webhooks, "POST": create_webhook}),
     ("/webhooks/{webhookId}", {"DELETE": delete_webhook}),
     ("/companies", {"GET": list_companies, "POST": create_company}),

@@ -64,6 +64,11 @@ class ApiError(Exception):
         return error_body(self.status, self.message, self.issues)
 
 
+def is_int(value: object) -> bool:
+    """A JSON integer: `true`/`false` are bools, not numbers, and `24.0` is not an integer."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def validation_error(issues: list[dict]) -> ApiError:
     """400 whose `error` repeats the item messages, so a client that only prints `error` is still clear."""
     return ApiError(400, " ".join(i["message"] for i in issues), issues)

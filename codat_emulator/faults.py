@@ -21,6 +21,7 @@ import math
 import time
 import uuid
 
+from .errors import is_int
 from .store import Store
 
 KINDS = ("latency", "error", "rate-limit", "drop")
@@ -31,10 +32,6 @@ _ALLOWED = {
     "drop": {"when"},
 }
 _COMMON = {"kind", "rate", "pathPrefix", "method", "count", "seconds"}
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse(spec: object) -> dict:
@@ -48,12 +45,12 @@ def parse(spec: object) -> dict:
     fault: dict = {"id": str(uuid.uuid4()), "kind": kind}
     if kind == "latency":
         ms = spec.get("latencyMs")
-        if not _is_int(ms) or not 0 <= ms <= 600_000:
+        if not is_int(ms) or not 0 <= ms <= 600_000:
             problems.append("latencyMs must be a whole number of milliseconds from 0 to 600000")
         fault["latencyMs"] = ms
     if kind == "error":
         status = spec.get("status", 500)
-        if not _is_int(status) or not 400 <= status <= 599:
+        if not is_int(status) or not 400 <= status <= 599:
             problems.append("status must be an HTTP error status from 400 to 599")
         fault["status"] = status
         if spec.get("message") is not None:
@@ -62,7 +59,7 @@ def parse(spec: object) -> dict:
             fault["message"] = spec["message"]
     if kind == "rate-limit":
         retry_after = spec.get("retryAfter", 1)
-        if not _is_int(retry_after) or not 0 <= retry_after <= 86_400:
+        if not is_int(retry_after) or not 0 <= retry_after <= 86_400:
             problems.append("retryAfter must be a whole number of seconds from 0 to 86400")
         fault["retryAfter"] = retry_after
         if not isinstance(spec.get("retryAfterHttpDate", False), bool):
@@ -85,7 +82,7 @@ def parse(spec: object) -> dict:
         problems.append("method must be an HTTP method such as PUT")
     fault["method"] = method.upper() if isinstance(method, str) else None
     count = spec.get("count")
-    if count is not None and (not _is_int(count) or count < 1):
+    if count is not None and (not is_int(count) or count < 1):
         problems.append("count must be a whole number of requests, 1 or more")
     fault["remaining"] = count
     seconds = spec.get("seconds")

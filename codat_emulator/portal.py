@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from . import faults, resources
+from . import configuration, faults, resources, seed, sync_settings
+from .errors import ApiError
 from .store import Store
 
 
@@ -54,6 +55,90 @@ def show(store: Store, key: str) -> str:
     state = store.state.read()
     return json.dumps({"integration": resources.integration_view(state, key),
                        "credentials": resources.get_credentials(state, key)}, indent=2)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2)
+
+
+def show_sync_settings(store: Store) -> str:
+    with store.state.transaction() as state:  # a transaction: an older data folder gets its client id saved
+        return _json(sync_settings.sync_settings(state))
+
+
+def set_sync_setting(store: Store, data_type: str, changes: dict) -> str:
+    """One data type's row on the Portal's Data types page; saving there overrides Codat's defaults.
+    `changes` holds SyncSetting fields; None removes an optional one. A data type not listed is added."""
+    with store.state.transaction() as state:
+        current = sync_settings.sync_settings(state)
+        settings = current["settings"]
+        row = next((s for s in settings if s.get("dataType") == data_type), None)
+        if row is None:
+            row = seed.default_sync_setting(data_type, max((s["syncOrder"] for s in settings), default=-1) + 1)
+            settings.append(row)
+        for name, value in changes.items():
+            if value is None:
+                row.pop(name, None)
+            else:
+                row[name] = value
+        sync_settings.set_sync_settings(state, {**current, "overridesDefaults": True})
+        return _json(next(s for s in sync_settings.sync_settings(state)["settings"] if s["dataType"] == data_type))
+
+
+def reset_sync_settings(store: Store) -> str:
+    with store.state.transaction() as state:
+        return _json(sync_settings.reset_sync_settings(state))
+
+
+def show_cors(store: Store) -> str:
+    return _json(configuration.cors_settings(store.state.read()))
+
+
+def add_cors_origin(store: Store, origin: str) -> str:
+    with store.state.transaction() as state:
+        origins = configuration.cors_settings(state)["allowedOrigins"]
+        return _json(configuration.set_cors_settings(state, {"allowedOrigins": [*origins, origin]}))
+
+
+def remove_cors_origin(store: Store, origin: str) -> str:
+    with store.state.transaction() as state:
+        origins = configuration.cors_settings(state)["allowedOrigins"]
+        kept = [o for o in origins if o.lower() != origin.lower()]
+        if len(kept) == len(origins):
+            raise ApiError(404, f"{origin} is not an allowed origin")
+        return _json(configuration.set_cors_settings(state, {"allowedOrigins": kept}))
+
+
+def show_supplemental_data(store: Store, key: str, data_type: str) -> str:
+    return _json(configuration.supplemental_data(store.state.read(), key, data_type))
+
+
+def set_supplemental_source(store: Store, key: str, data_type: str, name: str, source: dict) -> str:
+    """Add or replace one named source configuration, keeping the data type's others."""
+    with store.state.transaction() as state:
+        config = configuration.supplemental_data(state, key, data_type)["supplementalDataConfig"]
+        config[name] = source
+        configuration.set_supplemental_data(state, key, data_type, {"supplementalDataConfig": config})
+        return _json(configuration.supplemental_data(state, key, data_type))
+
+
+def remove_supplemental_source(store: Store, key: str, data_type: str, name: str) -> str:
+    with store.state.transaction() as state:
+        return _json(configuration.remove_supplemental_source(state, key, data_type, name))
+
+
+def show_custom_data_type(store: Store, key: str, identifier: str) -> str:
+    return _json(configuration.custom_data_type(store.state.read(), key, identifier))
+
+
+def set_custom_data_type(store: Store, key: str, identifier: str, config: dict) -> str:
+    with store.state.transaction() as state:
+        return _json(configuration.set_custom_data_type(state, key, identifier, config))
+
+
+def delete_custom_data_type(store: Store, key: str, identifier: str) -> str:
+    with store.state.transaction() as state:
+        return _json(configuration.delete_custom_data_type(state, key, identifier))
 
 
 def reset(store: Store, wipe: bool) -> str:

@@ -150,8 +150,12 @@ def find_connection(company: dict, connection_id: str) -> dict:
 
 
 def reset(state: dict) -> None:
-    """Back to a fresh account; keys registered by `serve --api-key` survive (the Portal's first key)."""
+    """Back to a fresh account; the client id and the keys registered by `serve --api-key` (the Portal's
+    first key) survive: they are the instance itself, not its settings."""
     keep = [k for k in state.get("apiKeys", []) if k.get("origin") == "serve"]
+    client_id = state.get("clientId")
     state.clear()
     state.update(seed.initial_state())
     state["apiKeys"] = keep
+    if client_id:
+        state["clientId"] = client_id

@@ -97,10 +97,53 @@ def branding(key: str) -> dict:
     }
 
 
+# Every data type a sync setting can name: the spec's `DataStatus.dataType` enum, in its order.
+SYNC_DATA_TYPES = (
+    "accountTransactions", "balanceSheet", "bankAccounts", "bankTransactions", "billCreditNotes", "billPayments",
+    "bills", "cashFlowStatement", "chartOfAccounts", "company", "creditNotes", "customers", "directCosts",
+    "directIncomes", "invoices", "itemReceipts", "items", "journalEntries", "journals", "paymentMethods", "payments",
+    "profitAndLoss", "purchaseOrders", "salesOrders", "suppliers", "taxRates", "trackingCategories", "transfers",
+    "banking-accountBalances", "banking-accounts", "banking-transactionCategories", "banking-transactions",
+    "commerce-companyInfo", "commerce-customers", "commerce-disputes", "commerce-locations", "commerce-orders",
+    "commerce-paymentMethods", "commerce-payments", "commerce-productCategories", "commerce-products",
+    "commerce-taxComponents", "commerce-transactions",
+)
+# Financial statements: Codat fetches `monthsToSync` months of them (24 by default) instead of a sync-from date.
+REPORT_DATA_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
+DEFAULT_MONTHS_TO_SYNC = 24
+# The Portal's sync frequencies as `syncSchedule` hours; "None" (no scheduled sync) is Codat's default.
+SYNC_SCHEDULES = {"none": 0, "hourly": 1, "daily": 24, "weekly": 168, "monthly": 720}
+# The data types the supplemental-data path accepts (the spec's path enum, in its order).
+SUPPLEMENTAL_DATA_TYPES = (
+    "chartOfAccounts", "bills", "company", "creditNotes", "customers", "invoices", "items", "journalEntries",
+    "suppliers", "taxRates", "commerce-companyInfo", "commerce-customers", "commerce-disputes", "commerce-locations",
+    "commerce-orders", "commerce-payments", "commerce-paymentMethods", "commerce-products",
+    "commerce-productCategories", "commerce-taxComponents", "commerce-transactions",
+)
+
+
+def default_sync_setting(data_type: str, order: int) -> dict:
+    """Codat's default for one data type: no scheduled sync; fetched on first link unless banking or commerce."""
+    accounting = not data_type.startswith(("banking-", "commerce-"))
+    setting = {"dataType": data_type, "fetchOnFirstLink": accounting, "syncSchedule": 0, "syncOrder": order}
+    if data_type in REPORT_DATA_TYPES:
+        setting["monthsToSync"] = DEFAULT_MONTHS_TO_SYNC
+    setting["isLocked"] = False
+    return setting
+
+
+def default_sync_settings() -> dict:
+    """A fresh instance's sync settings (without `clientId`, which the view adds)."""
+    return {"settings": [default_sync_setting(d, n) for n, d in enumerate(SYNC_DATA_TYPES)],
+            "overridesDefaults": False}
+
+
 def initial_state() -> dict:
-    """A fresh account: every integration disabled, no credentials, no companies, webhooks or keys."""
+    """A fresh account: every integration disabled, no credentials, no companies, webhooks or keys,
+    Codat's default sync settings, no CORS origins, no supplemental data and no custom data types."""
     return {
         "schemaVersion": 1,
+        "clientId": str(uuid.uuid4()),
         "integrations": {key: {"enabled": False} for key in ACCOUNTING_PLATFORMS},
         "credentials": {},
         "profile": {
@@ -115,6 +158,10 @@ def initial_state() -> dict:
         "companies": [],
         "apiKeys": [],
         "idempotency": {},
+        "syncSettings": default_sync_settings(),
+        "corsSettings": {"allowedOrigins": []},
+        "supplementalData": {},  # {platformKey: {dataType: {name: source configuration}}}
+        "customDataTypes": {},  # {platformKey: {customDataIdentifier: configuration}}
     }
 
 

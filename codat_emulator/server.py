@@ -29,7 +29,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, faults, resources
+from . import api, faults, resources, seed
 from .errors import ApiError, EmulatorError, error_body
 from .ratelimit import RateLimiter
 from .store import Store
@@ -260,6 +260,8 @@ def serve(host: str, port: int, data_dir: str, api_key: str, ready_file: str | N
     store = Store(data_dir)
     with store.state.transaction() as state:
         _register_key(state, api_key)
+        for name, value in seed.initial_state().items():
+            state.setdefault(name, value)  # what a data folder from an older emulator lacks (e.g. clientId)
     try:
         server = EmulatorServer((host, port), store, api_key, RateLimiter(rate_limit, rate_window))
     except OSError as e:

@@ -126,7 +126,7 @@ def test_serve_prints_url_first_and_exits_cleanly(tmp_path, sig):
     url = proc.stdout.readline().strip()
     startup = time.monotonic() - started
     assert url.startswith("http://127.0.0.1:") and int(url.rsplit(":", 1)[1]) > 0
-    assert startup < 3, startup  # generous for a loaded 2-core box; typically ~0.15 s
+    assert startup < 10, startup  # a hang (e.g. a reverse DNS lookup), not speed: ~0.15 s, benchmarks measure it
     assert ready.read_text().strip() == url
     assert httpx.get(f"{url}/integrations", headers=basic(API_KEY)).status_code == 200
     proc.send_signal(sig)
