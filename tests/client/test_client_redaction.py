@@ -11,7 +11,8 @@ import pytest
 
 from codat_client import BadRequestError, CodatClient, CodatError, LegacyEndpointUnavailableError, RetryPolicy
 from codat_client._auth import Credential
-from codat_client._redact import MASK, describe_body, mask_headers, mask_json, scrub
+from codat_client._redact import describe_body, mask_headers, mask_json
+from codat_client._secrets import MASK, scrub
 
 KEY = "live-key-AbCdEf0123456789"
 KEY_B64 = base64.b64encode(KEY.encode()).decode()
@@ -166,7 +167,7 @@ def test_logged_bodies_never_show_a_secret_named_field(secret, name, depth):
     body: object = {name: secret, "visible": "ok"}
     for _ in range(depth):
         body = {"nested": [body]}
-    rendered = describe_body(json.dumps(body).encode(), "application/json", [])
+    rendered = describe_body(json.dumps(body).encode(), "application/json")
     assert json.dumps(secret)[1:-1] not in rendered and secret not in rendered
     assert '"visible":"ok"' in rendered
 
