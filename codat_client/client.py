@@ -616,12 +616,10 @@ class _Outcome:
 
 def _stopped_error(request: httpx.Request, last: _Outcome | None, when: str) -> StoppedError:
     method, path = request.method, _path_of(request)
-    if last is None:
-        what, took_effect = f"stopped {when}, so it did not take effect", False
-    else:
-        took_effect = last.took_effect
-        effect = "it did not take effect" if took_effect is False else "whether it took effect is unknown"
-        what = f"stopped {when} after Codat answered {last.text}, so {effect}"
+    took_effect = False if last is None or method == "GET" else last.took_effect
+    what = f"stopped {when}" if last is None else f"stopped {when} after Codat answered {last.text}"
+    if method != "GET":  # a read changes nothing either way
+        what += ", so it did not take effect" if took_effect is False else ", so whether it took effect is unknown"
     return StoppedError(
         _errors.compose(method, path, what, StoppedError.next_step),
         took_effect=took_effect,
