@@ -191,7 +191,7 @@ def from_response(
 ) -> CodatError:
     """The exception for a non-2xx answer (or a 2xx one we cannot read, when ``cls`` says so)."""
     request = response.request
-    method, path = request.method, request.url.raw_path.decode("ascii", "replace")
+    method, path = request.method, api_path(request)
     body = _error_body(response)
     error = _str(body.get("error"))
     validation = _validation_messages(body.get("validation"))
@@ -225,6 +225,12 @@ def from_response(
         else None,
         **extra,
     )
+
+
+def api_path(request: httpx.Request) -> str:
+    """The path (and query) as the client called it, without the base URL's own path, which messages
+    never show (scheme and host name where the API is)."""
+    return request.extensions.get("codat_path") or request.url.raw_path.decode("ascii", "replace")
 
 
 def error_text(response: httpx.Response) -> str | None:

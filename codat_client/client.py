@@ -355,6 +355,9 @@ class CodatClient:
             json=json,
             headers={**(headers or {}), **extra, "Authorization": self._credential.header},
         )
+        # Messages name the API path ("/integrations/gbol"), not whatever path base_url adds in front.
+        prefix = self._http.base_url.raw_path.rstrip(b"/")
+        request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
         repeatable = method != "POST" or "Idempotency-Key" in request.headers
         policy = self.retry
         started = self._clock()
@@ -691,7 +694,7 @@ def _string_map() -> TypeAdapter[dict[str, str]]:
 
 
 def _path_of(request: httpx.Request) -> str:
-    return request.url.raw_path.decode("ascii", "replace")
+    return _errors.api_path(request)
 
 
 def _seg(value: str) -> str:

@@ -78,11 +78,14 @@ class CodatProvider(Provider):
             )
             return
         try:
-            base_url = check_base_url(base_url, setting)
+            checked = check_base_url(base_url, setting)
         except SettingError as problem:
-            diags.error("Unusable Codat base URL", str(problem), path=("base_url",) if setting == "base_url" else None)
+            # A path makes Terraform quote the configuration line, which would show a key written into the
+            # URL (user info, query) or pasted in its place: point at the line only when it holds no such thing.
+            quotable = setting == "base_url" and "://" in base_url and not any(c in base_url for c in "@?#")
+            diags.error("Unusable Codat base URL", str(problem), path=("base_url",) if quotable else None)
             return
-        self._build_client(base_url, api_key)
+        self._build_client(checked, api_key)
 
     def _build_client(self, base_url: str, api_key: str) -> None:
         """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
