@@ -108,6 +108,16 @@ def test_the_client_keeps_nothing_it_sent(harness):
     assert_clean(repr(vars(h.client)) + repr(vars(h.client.limiter)) + repr(h.client.retry))
 
 
+def test_the_scrubber_holds_what_a_client_sent_until_the_client_is_closed(harness):
+    h = harness(httpx.Response(200, json={}), api_key=KEY)
+    h.client.put_credentials("gbol", {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    # Every form a later log line of httpx or httpcore could carry: raw, base64, the header, JSON-escaped...
+    assert scrub(f"{KEY} {KEY_B64} Basic {KEY_B64} {CLIENT_SECRET!r} {CLIENT_SECRET.encode()!r}") == (
+        f"{MASK} {MASK} {MASK} '{MASK}' b'{MASK}'")
+    h.client.close()
+    assert scrub(CLIENT_SECRET) == CLIENT_SECRET  # forgotten with its client: the set does not grow for ever
+
+
 def test_mask_json_rules():
     masked = mask_json(
         {
@@ -130,6 +140,16 @@ def test_mask_json_rules():
         "enabled": True,
     }
     assert mask_json({"a": "x", "b": ["y"]}, mask_all=True) == {"a": MASK, "b": [MASK]}
+
+
+def test_a_platform_key_is_not_a_secret_but_named_keys_are(harness, caplog):
+    assert mask_json({"key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": "k1", "x-api-key": "k2",
+                      "client_key": "k3"}) == {
+        "key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": MASK, "x-api-key": MASK, "client_key": MASK}
+    h = harness(httpx.Response(200, json={"key": "gbol", "name": "Xero", "enabled": True}), api_key=KEY)
+    with caplog.at_level(logging.DEBUG, logger="codat_client"):
+        h.client.get_integration("gbol")
+    assert '"key":"gbol"' in caplog.text
 
 
 def test_mask_headers_and_scrub():
