@@ -87,7 +87,7 @@ class SecretRegistry:
 
 
 def _pattern(values: Iterable[str]) -> re.Pattern[str] | None:
-    every = {form for value in values if isinstance(value, str) for form in forms(value)}
+    every = {form for value in values for form in forms(value)}
     if not every:
         return None
     # Longest first, so a value inside another (the raw key inside "Basic <base64>") goes with the whole.
@@ -97,12 +97,9 @@ def _pattern(values: Iterable[str]) -> re.Pattern[str] | None:
 REGISTRY = SecretRegistry()
 
 
-def scrub(text: str, also: Iterable[str] = ()) -> str:
-    """``text`` with every secret a live client of this process holds, and the values ``also`` names (in
-    all their forms), replaced by ``***``."""
-    text = REGISTRY.scrub(text)
-    extra = _pattern(set(also))
-    return text if extra is None else extra.sub(MASK, text)
+def scrub(text: str) -> str:
+    """``text`` with every secret a live client of this process holds, in all its forms, replaced by ``***``."""
+    return REGISTRY.scrub(text)
 
 
 class SecretHold:
@@ -150,14 +147,17 @@ class _ScrubFilter(logging.Filter):
     """Rewrites a record's message (and exception text) through ``scrub`` before any handler sees it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a filter that raises would break the caller's log call
+            message = f"(a {record.name} record that could not be formatted)"
         record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
         return True
 
 
-def scrub_log_records() -> None:
+def install_log_scrubbing() -> None:
     """Put the scrubber on the loggers above, once per process (whatever handlers the application has)."""
     global _filter
     with _installed:

@@ -34,7 +34,7 @@ from ._errors import (
 from ._limiter import RateLimiter
 from ._redact import describe_body, mask_headers
 from ._retry import RetryPolicy, response_time, server_wait
-from ._secrets import SecretHold, scrub_log_records
+from ._secrets import SecretHold, install_log_scrubbing
 from .models import (
     Branding,
     Company,
@@ -107,7 +107,7 @@ class CodatClient:
     ) -> None:
         self.base_url = _checked_base_url(base_url)
         self._credential = Credential(api_key or "")
-        scrub_log_records()
+        install_log_scrubbing()
         self._secrets = SecretHold()
         self._secrets.add(self._credential.secrets)
         # Collected without close(): its secrets are released all the same (no reference to self here).
@@ -364,7 +364,7 @@ class CodatClient:
         deadline = started + policy.deadline
         attempt = 0
         last: _Outcome | None = None
-        self._raise_if_stopped(request, last, "before the request was sent")
+        self._raise_if_stopped(request, None, "before the request was sent")
         while True:
             attempt += 1
             response, failure = self._attempt(request, attempt, deadline, mask_all, last)
@@ -552,7 +552,9 @@ class CodatClient:
             )
         return masked
 
-    def _shape_error(self, response: httpx.Response, expected: str, exc: ValidationError) -> UnexpectedResponseError:
+    def _shape_error(
+        self, response: httpx.Response, expected: str, exc: ValidationError
+    ) -> UnexpectedResponseError:
         # Without input values: they could be secrets.
         problems = [
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"

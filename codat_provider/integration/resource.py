@@ -10,6 +10,8 @@ of the provider skip loading httpx and pydantic.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
 from codat_provider.integration.expand import credentials_body
@@ -26,6 +28,9 @@ from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import NOTHING_CHANGED, reported
 
+if TYPE_CHECKING:
+    from codat_client import MaskedCredentials
+
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
 PORTAL_HINT = "Set them in the Codat Portal: Settings > Integrations > the platform > Set up."
@@ -38,14 +43,13 @@ def _shown(masked: str | None) -> str:
     return f"...{last4(masked)}" if is_masked(masked) and len(masked) > 4 else "(fully masked)"
 
 
-def _warn_unmasked(held, key: str, diags: Diagnostics) -> None:
+def _warn_unmasked(held: MaskedCredentials, key: str, diags: Diagnostics) -> None:
     """One warning per operation when Codat sent credentials in clear (the client kept only masks)."""
-    unmasked = getattr(held, "unmasked", ())
     summary = "Codat returned credentials unmasked"
-    if unmasked and not any(d.summary == summary for d in diags):
+    if held.unmasked and not any(d.summary == summary for d in diags):
         diags.warning(
             summary,
-            f"Codat's answer for {key} held {' and '.join(unmasked)} in clear. Only X's and the last 4 characters "
+            f"Codat's answer for {key} held {' and '.join(held.unmasked)} in clear. Only X's and the last 4 characters "
             "were kept: state, plan, diagnostics and logs hold nothing more. Codat normally masks them; tell "
             "Codat support if this persists.",
         )
@@ -183,12 +187,8 @@ class IntegrationResource(Resource):
                              'replaces it: unless on_destroy = "delete_credentials", that replacement only retries '
                              "the switch (credentials Codat already holds are not sent again). `terraform untaint` "
                              "makes the next apply an in-place update instead.")
-                diags.error(
-                    f"{'Stopped: the integration was not switched' if stopped else 'Could not switch the integration'} "
-                    f"{switch}",
-                    f"{done}{exc} {retry}",
-                    path=("enabled",),
-                )
+                summary = "Stopped: the integration was not switched" if stopped else "Could not switch the integration"
+                diags.error(f"{summary} {switch}", f"{done}{exc} {retry}", path=("enabled",))
                 return state
         state["enabled"] = integration.enabled
         return state

@@ -12,7 +12,7 @@ import pytest
 from codat_client import BadRequestError, CodatClient, CodatError, LegacyEndpointUnavailableError, RetryPolicy
 from codat_client._auth import Credential
 from codat_client._redact import describe_body, mask_headers, mask_json
-from codat_client._secrets import MASK, scrub
+from codat_client._secrets import MASK, SecretRegistry, scrub
 
 KEY = "live-key-AbCdEf0123456789"
 KEY_B64 = base64.b64encode(KEY.encode()).decode()
@@ -157,7 +157,9 @@ def test_mask_headers_and_scrub():
         {"Authorization": "Basic abc", "Cookie": "c", "Idempotency-Key": "k1", "Accept": "*/*"}
     )
     assert headers == {"Authorization": MASK, "Cookie": MASK, "Idempotency-Key": "k1", "Accept": "*/*"}
-    assert scrub("key=abcdefgh and abc", ["abcdefgh", "abc"]) == f"key={MASK} and abc"  # too short to scrub
+    registry = SecretRegistry()
+    registry.hold(["abcdefgh", "abc"])
+    assert registry.scrub("key=abcdefgh and abc") == f"key={MASK} and abc"  # too short to scrub
 
 
 def test_credential_rejects_an_empty_key_and_hides_itself():
@@ -195,4 +197,6 @@ def test_logged_bodies_never_show_a_secret_named_field(secret, name, depth):
 @pytest.mark.parametrize("secret", ["abcdef", "s3cr3t+/=", "ünïcødé-secret", "overlapoverlap"])
 def test_scrub_removes_every_occurrence(secret):
     text = f"{secret}lead {secret}{secret} tail{secret}"
-    assert secret not in scrub(text, [secret, secret[:6]])
+    registry = SecretRegistry()
+    registry.hold([secret, secret[:6]])
+    assert secret not in registry.scrub(text)

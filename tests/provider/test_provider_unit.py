@@ -56,7 +56,8 @@ from codat_provider.integration.resource import IntegrationResource
 provider = CodatProvider()
 provider.schema.to_proto()
 [r.schema.to_proto() for r in provider.resources]
-IntegrationResource(provider).validate({"platform_key": "gbol", "client_id": "x", "client_secret_wo": "y"}, Diagnostics())
+config = {"platform_key": "gbol", "client_id": "x", "client_secret_wo": "y"}
+IntegrationResource(provider).validate(config, Diagnostics())
 heavy = lambda: sorted(m for m in ("httpx", "pydantic") if m in sys.modules)
 print(heavy())
 provider.configure({"base_url": "https://api.codat.io", "api_key": "k" * 12}, Diagnostics())
