@@ -132,9 +132,9 @@ def test_trace_apply_against_a_careless_codat_succeeds_finds_drift_and_shows_no_
     assert_nothing_secret(tf, trace_log)
 
 
-def interrupted_apply(tf, codat: CarelessCodat) -> subprocess.CompletedProcess:
-    """`terraform apply`, interrupted as Ctrl-C does (SIGINT to its whole process group) once the careless
-    server has answered with its long Retry-After."""
+def interrupted_apply(tf, codat: CarelessCodat, interrupt) -> subprocess.CompletedProcess:
+    """`terraform apply`, interrupted by `interrupt(pid)` once the careless server has answered with its long
+    Retry-After."""
     codat.faulted.clear()
     process = subprocess.Popen(
         ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
@@ -142,7 +142,7 @@ def interrupted_apply(tf, codat: CarelessCodat) -> subprocess.CompletedProcess:
     )
     try:
         assert codat.faulted.wait(GENEROUS), "the apply never reached the held request"
-        os.killpg(process.pid, signal.SIGINT)
+        interrupt(process.pid)
         interrupted = time.monotonic()
         out, err = process.communicate(timeout=GENEROUS)  # the held wait alone is longer than this
     finally:
@@ -159,7 +159,18 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_ctrl_c_during_a_long_retry_after_stops_and_state_records_what_was_applied(tf, emulator, trace_log):
+def ctrl_c(pid: int) -> None:
+    os.killpg(pid, signal.SIGINT)  # what a terminal sends: terraform and the provider alike (which ignores it)
+
+
+def sigterm(pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)  # e.g. a CI runner cancelling the job
+
+
+@pytest.mark.parametrize("interrupt", [ctrl_c, sigterm])
+def test_an_interrupt_during_a_long_retry_after_stops_and_state_records_what_was_applied(
+    tf, emulator, trace_log, interrupt
+):
     codat = emulator
     tf.env["TF_VAR_secret"] = SECRET
     tf.write(XERO)
@@ -167,7 +178,7 @@ def test_ctrl_c_during_a_long_retry_after_stops_and_state_records_what_was_appli
 
     # Held while sending the credentials: nothing was applied, and nothing is recorded.
     codat.fault("PUT", CREDENTIALS, 429, retry_after=HELD_WAIT)
-    stopped = interrupted_apply(tf, codat)
+    stopped = interrupted_apply(tf, codat, interrupt)
     assert stopped.returncode == 1
     assert "Error: Stopped: the integration was not switched on" in stopped.stderr, stopped.stderr
     assert "the credentials were not sent" in stopped.stderr
@@ -176,7 +187,7 @@ def test_ctrl_c_during_a_long_retry_after_stops_and_state_records_what_was_appli
 
     # Held at the switch, after Codat stored the credentials: state records exactly that.
     codat.fault("PUT", ENABLED, 429, retry_after=HELD_WAIT)
-    stopped = interrupted_apply(tf, codat)
+    stopped = interrupted_apply(tf, codat, interrupt)
     assert stopped.returncode == 1
     assert "Error: Stopped: the integration was not switched on" in stopped.stderr, stopped.stderr
     assert "The credentials were applied" in stopped.stderr
