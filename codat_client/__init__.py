@@ -14,11 +14,14 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    StoppedError,
     TransportError,
     UnexpectedResponseError,
 )
+from ._credentials import MaskedCredentials
 from ._limiter import RateLimiter
 from ._retry import RetryPolicy
+from ._secrets import scrub
 from .client import DEFAULT_BASE_URL, CodatClient, __version__
 from .models import (
     Branding,
@@ -49,6 +52,7 @@ __all__ = [
     "DatatypeFeature",
     "Integration",
     "LegacyEndpointUnavailableError",
+    "MaskedCredentials",
     "NotFoundError",
     "PaymentRequiredError",
     "PermissionDeniedError",
@@ -58,9 +62,11 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SourceType",
+    "StoppedError",
     "SupportedFeature",
     "TransportError",
     "UnexpectedResponseError",
     "WebhookConsumer",
     "__version__",
+    "scrub",
 ]

@@ -1,7 +1,8 @@
 """Codat's error answers as exceptions whose text says what happened and what to do next.
 
-Every message names the method, path and Codat's correlationId (what Codat support asks for), and is
-scrubbed of known secrets: Codat's own ``error`` text can echo what was sent.
+Every message names the method, path and Codat's correlationId (what Codat support asks for). Every text
+an exception carries is scrubbed when it is made (``CodatError.__init__``): Codat's ``error`` text, its
+validation messages and the status line's reason phrase can all echo what was sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ._redact import scrub
+from ._secrets import scrub
 
 
 class CodatError(Exception):
@@ -36,13 +37,13 @@ class CodatError(Exception):
         detailed_error_code: int | None = None,
         attempts: int = 1,
     ) -> None:
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.method = method
         self.path = path
         self.status_code = status_code
-        self.error = error
+        self.error = scrub(error) if error else error
         self.correlation_id = correlation_id
-        self.validation_errors: list[str] = list(validation_errors)
+        self.validation_errors: list[str] = [scrub(v) for v in validation_errors]
         #: Codat's ``canBeRetried`` ("True"/"False"/"Unknown") as True/False/None.
         self.can_be_retried = can_be_retried
         self.service = service
@@ -109,6 +110,20 @@ class TransportError(CodatError):
     )
 
 
+class StoppedError(CodatError):
+    """The call was stopped (``CodatClient.stop()``, e.g. Terraform interrupted) before it could finish.
+
+    ``took_effect`` is False when the request was never sent or Codat refused it (a 4xx such as 429), and
+    None when that is unknown (the last attempt got a 5xx or no answer).
+    """
+
+    next_step = "run the command again; the next read (plan, refresh) shows what Codat holds."
+
+    def __init__(self, message: str, *, took_effect: bool | None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.took_effect = took_effect
+
+
 class UnexpectedResponseError(CodatError):
     next_step = (
         "check that CODAT_BASE_URL / base_url points at the Codat API (e.g. https://api.codat.io), not the "
@@ -168,7 +183,6 @@ def compose(
 
 def from_response(
     response: httpx.Response,
-    secrets: Iterable[str],
     *,
     cls: type[CodatError] | None = None,
     next_step: str | None = None,
@@ -176,13 +190,11 @@ def from_response(
     **extra: Any,
 ) -> CodatError:
     """The exception for a non-2xx answer (or a 2xx one we cannot read, when ``cls`` says so)."""
-    secrets = tuple(secrets)
     request = response.request
-    method, path = request.method, request.url.raw_path.decode("ascii", "replace")
+    method, path = request.method, api_path(request)
     body = _error_body(response)
     error = _str(body.get("error"))
-    error = scrub(error, secrets) if error else None
-    validation = [scrub(v, secrets) for v in _validation_messages(body.get("validation"))]
+    validation = _validation_messages(body.get("validation"))
     correlation_id = _str(body.get("correlationId")) or _correlation_header(response)
     status = response.status_code
     cls = cls or class_for_status(status)
@@ -213,6 +225,12 @@ def from_response(
         else None,
         **extra,
     )
+
+
+def api_path(request: httpx.Request) -> str:
+    """The path (and query) as the client called it, without the base URL's own path, which messages
+    never show (scheme and host name where the API is)."""
+    return request.extensions.get("codat_path") or request.url.raw_path.decode("ascii", "replace")
 
 
 def error_text(response: httpx.Response) -> str | None:

@@ -14,7 +14,9 @@ class RateLimiter:
     """Thread-safe concurrency cap plus sliding-window rate cap. ``None`` switches a cap off.
 
     Share one instance between clients that use the same API key from one process, so they share the
-    budget. ``clock`` and ``sleep`` are injectable so tests run instantly.
+    budget. Every wait ends early when the caller's ``cancel`` event is set (``CodatClient.stop()``).
+    ``clock`` and ``sleep`` are injectable so tests run instantly; without ``sleep`` the window wait is a
+    wait on ``cancel``, so a stop ends it at once.
     """
 
     def __init__(
@@ -24,7 +26,7 @@ class RateLimiter:
         window: float = 60.0,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if max_concurrent is not None and max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1 (or None for no cap)")
@@ -53,15 +55,21 @@ class RateLimiter:
         with self._slots:
             return self._in_flight
 
-    def acquire(self, max_wait: float) -> bool:
-        """Take a slot, waiting at most ``max_wait`` seconds; False (holding nothing) if that is too short."""
+    def acquire(self, max_wait: float, cancel: threading.Event | None = None) -> bool:
+        """Take a slot, waiting at most ``max_wait`` seconds; False (holding nothing) if that is too short
+        or ``cancel`` is set meanwhile (call ``wake`` after setting it, so waiters notice at once)."""
         give_up_at = self._clock() + max_wait
-        if not self._take_slot(max_wait):
+        if not self._take_slot(max_wait, cancel):
             return False
-        if not self._take_window_place(give_up_at):
+        if not self._take_window_place(give_up_at, cancel):
             self.release()
             return False
         return True
+
+    def wake(self) -> None:
+        """Make every thread waiting for a slot look at its ``cancel`` event again."""
+        with self._slots:
+            self._slots.notify_all()
 
     def release(self) -> None:
         if self.max_concurrent is None:
@@ -70,18 +78,19 @@ class RateLimiter:
             self._in_flight -= 1
             self._slots.notify()
 
-    def _take_slot(self, max_wait: float) -> bool:
+    def _take_slot(self, max_wait: float, cancel: threading.Event | None) -> bool:
         if self.max_concurrent is None:
-            return True
+            return not _is_set(cancel)
         cap = self.max_concurrent
         with self._slots:
             # A slot frees when another thread's request ends, so this wait is on real time.
-            if not self._slots.wait_for(lambda: self._in_flight < cap, timeout=max(0.0, max_wait)):
+            self._slots.wait_for(lambda: self._in_flight < cap or _is_set(cancel), timeout=max(0.0, max_wait))
+            if self._in_flight >= cap or _is_set(cancel):
                 return False
             self._in_flight += 1
             return True
 
-    def _take_window_place(self, give_up_at: float) -> bool:
+    def _take_window_place(self, give_up_at: float, cancel: threading.Event | None) -> bool:
         if self.max_per_window is None:
             return True
         while True:
@@ -95,4 +104,15 @@ class RateLimiter:
                 wait = self._started[0] + self.window - now
             if now + wait > give_up_at:
                 return False
-            self._sleep(wait)
+            if self._sleep is not None:
+                self._sleep(wait)
+            elif cancel is not None:
+                cancel.wait(wait)
+            else:
+                time.sleep(wait)
+            if _is_set(cancel):
+                return False
+
+
+def _is_set(cancel: threading.Event | None) -> bool:
+    return cancel is not None and cancel.is_set()

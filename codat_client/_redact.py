@@ -1,27 +1,37 @@
 """Masking for everything the client writes down (logs, errors) and the cassette hooks reuse.
 
-Rules: the Authorization header is never shown; a JSON field whose name contains "secret", "password",
-"token", "key" or "authorization" is replaced by ``***``; ``clientId`` keeps only its last 4 characters
-(as Codat itself masks it); and every known secret value (the API key in all its forms, credentials
-being sent) is scrubbed from free text such as Codat's error messages.
+Structural rules: the Authorization header is never shown; a JSON field named as a secret (see
+``is_secret_name``) is replaced by ``***``; ``clientId`` keeps only its last 4 characters (as Codat itself
+masks it). Secret values wherever they appear (Codat's error texts, reason phrases, other loggers' lines)
+are the scrubber's job (``_secrets``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-MASK = "***"
-_SECRET_NAME_PARTS = ("secret", "password", "token", "key", "authorization")
+from ._secrets import MASK
+
+# Words that make a field name secret wherever they appear in it ("clientSecret", "refresh_token").
+_SECRET_WORDS = frozenset({"secret", "password", "passwd", "passphrase", "token", "authorization", "apikey"})
+# "key" alone is Codat's platform key ("gbol"), and "integrationKey" names one too: a key is secret only
+# when a word before it says which kind ("apiKey", "private_key", "x-api-key").
+_SECRET_KEY_KINDS = frozenset(
+    {"api", "private", "secret", "access", "signing", "encryption", "auth", "session", "client", "consumer", "shared"}
+)
 _SECRET_HEADER_PARTS = ("authorization", "cookie", "secret", "token", "password", "api-key", "apikey")
-_MIN_SCRUB_LEN = 6  # shorter values would mangle ordinary text; no real secret is that short
 _LOG_BODY_LIMIT = 2000
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(part in lowered for part in _SECRET_NAME_PARTS)
+    words = [w.lower() for w in _WORD.findall(name)]
+    if any(w in _SECRET_WORDS for w in words):
+        return True
+    return any(w == "key" and i > 0 and words[i - 1] in _SECRET_KEY_KINDS for i, w in enumerate(words))
 
 
 def mask_client_id(value: str) -> str:
@@ -55,17 +65,9 @@ def mask_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict
     }
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every known secret value in free text (longest first, so a value inside another goes too)."""
-    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SCRUB_LEN}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
-
-
-def describe_body(
-    content: bytes, content_type: str, secrets: Iterable[str], *, mask_all: bool = False
-) -> str:
-    """A short, masked rendering of a request or response body for debug logs."""
+def describe_body(content: bytes, content_type: str, *, mask_all: bool = False) -> str:
+    """A short, masked rendering of a request or response body for debug logs (whose lines the scrubber's
+    logging filter then passes over, so secret values inside other fields go too)."""
     if not content:
         return "-"
     if "json" not in content_type.lower():
@@ -74,5 +76,5 @@ def describe_body(
         decoded = json.loads(content)
     except ValueError:
         return f"<{len(content)} bytes of invalid JSON>"
-    text = scrub(json.dumps(mask_json(decoded, mask_all=mask_all), separators=(",", ":")), secrets)
+    text = json.dumps(mask_json(decoded, mask_all=mask_all), separators=(",", ":"))
     return text if len(text) <= _LOG_BODY_LIMIT else text[:_LOG_BODY_LIMIT] + f"...<{len(text)} chars>"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,21 +17,24 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from codat_settings import check_base_url
+from codat_settings import check_base_url, shown_url
 
 from . import _errors
 from ._auth import Credential
+from ._credentials import MaskedCredentials, reduce_credentials
 from ._errors import (
     CodatError,
     LegacyEndpointUnavailableError,
     NotFoundError,
     RateLimitError,
+    StoppedError,
     TransportError,
     UnexpectedResponseError,
 )
 from ._limiter import RateLimiter
-from ._redact import describe_body, mask_headers, scrub
+from ._redact import describe_body, mask_headers
 from ._retry import RetryPolicy, response_time, server_wait
+from ._secrets import SecretHold, install_log_scrubbing
 from .models import (
     Branding,
     Company,
@@ -79,6 +84,11 @@ class CodatClient:
     ``api_key`` is the raw API key or the Portal's ready-made ``Basic ...`` header value. ``retry``,
     ``limiter`` and ``timeout`` tune resilience; ``transport`` (e.g. ``httpx.MockTransport``), ``clock``,
     ``sleep`` and ``rng`` (a uniform [0, 1) draw for jitter) exist so tests run every retry path instantly.
+    Without ``sleep``, every wait is a wait on the client's stop event, so ``stop()`` ends it at once.
+
+    Every secret the client sends (the key in all its forms, credential values) and every credential Codat
+    returns in clear is held by the process-wide scrubber (``codat_client.scrub``) until ``close()`` or
+    collection, so no exception, log line of the client, httpx or httpcore, or Terraform log shows it.
     """
 
     def __init__(
@@ -92,11 +102,17 @@ class CodatClient:
         transport: httpx.BaseTransport | None = None,
         user_agent: str | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self._credential = Credential(api_key or "")
         self.base_url = _checked_base_url(base_url)
+        self._credential = Credential(api_key or "")
+        install_log_scrubbing()
+        self._secrets = SecretHold()
+        self._secrets.add(self._credential.secrets)
+        # Collected without close(): its secrets are released all the same (no reference to self here).
+        self._release_secrets = weakref.finalize(self, self._secrets.release)
+        self._stopped = threading.Event()
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -115,7 +131,7 @@ class CodatClient:
         )
 
     def __repr__(self) -> str:
-        return f"CodatClient(base_url={self.base_url!r}, api_key=***)"
+        return f"CodatClient(base_url={shown_url(self.base_url)!r}, api_key=***)"
 
     def __enter__(self) -> CodatClient:
         return self
@@ -124,7 +140,21 @@ class CodatClient:
         self.close()
 
     def close(self) -> None:
+        """Close the connections, then let the scrubber forget this client's secrets (httpx and httpcore
+        log while closing, so not before)."""
         self._http.close()
+        self._release_secrets()
+
+    def stop(self) -> None:
+        """Stop every call in progress and every later one, from any thread: a wait (Retry-After, backoff,
+        the limiter) ends at once and its call raises ``StoppedError``; a request already on the wire
+        finishes (its timeout bounds it), so the caller learns whether it took effect. Not undone."""
+        self._stopped.set()
+        self.limiter.wake()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     # Integrations (documented, read-only) ------------------------------------------------------------
 
@@ -149,20 +179,20 @@ class CodatClient:
 
     # Credentials and the enabled toggle (legacy v1 endpoints) ---------------------------------------
 
-    def get_credentials(self, platform_key: str) -> dict[str, str]:
-        """The stored credentials as Codat masks them (``XXXX...2a6b``); {} when none are set."""
+    def get_credentials(self, platform_key: str) -> MaskedCredentials:
+        """The stored credentials, each value `X`s and its last 4 characters; {} when none are set."""
         response = self._call(
             "GET",
             f"/integrations/credentials/{_seg(platform_key)}",
             legacy=_Legacy("credentials", platform_key),
             mask_all=True,
         )
-        return self._parse_string_map(response)
+        return self._parse_credentials(response)
 
-    def put_credentials(self, platform_key: str, credentials: Mapping[str, str]) -> dict[str, str]:
-        """Store credentials (e.g. ``{"clientId": ..., "clientSecret": ...}``); returns Codat's masked copy.
+    def put_credentials(self, platform_key: str, credentials: Mapping[str, str]) -> MaskedCredentials:
+        """Store credentials (e.g. ``{"clientId": ..., "clientSecret": ...}``); returns Codat's copy, masked.
 
-        The values are scrubbed from logs and errors and are not kept by the client after the call.
+        The values are held by the scrubber until the client is closed, and kept nowhere else.
         """
         body = dict(credentials)
         response = self._call(
@@ -173,9 +203,9 @@ class CodatClient:
             mask_all=True,
             sent_secrets=tuple(body.values()),
         )
-        return self._parse_string_map(response, sent_secrets=tuple(body.values()))
+        return self._parse_credentials(response)
 
-    def delete_credentials(self, platform_key: str) -> dict[str, str]:
+    def delete_credentials(self, platform_key: str) -> MaskedCredentials:
         """Delete the stored credentials; returns what was deleted (masked)."""
         response = self._call(
             "DELETE",
@@ -185,7 +215,7 @@ class CodatClient:
             # A retry finding nothing means an earlier attempt deleted it and only its answer was lost.
             gone_after_retry=_no_credentials,
         )
-        return {} if response.status_code == 404 else self._parse_string_map(response)
+        return MaskedCredentials() if response.status_code == 404 else self._parse_credentials(response)
 
     def set_enabled(self, platform_key: str, enabled: bool) -> Integration:
         response = self._call(
@@ -309,23 +339,36 @@ class CodatClient:
 
         GET, PUT and DELETE may be repeated; a POST only when it carries an ``Idempotency-Key`` (sent
         unchanged on every attempt, as the request is built once), never blindly.
+
+        A request with a body asks for ``Connection: close``: a server may answer (429, 503) before reading
+        the body, and on a kept-alive connection the unread bytes would become the start of the next
+        request, the retry's included. Whether the server read the body cannot be seen from here, and
+        httpx offers no public way to drop one pooled connection, so no connection that carried a body is
+        reused; writes are few, so the extra handshakes cost little.
         """
-        secrets = self._credential.secrets + tuple(sent_secrets)
+        self._secrets.add(sent_secrets)
+        extra = {"Connection": "close"} if json is not None else {}
         request = self._http.build_request(
             method,
             path,
             params=params,
             json=json,
-            headers={**(headers or {}), "Authorization": self._credential.header},
+            headers={**(headers or {}), **extra, "Authorization": self._credential.header},
         )
+        # Messages name the API path ("/integrations/gbol"), not whatever path base_url adds in front.
+        prefix = self._http.base_url.raw_path.rstrip(b"/")
+        request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
         repeatable = method != "POST" or "Idempotency-Key" in request.headers
         policy = self.retry
         started = self._clock()
         deadline = started + policy.deadline
         attempt = 0
+        last: _Outcome | None = None
+        self._raise_if_stopped(request, None, "before the request was sent")
         while True:
             attempt += 1
-            response, failure = self._attempt(request, attempt, deadline, secrets, mask_all)
+            response, failure = self._attempt(request, attempt, deadline, mask_all, last)
+            last = _Outcome(response, failure)
             if response is not None and response.is_success:
                 return response
             if (
@@ -364,20 +407,33 @@ class CodatClient:
                     wait,
                     attempt,
                     policy.max_attempts,
-                    _outcome(response, failure, secrets),
+                    last.text,
                 )
-                self._sleep(wait)
+                self._wait(wait)
+                self._raise_if_stopped(request, last, f"while waiting {wait:.1f} s to retry")
                 continue
             if response is None:
-                raise self._transport_error(request, failure, tried, attempt, secrets)
-            raise self._status_error(response, tried, attempt, secrets, legacy, not_found_next)
+                raise self._transport_error(request, failure, tried, attempt)
+            raise self._status_error(response, tried, attempt, legacy, not_found_next)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, or (without an injected ``sleep``) wait on the stop event, which ends the wait at once."""
+        if self._sleep is None:
+            self._stopped.wait(seconds)
+        else:
+            self._sleep(seconds)
+
+    def _raise_if_stopped(self, request: httpx.Request, last: _Outcome | None, when: str) -> None:
+        if self._stopped.is_set():
+            raise _stopped_error(request, last, when)
 
     def _attempt(
-        self, request: httpx.Request, attempt: int, deadline: float, secrets: Sequence[str], mask_all: bool
+        self, request: httpx.Request, attempt: int, deadline: float, mask_all: bool, last: _Outcome | None
     ) -> tuple[httpx.Response | None, httpx.RequestError | None]:
         """One try inside a limiter slot: the answer, or the transport failure."""
         remaining = deadline - self._clock()
-        if not self.limiter.acquire(max(0.0, remaining)):
+        if not self.limiter.acquire(max(0.0, remaining), cancel=self._stopped):
+            self._raise_if_stopped(request, last, "while waiting for the client-side limiter")
             raise self._limiter_error(request, attempt)
         sent_at = self._clock()
         response: httpx.Response | None = None
@@ -389,7 +445,7 @@ class CodatClient:
             failure = exc
         finally:
             self.limiter.release()
-        self._log_attempt(request, response, failure, self._clock() - sent_at, attempt, secrets, mask_all)
+        self._log_attempt(request, response, failure, self._clock() - sent_at, attempt, mask_all)
         return response, failure
 
     def _server_hint(self, response: httpx.Response) -> float | None:
@@ -411,46 +467,36 @@ class CodatClient:
         response: httpx.Response,
         tried: str,
         attempts: int,
-        secrets: Sequence[str],
         legacy: _Legacy | None,
         not_found_next: str | None,
     ) -> CodatError:
         status = response.status_code
         if legacy is not None and status in (404, 405):
-            return _legacy_error(response, legacy, secrets, tried, attempts)
+            return _legacy_error(response, legacy, tried, attempts)
         if status == 429:
             return _errors.from_response(
-                response,
-                secrets,
-                tried=tried,
-                attempts=attempts,
-                retry_after=self._server_hint(response),
+                response, tried=tried, attempts=attempts, retry_after=self._server_hint(response)
             )
         if 300 <= status < 400:
-            location = response.headers.get("location", "?")
+            location = response.headers.get("location", "")
+            shown = shown_url(location) if "://" in location else "another address"
             return _errors.from_response(
                 response,
-                secrets,
                 cls=UnexpectedResponseError,
-                next_step=f"the API redirected to {location}: set CODAT_BASE_URL / base_url to the API's "
+                next_step=f"the API redirected to {shown}: set CODAT_BASE_URL / base_url to the API's "
                 "own address (e.g. https://api.codat.io).",
                 attempts=attempts,
             )
         next_step = not_found_next if status == 404 else None
-        return _errors.from_response(response, secrets, next_step=next_step, tried=tried, attempts=attempts)
+        return _errors.from_response(response, next_step=next_step, tried=tried, attempts=attempts)
 
     def _transport_error(
-        self,
-        request: httpx.Request,
-        failure: httpx.RequestError | None,
-        tried: str,
-        attempts: int,
-        secrets: Sequence[str],
+        self, request: httpx.Request, failure: httpx.RequestError | None, tried: str, attempts: int
     ) -> CodatError:
         method, path = request.method, _path_of(request)
-        detail = scrub(f"{type(failure).__name__}: {failure}".rstrip(": "), secrets)
+        detail = f"{type(failure).__name__}: {failure}".rstrip(": ")
         if isinstance(failure, httpx.TransportError):
-            what = f"no answer from {self.base_url} ({detail})"
+            what = f"no answer from {shown_url(self.base_url)} ({detail})"
             return TransportError(
                 _errors.compose(method, path, what, TransportError.next_step, tried=tried),
                 method=method,
@@ -483,31 +529,39 @@ class CodatClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise self._shape_error(response, model.__name__, exc, ()) from None
+            raise self._shape_error(response, model.__name__, exc) from None
 
-    def _parse_string_map(self, response: httpx.Response, sent_secrets: Sequence[str] = ()) -> dict[str, str]:
-        if not response.content.strip() or response.content.strip() == b"null":
-            return {}
+    def _parse_credentials(self, response: httpx.Response) -> MaskedCredentials:
+        """Codat's credential map, reduced to masks before anyone else sees it (see ``_credentials``)."""
+        content = response.content.strip()
+        if not content or content == b"null":
+            return MaskedCredentials()
         try:
-            return _string_map().validate_json(response.content)
+            answer = _string_map().validate_json(content)
         except ValidationError as exc:
-            raise self._shape_error(response, "a map of strings", exc, sent_secrets) from None
+            raise self._shape_error(response, "a map of strings", exc) from None
+        masked = reduce_credentials(answer)
+        if masked.unmasked:
+            # Learned in clear: from now on the scrubber removes them wherever they reappear.
+            self._secrets.add(answer[field] for field in masked.unmasked)
+            log.warning(
+                "%s %s: Codat returned %s unmasked; only X's and the last 4 characters are kept",
+                response.request.method,
+                _path_of(response.request),
+                ", ".join(masked.unmasked),
+            )
+        return masked
 
     def _shape_error(
-        self, response: httpx.Response, expected: str, exc: ValidationError, sent_secrets: Sequence[str]
+        self, response: httpx.Response, expected: str, exc: ValidationError
     ) -> UnexpectedResponseError:
         # Without input values: they could be secrets.
         problems = [
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
             for e in exc.errors(include_input=False, include_url=False)
         ]
-        secrets = self._credential.secrets + tuple(sent_secrets)
-        tried = scrub("; ".join(problems[:5]), secrets)
         return _errors.from_response(
-            response,
-            secrets,
-            cls=UnexpectedResponseError,
-            tried=f"Expected {expected}; {tried}",
+            response, cls=UnexpectedResponseError, tried=f"Expected {expected}; {'; '.join(problems[:5])}"
         )
 
     def _log_attempt(
@@ -517,18 +571,15 @@ class CodatClient:
         failure: Exception | None,
         elapsed: float,
         attempt: int,
-        secrets: Sequence[str],
         mask_all: bool,
     ) -> None:
         if not log.isEnabledFor(logging.DEBUG):
             return
-        sent = describe_body(
-            request.content, request.headers.get("content-type", ""), secrets, mask_all=mask_all
-        )
+        sent = describe_body(request.content, request.headers.get("content-type", ""), mask_all=mask_all)
         request_part = f"headers={mask_headers(request.headers.multi_items())} body={sent}"
         if response is not None:
             response_part = describe_body(
-                response.content, response.headers.get("content-type", ""), secrets, mask_all=mask_all
+                response.content, response.headers.get("content-type", ""), mask_all=mask_all
             )
         else:
             response_part = "-"
@@ -536,13 +587,51 @@ class CodatClient:
             "%s %s -> %s in %.0f ms (attempt %d/%d) request: %s response: %s",
             request.method,
             _path_of(request),
-            _outcome(response, failure, secrets),
+            _Outcome(response, failure).text,
             elapsed * 1000,
             attempt,
             self.retry.max_attempts,
             request_part,
             response_part,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What one attempt got: an answer, or a transport failure."""
+
+    response: httpx.Response | None
+    failure: Exception | None
+
+    @property
+    def text(self) -> str:
+        """e.g. "429 Too Many Requests" or "ConnectError (...)"; scrubbed wherever it is shown."""
+        if self.response is not None:
+            return f"{self.response.status_code} {self.response.reason_phrase}".rstrip()
+        failure = self.failure
+        return type(failure).__name__ + (f" ({failure})" if str(failure) else "")
+
+    @property
+    def took_effect(self) -> bool | None:
+        """False when Codat refused the request (a 4xx), None when unknown (a 5xx or no answer)."""
+        if self.response is not None and 400 <= self.response.status_code < 500:
+            return False
+        return None
+
+
+def _stopped_error(request: httpx.Request, last: _Outcome | None, when: str) -> StoppedError:
+    method, path = request.method, _path_of(request)
+    took_effect = False if last is None or method == "GET" else last.took_effect
+    what = f"stopped {when}" if last is None else f"stopped {when} after Codat answered {last.text}"
+    if method != "GET":  # a read changes nothing either way
+        what += ", so it did not take effect" if took_effect is False else ", so whether it took effect is unknown"
+    return StoppedError(
+        _errors.compose(method, path, what, StoppedError.next_step),
+        took_effect=took_effect,
+        method=method,
+        path=path,
+        status_code=last.response.status_code if last is not None and last.response is not None else None,
+    )
 
 
 _USAGE_FIELD: dict[str, str] = {
@@ -554,7 +643,7 @@ _USAGE_FIELD: dict[str, str] = {
 
 
 def _legacy_error(
-    response: httpx.Response, legacy: _Legacy, secrets: Sequence[str], tried: str, attempts: int
+    response: httpx.Response, legacy: _Legacy, tried: str, attempts: int
 ) -> CodatError:
     """Design choice: the legacy endpoints answer 404 both for an unknown platform key and (on accounts or
     API versions that lack them) for the route itself; 405 means the route exists for other methods only.
@@ -567,12 +656,11 @@ def _legacy_error(
         # "No credentials were found for integration gbol": the endpoint is there, the credentials are not.
         next_step = f"no credentials are stored for {legacy.platform_key}; nothing to read or delete."
         return _errors.from_response(
-            response, secrets, cls=NotFoundError, next_step=next_step, tried=tried, attempts=attempts
+            response, cls=NotFoundError, next_step=next_step, tried=tried, attempts=attempts
         )
     if _says_not_found(error, "integration"):
         return _errors.from_response(
             response,
-            secrets,
             cls=NotFoundError,
             next_step=_INTEGRATION_NOT_FOUND_NEXT,
             tried=tried,
@@ -585,7 +673,6 @@ def _legacy_error(
     )
     return _errors.from_response(
         response,
-        secrets,
         cls=LegacyEndpointUnavailableError,
         next_step=next_step,
         tried=tried,
@@ -603,19 +690,13 @@ def _says_not_found(error: str | None, subject: str) -> bool:
     return f"no {subject}" in text or (subject in text and ("not found" in text or "not be found" in text))
 
 
-def _outcome(response: httpx.Response | None, failure: Exception | None, secrets: Sequence[str] = ()) -> str:
-    if response is not None:
-        return f"{response.status_code} {response.reason_phrase}".rstrip()
-    return scrub(type(failure).__name__ + (f" ({failure})" if str(failure) else ""), secrets)
-
-
 @functools.cache
 def _string_map() -> TypeAdapter[dict[str, str]]:
     return TypeAdapter(dict[str, str])  # built on first use, like the models (defer_build)
 
 
 def _path_of(request: httpx.Request) -> str:
-    return request.url.raw_path.decode("ascii", "replace")
+    return _errors.api_path(request)
 
 
 def _seg(value: str) -> str:

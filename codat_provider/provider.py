@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
+import threading
 from typing import TYPE_CHECKING
 
 from codat_settings import SettingError, check_base_url
-from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, Schema, types
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
 from codat_provider.data_sources.sources import (
@@ -54,7 +54,9 @@ class CodatProvider(Provider):
 
     def __init__(self) -> None:
         self.base_url = DEFAULT_BASE_URL
-        self._api_key: str | None = None
+        self._lock = threading.Lock()
+        self._client: CodatClient | None = None
+        self._stopped = False
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
@@ -76,17 +78,52 @@ class CodatProvider(Provider):
             )
             return
         try:
-            base_url = check_base_url(base_url, setting)
+            checked = check_base_url(base_url, setting)
         except SettingError as problem:
-            diags.error("Unusable Codat base URL", str(problem), path=("base_url",) if setting == "base_url" else None)
+            # A path makes Terraform quote the configuration line, which would show a key written into the
+            # URL (user info, query) or pasted in its place: point at the line only when it holds no such thing.
+            quotable = setting == "base_url" and "://" in base_url and not any(c in base_url for c in "@?#")
+            diags.error("Unusable Codat base URL", str(problem), path=("base_url",) if quotable else None)
             return
-        self.base_url, self._api_key = base_url, api_key
+        self._build_client(checked, api_key)
 
-    @cached_property
+    def _build_client(self, base_url: str, api_key: str) -> None:
+        """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
+
+        Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
+        so the schema and validate starts never load httpx and pydantic. The scrubber goes on Terraform's
+        log before the first request: from then on no line of this process shows a secret the client holds.
+        """
+        from codat_client import CodatClient, scrub
+        from tfplugin.provider import set_log_scrubber
+
+        set_log_scrubber(scrub)
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            self.base_url = base_url
+            self._client = CodatClient(
+                base_url=base_url, api_key=api_key, user_agent=f"terraform-provider-codat/{VERSION}"
+            )
+            if self._stopped:
+                self._client.stop()
+
+    @property
     def client(self) -> CodatClient:
-        """The Codat client, built on first use so schema and validate starts skip httpx and pydantic."""
-        from codat_client import CodatClient
+        client = self._client
+        if client is None:
+            raise ProviderError(
+                "The Codat provider is not configured",
+                "Terraform called the provider before configuring it, or the provider configuration failed "
+                "(see the error above).",
+            )
+        return client
 
-        return CodatClient(
-            base_url=self.base_url, api_key=self._api_key or "", user_agent=f"terraform-provider-codat/{VERSION}"
-        )
+    def stop(self) -> None:
+        """Terraform was interrupted: every wait of the client ends now, and its calls raise StoppedError,
+        which each resource reports with what it had already applied."""
+        with self._lock:
+            self._stopped = True
+            client = self._client
+        if client is not None:
+            client.stop()

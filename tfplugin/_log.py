@@ -12,6 +12,12 @@ so nothing is formatted when logging is off (the default, as in Terraform):
 Every logger in the process (tfplugin, the provider's, its HTTP client's) goes
 through the root logger, so all of them are covered. The layer never logs
 attribute values, so sensitive and write-only values cannot leak from here.
+
+A provider whose code or libraries may log values it must not show (an API key,
+a secret a server echoes) registers a scrubber with ``set_scrubber`` (exported
+as ``tfplugin.provider.set_log_scrubber``): every line written from then on
+passes through it, each field first (message, exception text, extra fields) and
+then the whole formatted line. A line the scrubber fails on is not written.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
@@ -28,6 +35,24 @@ logging.addLevelName(TRACE, "TRACE")
 _LEVELS = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
            "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 OFF = logging.CRITICAL + 10
+
+
+_scrubber: Callable[[str], str] | None = None
+
+
+def set_scrubber(scrubber: Callable[[str], str] | None) -> None:
+    """Pass every log line this process writes through ``scrubber`` (text in, text out); None: no scrubbing.
+
+    One scrubber per process (a later call replaces it); it must be thread-safe, as records arrive from
+    every thread.
+    """
+    global _scrubber
+    _scrubber = scrubber
+
+
+def _scrubbed(text: str) -> str:
+    scrubber = _scrubber
+    return text if scrubber is None else scrubber(text)
 
 
 def level_from_env(env=None) -> int:
@@ -72,7 +97,9 @@ class HclogHandler(logging.Handler):
         if isinstance(extra, dict):
             for k, v in extra.items():
                 entry.setdefault(str(k), v if isinstance(v, (str, int, float, bool)) else str(v))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        if _scrubber is not None:
+            entry = {k: _scrubbed(v) if isinstance(v, str) else v for k, v in entry.items()}
+        return _scrubbed(json.dumps(entry, ensure_ascii=False, default=str))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -84,6 +111,10 @@ class HclogHandler(logging.Handler):
         except Exception:  # noqa: BLE001
             self.handleError(record)
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        # logging's default prints the record's message and arguments, unscrubbed: say only that it failed.
+        _withheld(self.stream or sys.stderr)
+
 
 class HumanHandler(logging.StreamHandler):
     """For --debug: readable lines on stderr."""
@@ -91,6 +122,21 @@ class HumanHandler(logging.StreamHandler):
     def __init__(self):
         super().__init__(sys.stderr)
         self.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _scrubbed(super().format(record))
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        _withheld(self.stream)
+
+
+def _withheld(stream) -> None:
+    try:
+        stream.write('{"@level":"error","@message":"a log line was withheld: it could not be formatted or '
+                     'scrubbed","@module":"tfplugin"}\n')
+        stream.flush()
+    except Exception:  # noqa: BLE001 - nowhere left to report to
+        pass
 
 
 _installed = None

@@ -4,7 +4,17 @@ from __future__ import annotations
 from .schema import Schema
 from .values import UNKNOWN
 
-__all__ = ["Provider", "Resource", "DataSource", "PlanRequest"]
+__all__ = ["Provider", "Resource", "DataSource", "PlanRequest", "set_log_scrubber"]
+
+
+def set_log_scrubber(scrubber) -> None:
+    """Pass every log line of this process (message, exception text, extra fields, then the whole hclog
+    line) through ``scrubber(text) -> text`` before Terraform gets it; None removes it. For values the
+    layer cannot know are secret, e.g. an API key a server echoes into a reason phrase that an HTTP
+    library logs. Thread-safe callables only; a line the scrubber fails on is withheld."""
+    from ._log import set_scrubber
+
+    set_scrubber(scrubber)
 
 
 class Provider:
@@ -27,6 +37,10 @@ class Provider:
 
     def configure(self, config: dict, diags) -> None:
         """Called once before any resource operation. Values may be UNKNOWN."""
+
+    def stop(self) -> None:
+        """Terraform was interrupted (StopProvider: Ctrl-C, SIGTERM). Called from another thread while
+        RPCs may be running: end their waits promptly so they can report what was applied. Default: no-op."""
 
 
 class Resource:

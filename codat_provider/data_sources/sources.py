@@ -13,6 +13,7 @@ from codat_provider.data_sources.flatten import flatten_integration, flatten_int
 from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, INTEGRATIONS
 from codat_provider.data_sources.validate import validate_filters
 from codat_provider.platforms import check_platform_key, get_integration
+from codat_provider.reporting import reported
 
 
 class IntegrationDataSource(DataSource):
@@ -23,7 +24,8 @@ class IntegrationDataSource(DataSource):
         check_platform_key(config.get("platform_key"), diags)
 
     def read(self, config: dict, diags: Diagnostics) -> dict:
-        return flatten_integration(get_integration(self.provider.client, config["platform_key"]))
+        with reported("read the Codat integration"):
+            return flatten_integration(get_integration(self.provider.client, config["platform_key"]))
 
 
 class IntegrationsDataSource(DataSource):
@@ -38,14 +40,15 @@ class IntegrationsDataSource(DataSource):
         from codat_client import BadRequestError
 
         query = integrations_query(config.get("source_type"), config.get("enabled"))
-        try:
-            found = list(self.provider.client.list_integrations(query=query))
-        except BadRequestError as exc:
-            raise ProviderError(
-                "Codat rejected the integrations filter",
-                f"{exc} Check source_type (one word, e.g. Accounting).",
-                path=("source_type",) if config.get("source_type") is not None else ("enabled",),
-            ) from exc
+        with reported("list the Codat integrations"):
+            try:
+                found = list(self.provider.client.list_integrations(query=query))
+            except BadRequestError as exc:
+                raise ProviderError(
+                    "Codat rejected the integrations filter",
+                    f"{exc} Check source_type (one word, e.g. Accounting).",
+                    path=("source_type",) if config.get("source_type") is not None else ("enabled",),
+                ) from exc
         return {"integrations": flatten_integration_list(found)}
 
 
@@ -59,6 +62,7 @@ class ConnectionUsageDataSource(DataSource):
     def read(self, config: dict, diags: Diagnostics) -> dict:
         key = config["platform_key"]
         client = self.provider.client
-        # A misspelt key would count zero and let a connection-cap check pass: make it an error instead.
-        get_integration(client, key)
-        return flatten_usage(client.connection_usage().get(key))
+        with reported("count the Codat connections"):
+            # A misspelt key would count zero and let a connection-cap check pass: make it an error instead.
+            get_integration(client, key)
+            return flatten_usage(client.connection_usage().get(key))

@@ -1,15 +1,16 @@
 """`codat_integration`: plan, apply, read, import and destroy against Codat.
 
 Apply order is credentials, then the switch: Codat must hold working credentials before companies can
-connect. When the switch fails after the credentials were sent, the returned state records the sent
-credentials (and the switch as Codat has it) next to the error, so the next apply only retries the switch.
+connect. When the switch fails (or Terraform is interrupted) after the credentials were sent, the returned
+state records the sent credentials (and the switch as Codat has it) next to the error, so the next apply
+only retries the switch; interrupted before they were sent, nothing is recorded as applied.
 `codat_client` is imported inside the methods that call Codat, so Terraform's schema and validate starts
 of the provider skip loading httpx and pydantic.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
@@ -25,6 +26,10 @@ from codat_provider.integration.plan import credentials_to_send, records_only
 from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
+from codat_provider.reporting import NOTHING_CHANGED, reported
+
+if TYPE_CHECKING:
+    from codat_client import MaskedCredentials
 
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
@@ -38,15 +43,16 @@ def _shown(masked: str | None) -> str:
     return f"...{last4(masked)}" if is_masked(masked) and len(masked) > 4 else "(fully masked)"
 
 
-@contextmanager
-def _reported(summary: str):
-    """Turn a Codat error into a clean diagnostic (the client's message says what happened and what next)."""
-    from codat_client import CodatError
-
-    try:
-        yield
-    except CodatError as exc:
-        raise ProviderError(summary, str(exc)) from exc
+def _warn_unmasked(held: MaskedCredentials, key: str, diags: Diagnostics) -> None:
+    """One warning per operation when Codat sent credentials in clear (the client kept only masks)."""
+    summary = "Codat returned credentials unmasked"
+    if held.unmasked and not any(d.summary == summary for d in diags):
+        diags.warning(
+            summary,
+            f"Codat's answer for {key} held {' and '.join(held.unmasked)} in clear. Only X's and the last 4 characters "
+            "were kept: state, plan, diagnostics and logs hold nothing more. Codat normally masks them; tell "
+            "Codat support if this persists.",
+        )
 
 
 class IntegrationResource(Resource):
@@ -82,7 +88,7 @@ class IntegrationResource(Resource):
     # ------------------------------------------------------------------ apply
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
-        with _reported("Could not create the Codat integration"):
+        with reported("create the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._create(planned, config, diags)
 
     def _create(self, planned: dict, config: dict, diags: Diagnostics) -> dict:
@@ -111,7 +117,7 @@ class IntegrationResource(Resource):
         return self._apply(key, integration, state, planned["enabled"], config, send, diags, creating=True)
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
-        with _reported("Could not update the Codat integration"):
+        with reported("update the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._update(prior, planned, config, diags)
 
     def _update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
@@ -127,13 +133,24 @@ class IntegrationResource(Resource):
     def _apply(self, key: str, integration, state: dict, wanted: bool, config: dict, send: bool,
                diags: Diagnostics, creating: bool) -> dict:
         """Send the credentials (when asked), then set the switch; state records exactly what was applied."""
-        from codat_client import CodatError, LegacyEndpointUnavailableError
+        from codat_client import CodatError, LegacyEndpointUnavailableError, StoppedError
 
         client = self.provider.client
+        switch = "on" if wanted else "off"
         sent = False
         if send:
             try:
                 held = client.put_credentials(key, credentials_body(config))
+            except StoppedError as exc:
+                stored = ("the credentials were not sent" if exc.took_effect is False else
+                          "Codat may or may not have stored the credentials (its last answer does not say; the "
+                          "next plan compares what it holds with the configuration)")
+                raise ProviderError(
+                    f"Stopped: the integration was not switched {switch}",
+                    f"Terraform was interrupted while sending the credentials: {stored}, and the integration "
+                    f"was not switched {switch}. {exc}",
+                    path=("client_id",),
+                ) from exc
             except LegacyEndpointUnavailableError as exc:
                 diags.warning(
                     "Credentials not sent",
@@ -145,6 +162,7 @@ class IntegrationResource(Resource):
             except CodatError as exc:
                 raise ProviderError("Could not send the credentials to Codat", str(exc), path=("client_id",)) from exc
             else:
+                _warn_unmasked(held, key, diags)
                 state.update(
                     client_id=config["client_id"],
                     client_secret_masked=held.get("clientSecret"),
@@ -155,22 +173,22 @@ class IntegrationResource(Resource):
             try:
                 integration = client.set_enabled(key, wanted)
             except CodatError as exc:
+                stopped = isinstance(exc, StoppedError)
                 state["enabled"] = integration.enabled
-                done = ""
+                done = "Terraform was interrupted. " if stopped else ""
                 if sent:
-                    done = (f"The credentials were applied: Codat holds the configured client_id and the secret "
-                            f"(shown as {_shown(state['client_secret_masked'])}), and state records them. ")
+                    done += (f"The credentials were applied: Codat holds the configured client_id and the secret "
+                             f"(shown as {_shown(state['client_secret_masked'])}), and state records them. ")
+                elif stopped:
+                    done += "No credentials were sent: this change needed none. "
                 retry = "Run apply again to retry the switch."
                 if creating:
                     retry = ("Terraform marks a resource whose creation failed as tainted, so the next apply "
                              'replaces it: unless on_destroy = "delete_credentials", that replacement only retries '
                              "the switch (credentials Codat already holds are not sent again). `terraform untaint` "
                              "makes the next apply an in-place update instead.")
-                diags.error(
-                    f"Could not switch the integration {'on' if wanted else 'off'}",
-                    f"{done}{exc} {retry}",
-                    path=("enabled",),
-                )
+                summary = "Stopped: the integration was not switched" if stopped else "Could not switch the integration"
+                diags.error(f"{summary} {switch}", f"{done}{exc} {retry}", path=("enabled",))
                 return state
         state["enabled"] = integration.enabled
         return state
@@ -178,7 +196,7 @@ class IntegrationResource(Resource):
     # ------------------------------------------------------------------ read, import
 
     def read(self, state: dict, diags: Diagnostics) -> dict | None:
-        with _reported("Could not read the Codat integration"):
+        with reported("read the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._read(state, diags)
 
     def _read(self, state: dict, diags: Diagnostics) -> dict | None:
@@ -197,7 +215,7 @@ class IntegrationResource(Resource):
         return fresh
 
     def import_state(self, id: str, diags: Diagnostics) -> dict | None:
-        with _reported("Could not import the Codat integration"):
+        with reported("import the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._import_state(id, diags)
 
     def _import_state(self, id: str, diags: Diagnostics) -> dict | None:
@@ -243,11 +261,11 @@ class IntegrationResource(Resource):
     # ------------------------------------------------------------------ destroy
 
     def delete(self, prior: dict, diags: Diagnostics) -> None:
-        with _reported("Could not destroy the Codat integration"):
+        with reported("destroy the Codat integration"):
             self._delete(prior, diags)
 
     def _delete(self, prior: dict, diags: Diagnostics) -> None:
-        from codat_client import LegacyEndpointUnavailableError, NotFoundError
+        from codat_client import LegacyEndpointUnavailableError, NotFoundError, StoppedError
 
         key, mode = prior["platform_key"], prior.get("on_destroy") or "disable"
         if mode == "forget":
@@ -275,6 +293,13 @@ class IntegrationResource(Resource):
         if mode == "delete_credentials":
             try:
                 client.delete_credentials(key)
+            except StoppedError as exc:
+                switched = "The integration was switched off, but" if integration.enabled else "Nothing was changed:"
+                raise ProviderError(
+                    "Stopped: could not destroy the Codat integration",
+                    f"Terraform was interrupted. {switched} the credentials were not confirmed deleted; state keeps "
+                    f"the integration, and the next plan reads what Codat holds. {exc}",
+                ) from exc
             except NotFoundError:
                 return  # none held
             except LegacyEndpointUnavailableError as exc:
@@ -295,7 +320,7 @@ class IntegrationResource(Resource):
         from codat_client import LegacyEndpointUnavailableError, NotFoundError
 
         try:
-            return self.provider.client.get_credentials(key), True
+            held = self.provider.client.get_credentials(key)
         except NotFoundError:
             return {}, True
         except LegacyEndpointUnavailableError as exc:
@@ -305,3 +330,5 @@ class IntegrationResource(Resource):
                 "sent again only when the configuration changes them; drift of enabled is still detected.",
             )
             return None, False
+        _warn_unmasked(held, key, diags)
+        return held, True

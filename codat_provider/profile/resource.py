@@ -15,6 +15,7 @@ from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
 from codat_provider.profile.schema import PROFILE_ID, SCHEMA
 from codat_provider.profile.validate import validate_config
+from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
 
 class ProfileResource(Resource):
@@ -25,14 +26,17 @@ class ProfileResource(Resource):
         validate_config(config, diags)
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        return self._write(planned, config, diags)
+        with reported("write the Codat profile"):
+            return self._write(planned, config, diags)
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        return self._write(planned, config, diags)
+        with reported("write the Codat profile"):
+            return self._write(planned, config, diags)
 
     def read(self, state: dict, diags: Diagnostics) -> dict:
         # A singleton never disappears: read never answers None.
-        return flatten_profile(self.provider.client.get_profile(), state)
+        with reported("read the Codat profile"):
+            return flatten_profile(self.provider.client.get_profile(), state)
 
     def delete(self, prior: dict, diags: Diagnostics) -> None:
         diags.warning(

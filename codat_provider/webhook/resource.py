@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.expand import API_FIELDS, create_args
 from codat_provider.webhook.flatten import flatten_webhook
@@ -24,6 +25,10 @@ class WebhookResource(Resource):
         validate_config(config, diags)
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
+        with reported("create the Codat webhook consumer"):
+            return self._create(planned, diags)
+
+    def _create(self, planned: dict, diags: Diagnostics) -> dict | None:
         from codat_client import BadRequestError
 
         try:
@@ -49,7 +54,8 @@ class WebhookResource(Resource):
         return flatten_webhook(consumer, planned)
 
     def read(self, state: dict, diags: Diagnostics) -> dict | None:
-        consumer = self._find(state["id"])
+        with reported("read the Codat webhook consumer"):
+            consumer = self._find(state["id"])
         return None if consumer is None else flatten_webhook(consumer, state)
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
@@ -63,14 +69,17 @@ class WebhookResource(Resource):
     def delete(self, prior: dict, diags: Diagnostics) -> None:
         from codat_client import NotFoundError
 
-        try:
-            self.provider.client.delete_webhook(prior["id"])
-        except NotFoundError:
-            return  # already gone: that is what destroy wanted
+        with reported("delete the Codat webhook consumer"):
+            try:
+                self.provider.client.delete_webhook(prior["id"])
+            except NotFoundError:
+                return  # already gone: that is what destroy wanted
 
     def import_state(self, id: str, diags: Diagnostics) -> dict:
         id = id.strip()
-        if self._find(id) is None:
+        with reported("import the Codat webhook consumer"):
+            found = self._find(id)
+        if found is None:
             raise ProviderError(
                 "No such webhook consumer",
                 f"Codat has no webhook consumer with id {id!r}. Import with an id from GET /webhooks "

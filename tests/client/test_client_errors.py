@@ -123,10 +123,11 @@ def test_a_wrong_shaped_credentials_map_is_unexpected(harness):
 
 
 def test_a_redirect_is_unexpected_and_names_where_it_went(harness):
-    h = harness(httpx.Response(301, headers={"Location": "https://app.codat.io/"}))
+    h = harness(httpx.Response(301, headers={"Location": "https://app.codat.io/login?session=s3ss10n-t0ken"}))
     with pytest.raises(UnexpectedResponseError) as caught:
         h.client.get_profile()
-    assert "https://app.codat.io/" in str(caught.value) and "base_url" in str(caught.value)
+    assert "redirected to https://app.codat.io:" in str(caught.value) and "base_url" in str(caught.value)
+    assert "s3ss10n" not in str(caught.value) and "/login" not in str(caught.value)  # scheme and host only
 
 
 def test_all_exceptions_are_codat_errors():

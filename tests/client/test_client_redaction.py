@@ -11,7 +11,8 @@ import pytest
 
 from codat_client import BadRequestError, CodatClient, CodatError, LegacyEndpointUnavailableError, RetryPolicy
 from codat_client._auth import Credential
-from codat_client._redact import MASK, describe_body, mask_headers, mask_json, scrub
+from codat_client._redact import describe_body, mask_headers, mask_json
+from codat_client._secrets import MASK, SecretRegistry, scrub
 
 KEY = "live-key-AbCdEf0123456789"
 KEY_B64 = base64.b64encode(KEY.encode()).decode()
@@ -107,6 +108,16 @@ def test_the_client_keeps_nothing_it_sent(harness):
     assert_clean(repr(vars(h.client)) + repr(vars(h.client.limiter)) + repr(h.client.retry))
 
 
+def test_the_scrubber_holds_what_a_client_sent_until_the_client_is_closed(harness):
+    h = harness(httpx.Response(200, json={}), api_key=KEY)
+    h.client.put_credentials("gbol", {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    # Every form a later log line of httpx or httpcore could carry: raw, base64, the header, JSON-escaped...
+    assert scrub(f"{KEY} {KEY_B64} Basic {KEY_B64} {CLIENT_SECRET!r} {CLIENT_SECRET.encode()!r}") == (
+        f"{MASK} {MASK} {MASK} '{MASK}' b'{MASK}'")
+    h.client.close()
+    assert scrub(CLIENT_SECRET) == CLIENT_SECRET  # forgotten with its client: the set does not grow for ever
+
+
 def test_mask_json_rules():
     masked = mask_json(
         {
@@ -131,12 +142,24 @@ def test_mask_json_rules():
     assert mask_json({"a": "x", "b": ["y"]}, mask_all=True) == {"a": MASK, "b": [MASK]}
 
 
+def test_a_platform_key_is_not_a_secret_but_named_keys_are(harness, caplog):
+    assert mask_json({"key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": "k1", "x-api-key": "k2",
+                      "client_key": "k3"}) == {
+        "key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": MASK, "x-api-key": MASK, "client_key": MASK}
+    h = harness(httpx.Response(200, json={"key": "gbol", "name": "Xero", "enabled": True}), api_key=KEY)
+    with caplog.at_level(logging.DEBUG, logger="codat_client"):
+        h.client.get_integration("gbol")
+    assert '"key":"gbol"' in caplog.text
+
+
 def test_mask_headers_and_scrub():
     headers = mask_headers(
         {"Authorization": "Basic abc", "Cookie": "c", "Idempotency-Key": "k1", "Accept": "*/*"}
     )
     assert headers == {"Authorization": MASK, "Cookie": MASK, "Idempotency-Key": "k1", "Accept": "*/*"}
-    assert scrub("key=abcdefgh and abc", ["abcdefgh", "abc"]) == f"key={MASK} and abc"  # too short to scrub
+    registry = SecretRegistry()
+    registry.hold(["abcdefgh", "abc"])
+    assert registry.scrub("key=abcdefgh and abc") == f"key={MASK} and abc"  # too short to scrub
 
 
 def test_credential_rejects_an_empty_key_and_hides_itself():
@@ -166,7 +189,7 @@ def test_logged_bodies_never_show_a_secret_named_field(secret, name, depth):
     body: object = {name: secret, "visible": "ok"}
     for _ in range(depth):
         body = {"nested": [body]}
-    rendered = describe_body(json.dumps(body).encode(), "application/json", [])
+    rendered = describe_body(json.dumps(body).encode(), "application/json")
     assert json.dumps(secret)[1:-1] not in rendered and secret not in rendered
     assert '"visible":"ok"' in rendered
 
@@ -174,4 +197,6 @@ def test_logged_bodies_never_show_a_secret_named_field(secret, name, depth):
 @pytest.mark.parametrize("secret", ["abcdef", "s3cr3t+/=", "ünïcødé-secret", "overlapoverlap"])
 def test_scrub_removes_every_occurrence(secret):
     text = f"{secret}lead {secret}{secret} tail{secret}"
-    assert secret not in scrub(text, [secret, secret[:6]])
+    registry = SecretRegistry()
+    registry.hold([secret, secret[:6]])
+    assert secret not in registry.scrub(text)

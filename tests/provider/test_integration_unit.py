@@ -8,7 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from codat_client import ConflictError, Integration, LegacyEndpointUnavailableError, NotFoundError, ServerError
+from codat_client import (
+    ConflictError,
+    Integration,
+    LegacyEndpointUnavailableError,
+    MaskedCredentials,
+    NotFoundError,
+    ServerError,
+    StoppedError,
+)
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
     flatten_credentials,
@@ -254,13 +262,13 @@ class FakeCodat:
 
     def get_credentials(self, key):
         self._legacy()
-        return {k: masked(v) for k, v in self.held.items()}
+        return MaskedCredentials({k: masked(v) for k, v in self.held.items()})
 
     def put_credentials(self, key, body):
         self._legacy()
         self.writes.append(("put_credentials", key))
         self.held = dict(body)
-        return {k: masked(v) for k, v in body.items()}
+        return MaskedCredentials({k: masked(v) for k, v in body.items()})
 
     def delete_credentials(self, key):
         self._legacy()
@@ -432,3 +440,75 @@ def test_codat_errors_become_clean_diagnostics():
         resource(FakeCodat(enabled=True, held=HELD, legacy=True)).delete(
             {**prior_state(), "on_destroy": "delete_credentials", "force": True}, Diagnostics())
     assert failed.value.summary == "Credentials not deleted" and failed.value.path == ("on_destroy",)
+
+
+def test_credentials_codat_returned_in_clear_give_one_warning_per_operation():
+    class Careless(FakeCodat):
+        def _answer(self, values):
+            answer = MaskedCredentials({k: masked(v) for k, v in values.items()})
+            answer.unmasked = tuple(values)  # what the client reports after reducing a clear answer
+            return answer
+
+        def get_credentials(self, key):
+            return self._answer(self.held)
+
+        def put_credentials(self, key, body):
+            self.writes.append(("put_credentials", key))
+            self.held = dict(body)
+            return self._answer(body)
+
+    client, diags = Careless(held={"clientId": "other-client-id", "clientSecret": "other-secret"}), Diagnostics()
+    state = resource(client).create(planned_create(), CONFIG, diags)
+    unmasked = [d for d in diags.warnings if d.summary == "Codat returned credentials unmasked"]
+    assert len(unmasked) == 1 and "clientId and clientSecret in clear" in unmasked[0].detail
+    assert SECRET not in unmasked[0].detail and state["client_secret_masked"] == masked(SECRET)
+
+
+class Stopping(FakeCodat):
+    """Terraform interrupts while the client waits on `stopped_at` (a Retry-After, say)."""
+
+    def __init__(self, stopped_at: str, took_effect=False, **kwargs):
+        super().__init__(**kwargs)
+        self.stopped_at, self.took_effect = stopped_at, took_effect
+
+    def put_credentials(self, key, body):
+        if self.stopped_at == "put_credentials":
+            raise StoppedError("PUT /integrations/credentials/gbol: stopped while waiting", took_effect=self.took_effect)
+        return super().put_credentials(key, body)
+
+    def set_enabled(self, key, enabled):
+        if self.stopped_at == "set_enabled":
+            raise StoppedError("PUT /integrations/gbol/enabled: stopped while waiting", took_effect=False)
+        return super().set_enabled(key, enabled)
+
+    def delete_credentials(self, key):
+        if self.stopped_at == "delete_credentials":
+            raise StoppedError("DELETE /integrations/credentials/gbol: stopped while waiting", took_effect=False)
+        return super().delete_credentials(key)
+
+
+def test_a_stop_before_the_credentials_are_stored_records_nothing_and_says_so():
+    with pytest.raises(ProviderError) as stopped:
+        resource(Stopping("put_credentials")).create(planned_create(), CONFIG, Diagnostics())
+    assert stopped.value.summary == "Stopped: the integration was not switched on"
+    assert "the credentials were not sent" in stopped.value.detail
+    with pytest.raises(ProviderError) as stopped:
+        resource(Stopping("put_credentials", took_effect=None)).create(planned_create(), CONFIG, Diagnostics())
+    assert "may or may not have stored the credentials" in stopped.value.detail
+
+
+def test_a_stop_at_the_switch_returns_state_with_the_credentials_and_says_so():
+    client, diags = Stopping("set_enabled"), Diagnostics()
+    state = resource(client).create(planned_create(), CONFIG, diags)
+    [error] = diags.errors
+    assert error.summary == "Stopped: the integration was not switched on" and error.path == ("enabled",)
+    assert error.detail.startswith("Terraform was interrupted. The credentials were applied")
+    assert state["client_secret_masked"] == masked(SECRET) and state["enabled"] is False
+
+
+def test_a_stop_while_deleting_credentials_says_the_switch_was_already_off():
+    client = Stopping("delete_credentials", enabled=True, held=HELD)
+    with pytest.raises(ProviderError) as stopped:
+        resource(client).delete({**prior_state(), "on_destroy": "delete_credentials", "force": True}, Diagnostics())
+    assert stopped.value.summary == "Stopped: could not destroy the Codat integration"
+    assert "The integration was switched off, but the credentials were not confirmed deleted" in stopped.value.detail
