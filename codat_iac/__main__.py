@@ -55,7 +55,7 @@ def _exec_tool(tool: str, args: list[str]) -> int:
     """bin/cdktf and bin/terraform: the tool with the project's environment, the local emulator's settings
     included when the stacks use it (see environment.for_tools)."""
     _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
-    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool)
+    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool, path=tool_environment()["PATH"])
     if not path or not os.path.exists(path):
         _say(f"codat-iac: {tool} is not installed here; run `make install` first.")
         return 127
