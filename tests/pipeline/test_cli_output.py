@@ -77,3 +77,40 @@ def test_cdktf_deploy_and_codat_iac_deploy_share_stacks_and_state(pipeline, proj
     after = pipeline.run("deploy", "--app-dir", str(project.dir))
     assert after.returncode == 0 and after.stdout.splitlines()[-1] == "  codat: no changes", _log(after)
     assert_secret_free([*pipeline.outputs, cdktf.stdout, cdktf.stderr], project.dir)
+
+
+def _on_a_terminal(pipeline, args: list[str], answer: str) -> tuple[int, str]:
+    """Run codat-iac with a terminal as stdin and stdout (a pty), typing `answer`; return (exit code, screen)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "codat_iac", *args], cwd=pipeline.dir, env=pipeline.env,
+                               stdin=terminal, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    os.write(controller, answer.encode() + b"\n")
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    return process.wait(timeout=120), screen.decode(errors="replace")
+
+
+def test_destroy_on_a_terminal_asks_first(pipeline):
+    assert pipeline.run("deploy", "--app-dir", str(pipeline.dir)).returncode == 0
+    code, screen = _on_a_terminal(pipeline, ["destroy", "--app-dir", str(pipeline.dir)], "no")
+    assert code == 1 and "Destroy these?" in screen and "nothing was destroyed (not confirmed)" in screen, screen
+    assert "codat / xero (gbol): removed (on_destroy = disable" in screen
+    assert json.loads(pipeline.emulator.portal("show", "gbol"))["integration"]["enabled"] is True
+
+    code, screen = _on_a_terminal(pipeline, ["destroy", "--app-dir", str(pipeline.dir)], "yes")
+    assert code == 0, screen
+    assert json.loads(pipeline.emulator.portal("show", "gbol"))["integration"]["enabled"] is False
