@@ -159,6 +159,7 @@ def _drift(options) -> int:
     try:
         _preflight("terraform", "node")
         target = environment.for_stacks(_say)
+        _say(f"drift: {target.description}")
         with app.locked():
             stacks = _synth(app, target.env, options.stacks, steps)
             with steps.step(f"plan {len(stacks)} stack(s)"):

@@ -53,7 +53,8 @@ class Run:
                 plan = pipeline.show_plan_json(stack.dir, planned.file, self.env)
                 changes = summary.from_plan(stack.name, plan, stack.config())
             count = len(changes.resources)
-            step.note = f"{count} to change" if count else "drift to record in state" if planned.worth_applying else "no changes"
+            verb = "to remove" if destroy else "to change"
+            step.note = f"{count} {verb}" if count else "drift to record in state" if planned.worth_applying else "no changes"
         self.warn(stack, planned.warnings)
         return planned, changes
 
