@@ -8,7 +8,7 @@ sets up) and to real Codat:
   TF_VAR_xero_client_secret  the Xero app's client secret; read by Terraform, never by this file
 
 With CODAT_IAC_ENVIRONMENTS naming an environments file (see codat_constructs/environments.example.toml),
-it declares one stack per Codat instance instead (e.g. `bin/cdktf deploy sandbox`), each with its own base
+it declares one stack per Codat instance instead (e.g. `bin/codat-iac deploy sandbox`), each with its own base
 URL and its own API key from TF_VAR_codat_api_key_<name>.
 """
 
