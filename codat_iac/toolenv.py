@@ -76,8 +76,8 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
 def _without_wrappers(path: str) -> list[str]:
     """PATH's folders less this repo's bin/ (which `codat-iac env` puts first): the wrappers there must find
     the real terraform and cdktf, not themselves."""
-    wrappers = str(REPO / "bin")
-    return [folder for folder in path.split(os.pathsep) if folder and os.path.abspath(folder) != wrappers]
+    wrappers = os.path.realpath(REPO / "bin")
+    return [folder for folder in path.split(os.pathsep) if folder and os.path.realpath(folder) != wrappers]
 
 
 def _state_kind_or_none(setting: str | None) -> str | None:
