@@ -10,30 +10,40 @@ export npm_config_cache := $(CACHE)/npm
 export npm_config_logs_dir := $(CACHE)/npm-logs
 export npm_config_update_notifier := false
 
-.PHONY: install deploy diff test cassettes docs emulator-stop bench drift bench-drift
+# One line per install step with its elapsed time; the installer's own output only when it fails.
+STEP := $(PYTHON) codat_iac/steps.py
+
+.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift
 
 install: $(VENV)/.installed node_modules/.installed
 
+# Before any install: Python, Node/npm and Terraform present and new enough, or named with where to get them.
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $@
+	@$(PYTHON) codat_iac/preflight.py python node npm terraform
+	@test -x $(PY) || $(STEP) "create the virtualenv (.venv)" -- $(PYTHON) -m venv $(VENV)
+	@$(STEP) "install Python packages (.venv)" -- $(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@touch $@
 
 node_modules/.installed: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@$(PYTHON) codat_iac/preflight.py node npm
+	@$(STEP) "install the cdktf CLI (node_modules)" -- npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-# Deploy the reference stack (main.py): to the local emulator unless CODAT_BASE_URL is set.
+# Deploy every stack of main.py: to the local emulator unless CODAT_BASE_URL (or CODAT_IAC_ENVIRONMENTS) is set.
 deploy: install
-	$(PY) -m codat_iac deploy
+	@$(PY) -m codat_iac deploy
 
-# What deploy would change, drift from Portal edits included.
+# What deploy would change, drift from Portal edits included (exit 2, which make takes as success here).
 diff: install
-	$(PY) -m codat_iac diff
+	@$(PY) -m codat_iac diff || [ $$? -eq 2 ]
+
+# Remove what deploy made, each resource as its on_destroy says; asks first (on a terminal only).
+destroy: install
+	@$(PY) -m codat_iac destroy
 
 # Drift check (codat-iac drift): exit 0 clean, 2 drift or configuration not applied yet, 1 error.
 drift: install
-	$(PY) -m codat_iac drift
+	@$(PY) -m codat_iac drift
 
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install
@@ -48,7 +58,7 @@ docs: install
 	$(PY) scripts/generate_docs.py
 
 emulator-stop:
-	$(PY) -m codat_iac emulator stop
+	@$(PY) -m codat_iac emulator stop
 
 bench: install
 	$(PY) benchmarks/tfplugin_bench.py

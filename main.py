@@ -8,7 +8,7 @@ sets up) and to real Codat:
   TF_VAR_xero_client_secret  the Xero app's client secret; read by Terraform, never by this file
 
 With CODAT_IAC_ENVIRONMENTS naming an environments file (see codat_constructs/environments.example.toml),
-it declares one stack per Codat instance instead (e.g. `bin/cdktf deploy sandbox`), each with its own base
+it declares one stack per Codat instance instead (e.g. `bin/codat-iac deploy sandbox`), each with its own base
 URL and its own API key from TF_VAR_codat_api_key_<name>.
 """
 
@@ -33,6 +33,8 @@ from codat_constructs.state import use_state_backend
 from codat_settings import SettingError, check_base_url
 
 STACK = "codat"
+# The props this file takes from the environment: errors about them name the variable the user set.
+FROM_ENVIRONMENT = {"client_id": "XERO_CLIENT_ID"}
 
 
 class CodatStack(TerraformStack):
@@ -59,10 +61,20 @@ def declare_stacks(app: App, environments: list | None) -> None:
         return
     client_id = os.environ.get("XERO_CLIENT_ID")
     if not client_id:
-        sys.exit("main.py: set XERO_CLIENT_ID to the Xero app's client id (or run `make deploy`, which sets a demo one).")
+        sys.exit("main.py: set XERO_CLIENT_ID to the Xero app's client id (or run `make deploy`, which sets a demo "
+                 "one for the local emulator).")
     base_url = os.environ.get("CODAT_BASE_URL")
     CodatStack(app, STACK, base_url=check_base_url(base_url, "CODAT_BASE_URL") if base_url else None,
                xero_client_id=client_id)
+
+
+def in_users_words(problem: Exception) -> str:
+    """The problem, with each prop this file read from the environment named by that variable first."""
+    text = str(problem)
+    if isinstance(problem, (XeroAppConfigError, CodatIntegrationConfigError)):
+        for prop, variable in FROM_ENVIRONMENT.items():
+            text = text.replace(f"\n  - {prop} ", f"\n  - {variable} (the {prop} prop) ")
+    return text
 
 
 def main() -> None:
@@ -71,7 +83,7 @@ def main() -> None:
         app = App()
         declare_stacks(app, environments)
     except (EnvironmentConfigError, SettingError, XeroAppConfigError, CodatIntegrationConfigError) as problem:
-        sys.exit(f"main.py: {problem}")
+        sys.exit(f"main.py: {in_users_words(problem)}")
     app.synth()
 
 

@@ -7,7 +7,9 @@ client id taken from a `XeroApp`.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from typing import Optional
 
 import cdktf
@@ -35,6 +37,27 @@ class CodatIntegrationConfigError(ValueError, TypeError):
         self.problems = list(problems)
         listed = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"{kind} {path!r} is not valid ({len(self.problems)} problem(s)):\n{listed}")
+
+
+def _report_config_errors_plainly() -> None:
+    """An app that does not catch our configuration errors (e.g. the README's example) exits with the
+    message alone, printed once, instead of a Python traceback above it; CODAT_IAC_DEBUG=1 keeps the
+    traceback. Other exceptions are left to the hook that was there."""
+    previous = sys.excepthook
+
+    def hook(kind, error, trace):  # type: ignore[no-untyped-def]
+        ours = kind.__module__.startswith("codat_constructs") and hasattr(error, "problems")
+        if ours and os.environ.get("CODAT_IAC_DEBUG", "").strip() in ("", "0"):
+            print(error, file=sys.stderr)
+            return
+        previous(kind, error, trace)
+
+    if not getattr(sys.excepthook, "codat_constructs", False):
+        hook.codat_constructs = True  # type: ignore[attr-defined]
+        sys.excepthook = hook
+
+
+_report_config_errors_plainly()
 
 
 def _known_keys() -> str:
@@ -128,9 +151,11 @@ class CodatAccountingIntegration(Construct):
             enabled=enabled,
             client_secret_version=client_secret_version,
         ) + cap_problems(connection_cap)
+        path = f"{scope.node.path}/{id}".lstrip("/")
         if problems:
-            raise CodatIntegrationConfigError(type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems)
+            raise CodatIntegrationConfigError(type(self).__name__, path, problems)
         super().__init__(scope, id)
+        client_secret.require_no_whitespace(f"client_secret of {path}")
         self.platform_key = platform_key
         self.platform_name: Optional[str] = ACCOUNTING_PLATFORMS.get(platform_key)
         self.client_id = client_id

@@ -3,6 +3,11 @@
 A literal in Python would land in plain text in cdk.tf.json. A `Secret` is a Terraform variable that is
 sensitive (masked in output) and ephemeral (Terraform 1.10+: kept out of plan files and state), whose
 value Terraform reads at run time from the environment variable `TF_VAR_<name>`.
+
+The value is never seen at synth, so its checks are Terraform `validation` blocks on the variable: Terraform
+runs them before any write and reports the message, which names `TF_VAR_<name>` (what the user set), never
+the value. Every secret must be non-empty without surrounding whitespace (a pasted line break);
+`require_no_whitespace` adds the stricter rule for client secrets and keys.
 """
 
 from __future__ import annotations
@@ -28,7 +33,33 @@ class Secret:
         )
         # cdktf has no flag for ephemeral variables (Terraform 1.10+): set it as an override.
         variable.add_override("ephemeral", True)
-        return cls(variable, name)
+        secret = cls(variable, name)
+        secret._rule(
+            "trimmed",
+            f"${{length(var.{name}) > 0 && trimspace(var.{name}) == var.{name}}}",
+            f"{secret.env_var} is empty or starts or ends with whitespace (a pasted line break?): set it to the "
+            f"secret exactly as issued.",
+        )
+        return secret
+
+    def require_no_whitespace(self, used_as: str) -> "Secret":
+        """Add a Terraform validation: no whitespace anywhere (client secrets and keys have none). `used_as`
+        says where the stack uses it, e.g. "client_secret of codat/xero", for the message."""
+        self._rule(
+            "no-whitespace",
+            f'${{length(regexall("[[:space:]]", var.{self.name})) == 0}}',
+            f"{self.env_var} ({used_as}) contains whitespace: copy the value again, without spaces or line breaks.",
+        )
+        return self
+
+    def _rule(self, key: str, condition: str, message: str) -> None:
+        """One validation block per rule and variable, however many constructs share the secret."""
+        rules = getattr(self._variable, "_codat_rules", None)
+        if rules is None:
+            rules = self._variable._codat_rules = set()
+        if key not in rules:
+            rules.add(key)
+            self._variable.add_validation(condition=condition, error_message=message)
 
     @property
     def env_var(self) -> str:

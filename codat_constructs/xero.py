@@ -58,39 +58,27 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         provider: Optional[cdktf.TerraformProvider] = None,
         connection_guard: bool = True,
     ) -> None:
-        guard_problems = (
-            []
-            if isinstance(connection_guard, bool)
-            else [f"connection_guard must be True or False (got {connection_guard!r})."]
-        )
+        app_problems = []
         if not isinstance(app, XeroApp):
             got = "a plain string (a client id?)" if isinstance(app, str) else type(app).__name__
-            problems = [
+            app_problems.append(
                 f"app must be a XeroApp, not {got}: declare the app with "
                 'xero_app = XeroApp(self, "xero_app", app_name=..., company_url=..., client_id=...) '
                 "and pass app=xero_app (the client id comes from the app)."
-            ]
-            problems += credential_problems(
+            )
+        guard_problems = (
+            [] if isinstance(connection_guard, bool) else [f"connection_guard must be True or False (got {connection_guard!r})."]
+        )
+        if app_problems or guard_problems:
+            # Every problem in one message: the credential props too, which the parent would check only later.
+            problems = app_problems + credential_problems(
                 platform_key=XERO_PLATFORM_KEY,
-                client_id="unused",
+                client_id=app.client_id if isinstance(app, XeroApp) else "unused",
                 client_secret=client_secret,
                 enabled=enabled,
                 client_secret_version=client_secret_version,
-            )
-            raise CodatIntegrationConfigError(
-                type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems + guard_problems
-            )
-        if guard_problems:
-            problems = credential_problems(
-                platform_key=XERO_PLATFORM_KEY,
-                client_id=app.client_id,
-                client_secret=client_secret,
-                enabled=enabled,
-                client_secret_version=client_secret_version,
-            )
-            raise CodatIntegrationConfigError(
-                type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems + guard_problems
-            )
+            ) + guard_problems
+            raise CodatIntegrationConfigError(type(self).__name__, f"{scope.node.path}/{id}".lstrip("/"), problems)
         cap = app.connection_cap if connection_guard else None
         super().__init__(
             scope,

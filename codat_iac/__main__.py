@@ -1,157 +1,236 @@
-"""`python -m codat_iac`: the project's own commands (what `make deploy` and `bin/*` run)."""
+"""`codat-iac` (bin/codat-iac, `python -m codat_iac`): deploy, diff, drift, plan, apply, destroy, env, and the
+local emulator and PostgreSQL helpers.
+
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
+traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
+Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
-import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
-from codat_iac import drift, local_emulator, pipeline, postgres
+from codat_iac import deploy, drift, environment, local_emulator, pipeline, postgres, preflight, summary
+from codat_iac.steps import Steps
 from codat_iac.toolenv import REPO, tool_environment
-from codat_settings import SettingError, check_base_url, shown_url, state_kind
+from codat_settings import SettingError
 
+DEBUG_ENV = "CODAT_IAC_DEBUG"
+EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 TOOLS = {"cdktf": REPO / "node_modules" / ".bin" / "cdktf"}
-REAL_CODAT_NEEDS = {
-    "CODAT_API_KEY": "the API key from the Codat Portal (Developers > API keys)",
-    "XERO_CLIENT_ID": "the Xero app's client id (developer.xero.com > My Apps > your app > Configuration)",
-    "TF_VAR_xero_client_secret": "the Xero app's client secret (shown once when you generate it)",
-}
+# Problems a user can fix: printed as one message, without a traceback.
+EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
+            postgres.PostgresUnavailable)
+# Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
+OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
+           "providers", "convert", "completion"}
+ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _preflight(*programs: str) -> None:
+    missing = preflight.problems(programs, tool_environment())
+    if missing:
+        raise environment.EnvironmentProblem("\n".join(missing))
+
+
+# ------------------------------------------------------------------------------------------- raw tools
 
 
 def _exec_tool(tool: str, args: list[str]) -> int:
-    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool)
+    """bin/cdktf and bin/terraform: the tool with the project's environment, the local emulator's settings
+    included when the stacks use it (see environment.for_tools)."""
+    _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
+    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool, path=tool_environment()["PATH"])
     if not path or not os.path.exists(path):
-        print(f"codat-iac: {tool} is not installed here; run `make install` first.", file=sys.stderr)
+        _say(f"codat-iac: {tool} is not installed here; run `make install` first.")
         return 127
-    os.execve(path, [tool, *args], tool_environment())
-    return 0  # not reached
+    command = next((arg for arg in args if not arg.startswith("-")), "")
+    if tool == "cdktf" and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
+        _say(f"codat-iac: `cdktf {command}` asks for approval on a terminal, and stdin is not one here. Run "
+             f"`bin/codat-iac {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
+             + f" (no prompt; prints what changed in Codat), or `bin/cdktf {command} --auto-approve [STACK]`.")
+        return EXIT_ERROR
+    offline = command in OFFLINE or not args or args[0] in OFFLINE
+    env = tool_environment() if offline else environment.for_tools(_say)
+    os.execve(path, [tool, *args], env)
+    return EXIT_OK  # not reached
 
 
-STATE_DESCRIPTIONS = {
-    "local": "local files (terraform.<stack>.tfstate)",
-    "postgres": "PostgreSQL (pg backend, one schema per stack)",
-}
+# ----------------------------------------------------------------------------------------- stack runs
 
 
-def _stack_environment(out=None, needs: dict[str, str] = REAL_CODAT_NEEDS) -> dict[str, str] | None:
-    """The environment a cdktf run of the reference stack needs: real Codat when CODAT_BASE_URL is set,
-    else the local emulator (started if needed) with stable demo Xero credentials. None if incomplete.
-    What it found is printed to `out` (stdout; pipeline commands pass stderr to keep stdout for results)."""
-    out = out or sys.stdout
-    env = tool_environment()
-    try:
-        state = STATE_DESCRIPTIONS[state_kind(env.get("CODAT_IAC_STATE"))]
-        base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL") if env.get("CODAT_BASE_URL") else None
-    except SettingError as problem:
-        print(f"codat-iac: {problem}", file=sys.stderr)
-        return None
-    if base_url:
-        missing = [f"  {name}: {why}" for name, why in needs.items() if not env.get(name)]
-        if missing:
-            print(f"codat-iac: CODAT_BASE_URL is {shown_url(base_url)}, so these must be set too:", file=sys.stderr)
-            print("\n".join(missing), file=sys.stderr)
-            return None
-        print(f"Codat at {shown_url(base_url)}; state: {state}", file=out)
-        return env
-    emulator = local_emulator.ensure_running()
-    client_id, client_secret = local_emulator.demo_xero_credentials()
-    env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
-    env.setdefault("XERO_CLIENT_ID", client_id)
-    env.setdefault("TF_VAR_xero_client_secret", client_secret)
-    data = emulator.data_dir.relative_to(REPO)
-    print("Local Codat emulator (CODAT_BASE_URL is unset, so the tool uses it):", file=out)
-    print(f"  url:     {emulator.url}", file=out)
-    print(f"  api key: {emulator.api_key}   (opens this local emulator only)", file=out)
-    print(f"  data:    {data}/", file=out)
-    print(f"  try a Portal change: .venv/bin/python -m codat_emulator portal disable gbol --data {data}", file=out)
-    print(f"  state:   {state}", file=out)
-    return env
-
-
-def _cdktf(*args: str, app_dir: Path = REPO, lock_timeout: str | None = None) -> int:
-    env = _stack_environment()
-    if env is None:
-        return 2
-    if lock_timeout:
-        # cdktf runs `terraform apply` itself: hand it the lock timeout the way Terraform reads extra args.
-        env["TF_CLI_ARGS_apply"] = f"{env.get('TF_CLI_ARGS_apply', '')} -lock-timeout={lock_timeout}".strip()
-    return subprocess.call([str(TOOLS["cdktf"]), *args], cwd=app_dir, env=env)
-
-
-def _pipeline_env(needs: dict[str, str] = REAL_CODAT_NEEDS) -> dict[str, str] | None:
-    return _stack_environment(out=sys.stderr, needs=needs)
-
-
-def _app(options) -> "pipeline.App":
+def _app(options) -> pipeline.App:
     return pipeline.App(Path(options.app_dir).resolve())
 
 
-def _drift(options) -> int:
-    env = _pipeline_env()
-    if env is None:
-        return drift.EXIT_ERROR
+def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Steps) -> list[pipeline.Stack]:
+    with steps.step("synth") as step:
+        stacks = pipeline.select(app.synth(env), names)
+        step.note = f"{len(stacks)} stack(s): {', '.join(s.name for s in stacks) or 'none'}"
+    pipeline.check_variables(stacks, env)
+    return stacks
+
+
+def _finish(options, changes: list[summary.StackChanges], heading: str, started: float, differ: bool = False) -> int:
+    """Print the closing summary (or its JSON) and return the exit code."""
+    failed = any(stack.error for stack in changes)
+    code = EXIT_ERROR if failed else EXIT_DIFFERENT if differ and any(s.resources for s in changes) else EXIT_OK
+    if options.json:
+        document = {"command": options.command, "exit_code": code, "seconds": round(time.monotonic() - started, 1),
+                    "stacks": summary.as_json(changes)}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        sys.stdout.write(summary.render_text(changes, f"{heading} ({time.monotonic() - started:.1f} s):"))
+    return code
+
+
+def _deploy(options) -> int:
+    _preflight("terraform", "node")
+    started, steps = time.monotonic(), Steps()
+    target = environment.for_stacks(_say)
+    _say(f"deploy: {target.description}")
     app = _app(options)
-    started = time.monotonic()
+    run = deploy.Run(target.env, steps, timeout=pipeline.lock_timeout(options.lock_timeout))
+    with app.locked():
+        stacks = _synth(app, target.env, options.stacks, steps)
+        changes = deploy.each_stack(stacks, run.deploy, steps)
+    return _finish(options, changes, "Changed in Codat", started)
+
+
+def _diff(options) -> int:
+    _preflight("terraform", "node")
+    started, steps = time.monotonic(), Steps()
+    target = environment.for_stacks(_say)
+    _say(f"diff: {target.description}")
+    app = _app(options)
+    run = deploy.Run(target.env, steps, timeout="0s")
+    with app.locked():
+        stacks = _synth(app, target.env, options.stacks, steps)
+        changes = deploy.each_stack(stacks, run.diff, steps)
+    return _finish(options, changes, "A deploy would change in Codat", started, differ=True)
+
+
+def _destroy(options) -> int:
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not options.auto_approve and not interactive:
+        raise pipeline.PipelineError(
+            "destroy asks for confirmation on a terminal, and this is not one: nothing was destroyed. To destroy "
+            "without asking (e.g. in CI), run `bin/codat-iac destroy --auto-approve "
+            + (" ".join(options.stacks) or "[STACK ...]") + "`."
+        )
+    _preflight("terraform", "node")
+    started, steps = time.monotonic(), Steps()
+    target = environment.for_stacks(_say)
+    _say(f"destroy: {target.description}")
+    app = _app(options)
+    run = deploy.Run(target.env, steps, timeout=pipeline.lock_timeout(options.lock_timeout))
+
+    def confirm(planned: list[summary.StackChanges]) -> bool:
+        if options.auto_approve:
+            return True
+        sys.stdout.write(summary.render_text(planned, "Would be removed (each resource's on_destroy decides what "
+                                                      "happens in Codat):"))
+        return input("Destroy these? Only 'yes' is accepted: ").strip() == "yes"
+
+    with app.locked():
+        stacks = _synth(app, target.env, options.stacks, steps)
+        changes = deploy.destroy(stacks, run, confirm)
+    return _finish(options, changes, "Removed", started)
+
+
+def _drift(options) -> int:
+    started, steps = time.monotonic(), Steps()
+    app = _app(options)
     try:
+        _preflight("terraform", "node")
+        target = environment.for_stacks(_say)
+        _say(f"drift: {target.description}")
         with app.locked():
-            stacks = pipeline.select(app.synth(env), options.stacks)
-            reports = drift.check(stacks, env, parallel=options.parallel)
-    except pipeline.PipelineError as problem:
-        print(f"codat-iac drift: {problem}", file=sys.stderr)
+            stacks = _synth(app, target.env, options.stacks, steps)
+            with steps.step(f"plan {len(stacks)} stack(s)"):
+                checked = pipeline.check(stacks, target.env, parallel=options.parallel)
+    except EXPECTED as problem:
         if options.json or options.markdown:  # a CI consumer still gets a document saying what failed
             failed = [drift.StackReport(", ".join(options.stacks) or "(app)", error=str(problem))]
             sys.stdout.write(drift.render_json(failed) if options.json else drift.render_markdown(failed))
-        return drift.EXIT_ERROR
-    render = drift.render_json if options.json else drift.render_markdown if options.markdown else drift.render_table
-    sys.stdout.write(render(reports))
-    print(f"drift check took {time.monotonic() - started:.1f} s", file=sys.stderr)
+        raise
+    reports, changes = [c.report for c in checked], [c.changes for c in checked]
+    heading = "A deploy would change in Codat:"
+    if options.json:
+        sys.stdout.write(drift.render_json(reports, changes=summary.as_json(changes)))
+    elif options.markdown:
+        sys.stdout.write(drift.render_markdown(reports, closing=summary.render_markdown(changes, heading)))
+    else:
+        sys.stdout.write(drift.render_table(reports) + "\n" + summary.render_text(changes, heading))
+    _say(f"drift check took {time.monotonic() - started:.1f} s")
     return drift.exit_code(reports)
 
 
 def _plan(options) -> int:
-    env = _pipeline_env()
-    if env is None:
-        return 1
-    if env.get("CI") and not env.get("CODAT_IAC_STATE", "").strip():
-        print("codat-iac plan: warning: state is a local file in this checkout (CODAT_IAC_STATE is unset); a job "
-              "on another machine applying this plan will not find it. Set CODAT_IAC_STATE=postgres://... in CI.",
-              file=sys.stderr)
+    _preflight("terraform", "node")
+    target = environment.for_stacks(_say)
+    if target.env.get("CI") and not target.env.get("CODAT_IAC_STATE", "").strip():
+        _say("codat-iac plan: warning: state is a local file in this checkout (CODAT_IAC_STATE is unset); a job "
+             "on another machine applying this plan will not find it. Set CODAT_IAC_STATE=postgres://... in CI.")
     app = _app(options)
     timeout = pipeline.lock_timeout(options.lock_timeout)
     out = Path(options.out).resolve()
-    try:
-        with app.locked():
-            stacks = pipeline.select(app.synth(env), options.stacks)
-            planned = pipeline.plan_to_artifact(stacks, out, env, timeout=timeout, echo=sys.stdout.write)
-    except pipeline.PipelineError as problem:
-        print(f"codat-iac plan: {problem}", file=sys.stderr)
-        return 1
+    with app.locked():
+        stacks = _synth(app, target.env, options.stacks, Steps())
+        planned = pipeline.plan_to_artifact(stacks, out, target.env, timeout=timeout, echo=sys.stdout.write)
     changed = [p.name for p in planned if p.changes]
     print(f"Plan saved in {out} ({', '.join(changed) + ' to change' if changed else 'no changes'}); "
           f"apply exactly this plan with: bin/codat-iac apply {options.out}")
-    return 2 if changed else 0
+    return EXIT_DIFFERENT if changed else EXIT_OK
 
 
 def _apply(options) -> int:
     # The saved plan holds the configuration; only the API key and the secrets (checked against the plan's
     # ephemeral variables) must come from the environment again.
-    env = _pipeline_env(needs={"CODAT_API_KEY": REAL_CODAT_NEEDS["CODAT_API_KEY"]})
-    if env is None:
-        return 1
+    _preflight("terraform")
+    target = environment.for_stacks(_say, needs={"CODAT_API_KEY": environment.REAL_CODAT_NEEDS["CODAT_API_KEY"]})
     timeout = pipeline.lock_timeout(options.lock_timeout)
-    try:
-        pipeline.apply_artifact(Path(options.plan_dir).resolve(), env, timeout=timeout, echo=sys.stdout.write)
-    except pipeline.PipelineError as problem:
-        print(f"codat-iac apply: {problem}", file=sys.stderr)
-        return 1
-    return 0
+    pipeline.apply_artifact(Path(options.plan_dir).resolve(), target.env, timeout=timeout, echo=sys.stdout.write)
+    return EXIT_OK
 
 
-def _postgres(action: str) -> int:
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _env(options) -> int:
+    sys.stdout.write(environment.exports(_say))
+    return EXIT_OK
+
+
+def _emulator(options) -> int:
+    if options.action == "start":
+        found, _ = local_emulator.ensure_running()
+        print(f"{found.url}\napi key: {found.api_key}\ndata: {found.data_dir}")
+    elif options.action == "stop":
+        print("stopped" if local_emulator.stop() else "not running")
+    else:
+        found = local_emulator.running()
+        print(f"running at {found.url} (pid {found.pid})" if found else "not running")
+        return EXIT_OK if found else EXIT_NOT_RUNNING
+    return EXIT_OK
+
+
+def _postgres(options) -> int:
     """A throwaway local PostgreSQL to try team state with (its URL goes in CODAT_IAC_STATE)."""
     pointer = REPO / ".codat-iac" / "postgres-home"
     home = Path(pointer.read_text().strip()) if pointer.exists() else None
@@ -159,29 +238,46 @@ def _postgres(action: str) -> int:
     if server is not None and not server.alive():
         server.stop()  # left over from a reboot or a crash: clear it away
         server = None
-    if action == "start":
+    if options.action == "start":
         if server is None:
             server = postgres.start()
             postgres.remember(server)
             pointer.parent.mkdir(parents=True, exist_ok=True)
             pointer.write_text(str(server.home))
         print(server.url)
-        return 0
-    if action == "stop":
+        return EXIT_OK
+    if options.action == "stop":
         if server is None:
             print("not running")
-            return 0
+            return EXIT_OK
         server.stop()
         pointer.unlink(missing_ok=True)
         print("stopped")
-        return 0
+        return EXIT_OK
     print(f"running in {server.home}" if server else "not running")
-    return 0 if server else 3
+    return EXIT_OK if server else EXIT_NOT_RUNNING
+
+
+def _exec(options) -> int:
+    return _exec_tool(options.tool, options.args)
+
+
+COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
+            "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codat-iac", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="codat-iac", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help=f"show Python tracebacks (also {DEBUG_ENV}=1)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     app_dir = argparse.ArgumentParser(add_help=False)
     app_dir.add_argument("--app-dir", default=os.environ.get("CODAT_IAC_APP_DIR", str(REPO)),
                          help="the CDKTF app folder (cdktf.json, main.py); default: $CODAT_IAC_APP_DIR or this repo")
@@ -189,65 +285,65 @@ def build_parser() -> argparse.ArgumentParser:
     locking.add_argument("--lock-timeout", default=None,
                          help=f"how long to wait for another run's state lock, e.g. 30s, 5m (default: "
                          f"${pipeline.LOCK_TIMEOUT_ENV} or {pipeline.DEFAULT_LOCK_TIMEOUT})")
-    deploy = commands.add_parser("deploy", parents=[app_dir, locking],
-                                 help="deploy stacks (to the local emulator unless CODAT_BASE_URL is set)")
-    deploy.add_argument("stacks", nargs="*")
-    diff = commands.add_parser("diff", parents=[app_dir],
-                               help="show what deploy would change, drift included (cdktf diff)")
-    diff.add_argument("stack", nargs="?")
-    emulator = commands.add_parser("emulator", help="the local emulator that `deploy` uses by default")
-    emulator.add_argument("action", choices=["start", "stop", "status"])
-    run = commands.add_parser("exec", help="run cdktf or terraform with the project's environment")
-    run.add_argument("tool", choices=["cdktf", "terraform"])
-    run.add_argument("args", nargs=argparse.REMAINDER)
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="the closing summary as JSON on stdout")
+    stacks = argparse.ArgumentParser(add_help=False)
+    stacks.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to run (default: all)")
+
+    commands.add_parser("deploy", parents=[common, app_dir, locking, as_json, stacks],
+                        help="synth and apply (to the local emulator unless CODAT_BASE_URL or CODAT_IAC_ENVIRONMENTS is set)")
+    commands.add_parser("diff", parents=[common, app_dir, as_json, stacks],
+                        help="what deploy would change, drift included (exit 0 none, 2 changes, 1 error)")
+    destroy = commands.add_parser("destroy", parents=[common, app_dir, locking, as_json, stacks],
+                                  help="remove the stacks' resources, each as its on_destroy says (asks first)")
+    destroy.add_argument("--auto-approve", action="store_true", help="do not ask (needed when stdin is not a terminal)")
     check = commands.add_parser(
-        "drift", parents=[app_dir], help="report drift and configuration not applied yet (exit 0 clean, 2 differ, 1 error)",
+        "drift", parents=[common, app_dir, stacks],
+        help="report drift and configuration not applied yet (exit 0 clean, 2 differ, 1 error)",
         description=drift.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("stacks", nargs="*", help="stacks to check (default: all)")
     form = check.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="machine-readable output")
     form.add_argument("--markdown", action="store_true", help="markdown, e.g. for $GITHUB_STEP_SUMMARY")
     check.add_argument("--parallel", type=int, default=4, help="stacks checked at once (default 4)")
-    plan = commands.add_parser("plan", parents=[app_dir, locking],
+    plan = commands.add_parser("plan", parents=[common, app_dir, locking, stacks],
                                help="plan to files for review (exit 0 no changes, 2 changes, 1 error)")
-    plan.add_argument("stacks", nargs="*", help="stacks to plan (default: all)")
     plan.add_argument("--out", required=True, help="folder for the plan artifact (created)")
-    apply = commands.add_parser("apply", parents=[locking], help="apply exactly a plan made by `plan --out`")
+    apply = commands.add_parser("apply", parents=[common, locking], help="apply exactly a plan made by `plan --out`")
     apply.add_argument("plan_dir", help="the folder `plan --out` wrote")
-    pg = commands.add_parser("postgres", help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
+    commands.add_parser("env", parents=[common],
+                        help='print shell exports for raw tools: eval "$(bin/codat-iac env)"')
+    emulator = commands.add_parser("emulator", parents=[common], help="the local emulator that `deploy` uses by default")
+    emulator.add_argument("action", choices=["start", "stop", "status"])
+    pg = commands.add_parser("postgres", parents=[common],
+                             help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
     pg.add_argument("action", choices=["start", "stop", "status"])
+    run = commands.add_parser("exec", help="run cdktf or terraform with the project's environment (bin/cdktf, bin/terraform)")
+    run.add_argument("tool", choices=["cdktf", "terraform"])
+    run.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
-
-    if options.command == "exec":
-        return _exec_tool(options.tool, options.args)
-    if options.command == "deploy":
-        return _cdktf("deploy", "--auto-approve", *options.stacks, app_dir=Path(options.app_dir),
-                      lock_timeout=pipeline.lock_timeout(options.lock_timeout))
-    if options.command == "drift":
-        return _drift(options)
-    if options.command == "plan":
-        return _plan(options)
-    if options.command == "apply":
-        return _apply(options)
-    if options.command == "postgres":
-        return _postgres(options.action)
-    if options.command == "diff":
-        return _cdktf("diff", *filter(None, [options.stack]), app_dir=Path(options.app_dir))
-    if options.action == "start":
-        found = local_emulator.ensure_running()
-        print(f"{found.url}\napi key: {found.api_key}\ndata: {found.data_dir}")
-    elif options.action == "stop":
-        print("stopped" if local_emulator.stop() else "not running")
-    else:
-        found = local_emulator.running()
-        print(f"running at {found.url} (pid {found.pid})" if found else "not running")
-        return 0 if found else 3
-    return 0
+    if getattr(options, "debug", False):
+        os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
+    try:
+        return COMMANDS[options.command](options)
+    except KeyboardInterrupt:
+        _say(f"codat-iac {options.command}: interrupted")
+        return 130
+    except EXPECTED as problem:
+        if _debug():
+            traceback.print_exc()
+        _say(f"codat-iac {options.command}: {problem}")
+        return EXIT_ERROR
+    except Exception as problem:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if _debug():
+            raise
+        _say(f"codat-iac {options.command}: unexpected {type(problem).__name__}: {problem} "
+             f"(run again with --debug or {DEBUG_ENV}=1 for the traceback)")
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

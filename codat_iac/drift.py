@@ -14,8 +14,6 @@ attributes (our secrets) are null in plan JSON anyway. Exit codes: 0 clean, 2 di
 from __future__ import annotations
 
 import json
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -98,7 +96,7 @@ def _leaves(value: Any, stop: set[str], path: str = "") -> Iterator[tuple[str, A
         yield from _leaves(item, stop, _child(path, key))
 
 
-def _attribute_changes(change: dict) -> Iterator[tuple[str, Any, Any, bool, bool]]:
+def attribute_changes(change: dict) -> Iterator[tuple[str, Any, Any, bool, bool]]:
     """(attribute, before, after, sensitive, after_unknown) for each leaf that differs. Unknown values
     are missing from `after` and marked in `after_unknown`."""
     sensitive = _true_paths(change.get("before_sensitive")) | _true_paths(change.get("after_sensitive"))
@@ -116,7 +114,7 @@ def _attribute_changes(change: dict) -> Iterator[tuple[str, Any, Any, bool, bool
         yield path, old, new, _under(path, sensitive), is_unknown
 
 
-def _construct_paths(config: dict | None) -> dict[str, str]:
+def construct_paths(config: dict | None) -> dict[str, str]:
     paths: dict[str, str] = {}
     for rtype, resources in ((config or {}).get("resource") or {}).items():
         for name, body in resources.items():
@@ -128,7 +126,7 @@ def _construct_paths(config: dict | None) -> dict[str, str]:
 
 def differences_from_plan(stack: str, plan: dict, config: dict | None = None) -> list[Difference]:
     """Drift rows from `resource_drift`, then rows of configuration not applied from `resource_changes`."""
-    paths = _construct_paths(config)
+    paths = construct_paths(config)
     rows: list[Difference] = []
     drifted: dict[tuple[str, str], Any] = {}
     deleted_outside: set[str] = set()
@@ -147,7 +145,7 @@ def differences_from_plan(stack: str, plan: dict, config: dict | None = None) ->
             deleted_outside.add(address)
             row(DRIFT, address, WHOLE, PRESENT, DELETED_OUTSIDE, "delete")
             continue
-        for attribute, before, after, sensitive, _ in _attribute_changes(change):
+        for attribute, before, after, sensitive, _ in attribute_changes(change):
             drifted[(address, attribute)] = before
             row(DRIFT, address, attribute, before, after, "update", sensitive)
 
@@ -166,7 +164,7 @@ def differences_from_plan(stack: str, plan: dict, config: dict | None = None) ->
             row(PENDING, address, WHOLE, NOT_DECLARED, PRESENT, "delete")
             continue
         action = "replace" if "delete" in actions and "create" in actions else "update"
-        for attribute, before, after, sensitive, unknown in _attribute_changes(change):
+        for attribute, before, after, sensitive, unknown in attribute_changes(change):
             if unknown:
                 continue  # a computed consequence of the change, not configuration
             if (address, attribute) in drifted and drifted[(address, attribute)] == after:
@@ -179,28 +177,7 @@ def report_from_plan(stack: str, plan: dict, config: dict | None = None) -> Stac
     return StackReport(stack, differences_from_plan(stack, plan, config))
 
 
-# --------------------------------------------------------------------------------------------- running
-
-
-def check(stacks, env: dict[str, str], *, parallel: int = 4) -> list[StackReport]:
-    """Plan every stack (up to `parallel` at once) and report what differs; errors are per stack."""
-    from codat_iac import pipeline
-
-    def one(stack) -> StackReport:
-        started = time.monotonic()
-        try:
-            report = report_from_plan(stack.name, pipeline.speculative_plan(stack, env), stack.config())
-        except pipeline.PipelineError as problem:
-            report = StackReport(stack.name, error=str(problem))
-        except Exception as problem:  # noqa: BLE001 - reported per stack; the others still run
-            report = StackReport(stack.name, error=f"{type(problem).__name__}: {problem}")
-        report.seconds = round(time.monotonic() - started, 3)
-        return report
-
-    if len(stacks) <= 1 or parallel <= 1:
-        return [one(stack) for stack in stacks]
-    with ThreadPoolExecutor(max_workers=min(parallel, len(stacks))) as pool:
-        return list(pool.map(one, stacks))
+# ------------------------------------------------------------------------------------------- exit code
 
 
 def exit_code(reports: Iterable[StackReport]) -> int:
@@ -267,8 +244,11 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
-def render_markdown(reports: list[StackReport], *, title: str = "Codat drift check", timings: bool = True) -> str:
-    """Markdown for a CI job summary ($GITHUB_STEP_SUMMARY) or a pull request comment."""
+def render_markdown(
+    reports: list[StackReport], *, title: str = "Codat drift check", timings: bool = True, closing: str = ""
+) -> str:
+    """Markdown for a CI job summary ($GITHUB_STEP_SUMMARY) or a pull request comment; `closing` (markdown,
+    e.g. the summary of what a deploy would change) goes after the tables."""
     lines = [f"## {title}", "", _headline(reports), ""]
     for kind, (kind_title, expected, actual) in KIND_TITLES.items():
         rows = [d for r in reports for d in r.of_kind(kind)]
@@ -289,10 +269,13 @@ def render_markdown(reports: list[StackReport], *, title: str = "Codat drift che
     if timings:
         lines += ["| Stack | Result | Seconds |", "| --- | --- | --- |"]
         lines += [f"| `{_md(r.stack)}` | {r.status()} | {r.seconds:.1f} |" for r in reports]
+    if closing:
+        lines += ["", closing.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
-def render_json(reports: list[StackReport]) -> str:
+def render_json(reports: list[StackReport], **extra: Any) -> str:
+    """The report as one JSON document; `extra` keys (e.g. `changes`, the closing summary) are added to it."""
     document = {
         "exit_code": exit_code(reports),
         "summary": _headline(reports),
@@ -301,5 +284,6 @@ def render_json(reports: list[StackReport]) -> str:
             for r in reports
         ],
         "differences": [asdict(d) for r in reports for d in r.differences],
+        **extra,
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"

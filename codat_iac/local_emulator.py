@@ -25,6 +25,10 @@ HOME = STATE_DIR / "emulator"
 START_TIMEOUT_S = 15.0
 
 
+class EmulatorError(RuntimeError):
+    """The local emulator could not be started; the message says where its log is."""
+
+
 @dataclass(frozen=True)
 class LocalEmulator:
     url: str
@@ -71,24 +75,45 @@ def running(home: Path = HOME) -> LocalEmulator | None:
     return None
 
 
-def ensure_running(home: Path = HOME) -> LocalEmulator:
-    """Reuse the running emulator or start one in the background on a free loopback port."""
+def was_started_here(home: Path = HOME) -> bool:
+    """True once an emulator was started from this repo (its key and data stay when it stops)."""
+    return (home / "api-key").exists()
+
+
+def _previous_port(home: Path) -> int:
+    """The port of the last emulator started here, so state that recorded its URL still matches; 0 if none."""
+    url = _read(home / "url") or ""
+    try:
+        return int(url.rsplit(":", 1)[1]) if url.startswith("http://127.0.0.1:") else 0
+    except ValueError:
+        return 0
+
+
+def ensure_running(home: Path = HOME) -> tuple[LocalEmulator, bool]:
+    """Reuse the running emulator, or start one in the background on loopback: on the port it had before
+    when that is free, else on a free one. Returns the emulator and whether this call started it."""
     found = running(home)
     if found:
-        return found
+        return found, False
     home.mkdir(parents=True, exist_ok=True)
     key = _api_key(home)
+    for port in dict.fromkeys([_previous_port(home), 0]):
+        started = _start(home, key, port)
+        if started:
+            return started, True
+    raise EmulatorError(f"the local Codat emulator did not start; see {home / 'server.log'}")
+
+
+def _start(home: Path, key: str, port: int) -> LocalEmulator | None:
     ready_file = home / "url"
     ready_file.unlink(missing_ok=True)
-    log = open(home / "server.log", "ab")
-    env = dict(os.environ, CODAT_API_KEY=key)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data", str(home / "data"), "--ready-file", str(ready_file)],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-        start_new_session=True,
-    )
-    log.close()
+    with open(home / "server.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--data", str(home / "data"), "--ready-file", str(ready_file)],
+            cwd=REPO, env=dict(os.environ, CODAT_API_KEY=key), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+        )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         url = _read(ready_file)
@@ -96,10 +121,10 @@ def ensure_running(home: Path = HOME) -> LocalEmulator:
             (home / "pid").write_text(str(process.pid))
             return LocalEmulator(url, key, home / "data", process.pid)
         if process.poll() is not None:
-            break
+            return None  # e.g. the port is taken now: the caller tries a free one
         time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"the local Codat emulator did not start; see {home / 'server.log'}")
+    return None
 
 
 def stop(home: Path = HOME) -> bool:

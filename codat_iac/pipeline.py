@@ -25,10 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
+
+from codat_iac import drift, summary
 
 DEFAULT_LOCK_TIMEOUT = "5m"
 LOCK_TIMEOUT_ENV = "CODAT_IAC_LOCK_TIMEOUT"
@@ -63,7 +66,7 @@ def lock_message(stack: str, timeout: str) -> str:
         f"stack {stack!r}: its state is locked by another run (a deploy, plan or apply of the same stack) "
         f"that did not finish within -lock-timeout={timeout}. Nothing was changed by this run. Run it again "
         f"when the other one is done, or wait longer with --lock-timeout (or {LOCK_TIMEOUT_ENV}). Only if a "
-        f"crashed run left the lock behind: `bin/terraform force-unlock <ID>` in the stack's folder."
+        f"crashed run left the lock behind: `bin/terraform -chdir=cdktf.out/stacks/{stack} force-unlock <ID>`."
     )
 
 
@@ -133,7 +136,8 @@ class App:
             stdin=subprocess.DEVNULL, timeout=600,
         )
         if done.returncode != 0 or not manifest.exists():
-            output = _trim("\n".join(part for part in (done.stderr, done.stdout) if part.strip()))
+            output = "\n".join(part for part in (done.stderr, done.stdout) if part.strip())
+            output = _trim(output if os.environ.get("CODAT_IAC_DEBUG", "").strip() not in ("", "0") else without_traceback(output))
             raise PipelineError(f"synth failed: `{self.command()}` exited {done.returncode} in {self.dir}\n{output}")
         return read_manifest(self.outdir)
 
@@ -168,6 +172,25 @@ def select(stacks: list[Stack], names: list[str]) -> list[Stack]:
     if unknown:
         raise PipelineError(f"no stack named {', '.join(unknown)}; the app has: {', '.join(sorted(known)) or 'none'}")
     return [stack for stack in stacks if stack.name in names]
+
+
+def without_traceback(text: str) -> str:
+    """`text` with each Python traceback cut down to its exception, and our own exception types shown by
+    their message alone: the app's errors already say what is wrong and how to fix it."""
+    kept: list[str] = []
+    in_traceback = False
+    for line in text.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            continue
+        if in_traceback and (line.startswith("  File ") or line.startswith("    ") or not line.strip()):
+            continue
+        if in_traceback:
+            in_traceback = False
+            kind, _, message = line.partition(": ")
+            line = message if kind.startswith("codat_") and message else line
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def _trim(text: str, lines: int = 40) -> str:
@@ -244,10 +267,15 @@ def run_initialized(args: list[str], stack_dir: Path, env: dict[str, str]) -> su
     under us), init once and run again."""
     ran_init = init(stack_dir, env)
     done = terraform(args, stack_dir, env)
-    if done.returncode != 0 and not ran_init and any(hint in done.stderr for hint in _NEEDS_INIT):
+    if done.returncode != 0 and not ran_init and _asks_for_init(done):
         init(stack_dir, env, force=True)
         done = terraform(args, stack_dir, env)
     return done
+
+
+def _asks_for_init(done: subprocess.CompletedProcess) -> bool:
+    text = done.stderr + "\n".join(str(d) for d in diagnostics(done.stdout))
+    return any(hint in text for hint in _NEEDS_INIT)
 
 
 def show_plan_json(stack_dir: Path, plan_file: Path, env: dict[str, str]) -> dict:
@@ -257,17 +285,160 @@ def show_plan_json(stack_dir: Path, plan_file: Path, env: dict[str, str]) -> dic
     return json.loads(done.stdout)
 
 
+@dataclass(frozen=True)
+class Diagnostic:
+    """One of Terraform's errors or warnings, from its machine-readable output (`-json`)."""
+
+    severity: str  # "error" or "warning"
+    summary: str
+    detail: str = ""
+    where: str = ""  # e.g. "cdk.tf.json line 58"
+
+    def __str__(self) -> str:
+        head = f"{self.severity.capitalize()}: {self.summary}" + (f" ({self.where})" if self.where else "")
+        return head + "".join(f"\n  {line}" if line else "\n" for line in self.detail.strip().splitlines())
+
+
+def diagnostics(ui_output: str) -> list[Diagnostic]:
+    """The diagnostics in the JSON lines of `terraform plan|apply -json`, each once, in order."""
+    found: dict[Diagnostic, None] = {}
+    for line in ui_output.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("type") != "diagnostic":
+            continue
+        body = message.get("diagnostic") or {}
+        where = body.get("range") or {}
+        found[Diagnostic(
+            body.get("severity", "error"), body.get("summary", ""), body.get("detail", ""),
+            f"{where['filename']} line {where['start']['line']}" if where.get("filename") and where.get("start") else "",
+        )] = None
+    return list(found)
+
+
+def _ui_types(ui_output: str) -> set[str]:
+    return {json.loads(line).get("type", "") for line in ui_output.splitlines() if line.startswith('{"')}
+
+
+def _failure(stack: Stack, what: str, done: subprocess.CompletedProcess, timeout: str) -> PipelineError:
+    found = [d for d in diagnostics(done.stdout) if d.severity == "error"]
+    text = "\n".join(str(d) for d in found) or _errors(done)
+    if _LOCK_ERROR in text:
+        return PipelineError(lock_message(stack.name, timeout))
+    if _STALE_PLAN in text:
+        return StalePlan(stale_message(stack.name))
+    return PipelineError(f"stack {stack.name!r}: terraform {what} failed:\n{text}")
+
+
+class StalePlan(PipelineError):
+    """The state changed between plan and apply; nothing was applied."""
+
+
+@dataclass
+class StackPlan:
+    """A saved plan of one stack and what Terraform said while making it."""
+
+    stack: Stack
+    file: Path
+    changes: bool  # exit 2 of -detailed-exitcode: apply would change something (outputs included)
+    drift_seen: bool  # refresh found changes made outside Terraform
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def worth_applying(self) -> bool:
+        """Changes, or drift to record in state (what `cdktf deploy` would write too)."""
+        return self.changes or self.drift_seen
+
+
+def missing_variables(stack: Stack, env: dict[str, str]) -> list[str]:
+    """`TF_VAR_<name>` of each input variable the stack needs that the environment does not set."""
+    variables = stack.config().get("variable") or {}
+    return [
+        f"TF_VAR_{name}" + (f" ({spec['description'].rstrip('.')})" if spec.get("description") else "")
+        for name, spec in variables.items()
+        if "default" not in spec and f"TF_VAR_{name}" not in env
+    ]
+
+
+def check_variables(stacks: list[Stack], env: dict[str, str]) -> None:
+    """Refuse before any terraform run when a stack's variables (its secrets) are not in the environment."""
+    problems = [f"stack {stack.name!r} needs " + ", ".join(missing) for stack in stacks if (missing := missing_variables(stack, env))]
+    if problems:
+        raise PipelineError(
+            "\n".join(problems) + "\nExport them (secrets from your secret store) and run again; Terraform reads "
+            "them from the environment and keeps them out of plan files and state."
+        )
+
+
+def plan_stack(
+    stack: Stack, env: dict[str, str], plan_file: Path, *, timeout: str, lock: bool = True, destroy: bool = False
+) -> StackPlan:
+    """`terraform plan -out` of one stack (init first when needed); PipelineError naming Terraform's errors."""
+    args = ["plan", "-input=false", "-json", "-detailed-exitcode", f"-out={plan_file}"]
+    args += [f"-lock-timeout={timeout}"] if lock else ["-lock=false"]
+    args += ["-destroy"] if destroy else []
+    done = run_initialized(args, stack.dir, env)
+    if done.returncode not in (0, 2):
+        raise _failure(stack, "plan", done, timeout)
+    found = diagnostics(done.stdout)
+    return StackPlan(stack, plan_file, done.returncode == 2, "resource_drift" in _ui_types(done.stdout),
+                     [d for d in found if d.severity == "warning"])
+
+
+def apply_plan(planned: StackPlan, env: dict[str, str], *, timeout: str) -> list[Diagnostic]:
+    """Apply exactly a saved plan; StalePlan when the state moved on since (nothing applied then)."""
+    args = ["apply", "-input=false", "-json", f"-lock-timeout={timeout}", str(planned.file)]
+    done = terraform(args, planned.stack.dir, env)
+    if done.returncode != 0:
+        raise _failure(planned.stack, "apply", done, timeout)
+    return [d for d in diagnostics(done.stdout) if d.severity == "warning"]
+
+
 def speculative_plan(stack: Stack, env: dict[str, str]) -> dict:
     """The plan JSON of a normal plan that is thrown away: `resource_drift` (what refresh found changed
     outside Terraform) and `resource_changes` (what apply would do). Read-only: takes no state lock."""
     with tempfile.TemporaryDirectory(prefix="codat-iac-drift-") as tmp:
-        plan_file = Path(tmp) / PLAN_FILE
-        done = run_initialized(
-            ["plan", "-input=false", "-no-color", "-lock=false", f"-out={plan_file}"], stack.dir, env
-        )
-        if done.returncode != 0:
-            raise PipelineError(_errors(done))
-        return show_plan_json(stack.dir, plan_file, env)
+        planned = plan_stack(stack, env, Path(tmp) / PLAN_FILE, timeout="0s", lock=False)
+        if not planned.worth_applying:
+            return {}  # nothing changed anywhere: no need to ask Terraform for the details
+        return show_plan_json(stack.dir, planned.file, env)
+
+
+@dataclass
+class Checked:
+    """One stack's drift check: the report (drift apart from configuration not applied) and the summary
+    of what a deploy would change."""
+
+    report: drift.StackReport
+    changes: summary.StackChanges
+
+
+def check(stacks: list[Stack], env: dict[str, str], *, parallel: int = 4) -> list[Checked]:
+    """Plan every stack (up to `parallel` at once) and report what differs; errors are per stack."""
+
+    def one(stack: Stack) -> Checked:
+        started = time.monotonic()
+        try:
+            plan = speculative_plan(stack, env)
+            checked = Checked(drift.report_from_plan(stack.name, plan, stack.config()),
+                              summary.from_plan(stack.name, plan, stack.config()))
+        except PipelineError as problem:
+            checked = Checked(drift.StackReport(stack.name, error=str(problem)),
+                              summary.StackChanges(stack.name, error=str(problem)))
+        except Exception as problem:  # noqa: BLE001 - reported per stack; the others still run
+            error = f"{type(problem).__name__}: {problem}"
+            checked = Checked(drift.StackReport(stack.name, error=error), summary.StackChanges(stack.name, error=error))
+        checked.report.seconds = round(time.monotonic() - started, 3)
+        return checked
+
+    if len(stacks) <= 1 or parallel <= 1:
+        return [one(stack) for stack in stacks]
+    with ThreadPoolExecutor(max_workers=min(parallel, len(stacks))) as pool:
+        return list(pool.map(one, stacks))
 
 
 # ------------------------------------------------------------------------------------ plan file artifact
@@ -291,8 +462,6 @@ def plan_to_artifact(
 ) -> list[PlannedStack]:
     """Plan each stack into `out/stacks/<name>/` (config, lock file, saved plan, plan text) and write the
     artifact's manifest. The saved plan holds no secret: those are ephemeral variables."""
-    from codat_iac import drift  # the plan summary uses the drift report's rows (masked values)
-
     out.mkdir(parents=True, exist_ok=True)
     planned: list[PlannedStack] = []
     reports = []

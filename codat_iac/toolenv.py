@@ -61,7 +61,7 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
             "npm_config_logs_dir": str(state_dir / "cache" / "npm-logs"),
             "npm_config_update_notifier": "false",
             "PATH": os.pathsep.join(
-                [str(REPO / ".venv" / "bin"), str(REPO / "node_modules" / ".bin"), env.get("PATH", "")]
+                [str(REPO / ".venv" / "bin"), str(REPO / "node_modules" / ".bin"), *_without_wrappers(env.get("PATH", ""))]
             ),
         }
     )
@@ -71,6 +71,13 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
     if _state_kind_or_none(env.get("CODAT_IAC_STATE")) == "postgres":
         env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
     return env
+
+
+def _without_wrappers(path: str) -> list[str]:
+    """PATH's folders less this repo's bin/ (which `codat-iac env` puts first): the wrappers there must find
+    the real terraform and cdktf, not themselves."""
+    wrappers = os.path.realpath(REPO / "bin")
+    return [folder for folder in path.split(os.pathsep) if folder and os.path.realpath(folder) != wrappers]
 
 
 def _state_kind_or_none(setting: str | None) -> str | None:

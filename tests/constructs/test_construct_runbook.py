@@ -78,14 +78,14 @@ def test_steps_in_order_with_the_values_filled_in():
         "Codat side",
         "`gbol`",
         "switches the integration **on**",
-        "cdktf deploy codat",
+        "bin/codat-iac deploy codat",
     )
     assert [line for line in text.splitlines() if line.startswith("### Step")] == [
         "### Step 1. Create the app in the Xero developer portal",
         "### Step 2. Copy the client id",
         "### Step 3. Generate the client secret and put it in the secret store",
         "### Step 4. Connection cap: Starter tier, 5 connections",
-        "### Step 5. Codat side: what `cdktf deploy` does",
+        "### Step 5. Codat side: what `bin/codat-iac deploy` does",
     ]
     assert "Privacy policy URL" not in text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -48,9 +49,10 @@ def test_cdktf_synth_hcl_is_complete_and_valid(project):
         assert sorted(p.name for p in folder.iterdir()) == ["RUNBOOK.md", "cdk.tf", "metadata.json"]
         hcl = (folder / "cdk.tf").read_text()
         for part in ('provider "codat" {', f"api_key  = \"${{var.codat_api_key_{stack}}}\"",
-                     f'variable "codat_api_key_{stack}" {{', "ephemeral   = true", 'data "codat_connection_usage"',
+                     f'variable "codat_api_key_{stack}" {{', 'data "codat_connection_usage"',
                      'resource "codat_integration"', "lifecycle {", "precondition {", 'check "xero_connection_cap_warning'):
             assert part in hcl, f"{part!r} missing from {stack}/cdk.tf:\n{hcl}"
+        assert re.search(r"\n  ephemeral +?= true\n", hcl), hcl
         assert "precondition = [" not in hcl and "[object Object]" not in hcl
         init = project.terraform(stack, "init", "-input=false", "-no-color")
         assert init.returncode == 0, init.stdout + init.stderr
@@ -161,4 +163,4 @@ def test_the_runbook_names_the_environments_api_key(tmp_path, synthesize):
     out = synthesize(tmp_path, lambda app: CodatEnvironmentStack(app, environment))
     runbook = (out / "stacks" / "staging" / "RUNBOOK.md").read_text()
     assert "Codat API key in `TF_VAR_codat_api_key_staging`" in runbook
-    assert "`TF_VAR_xero_client_secret_staging`" in runbook and "cdktf deploy staging" in runbook
+    assert "`TF_VAR_xero_client_secret_staging`" in runbook and "bin/codat-iac deploy staging" in runbook

@@ -88,3 +88,13 @@ def test_main_applies_the_artifact_the_pull_request_planned():
     env = workflow["env"]
     assert "secrets." in env["TF_VAR_xero_client_secret"] and "secrets." in env["CODAT_IAC_STATE"]
     assert env["CODAT_IAC_LOCK_TIMEOUT"]
+
+
+def test_every_job_caches_the_installers_caches_in_the_repo():
+    """README "In CI": caches live in .codat-iac/cache (never HOME), keyed on the two lock files."""
+    for name, job in _load(WORKFLOW)["jobs"].items():
+        cache = next(step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/cache"))
+        assert cache["with"]["path"] == ".codat-iac/cache", name
+        assert "requirements.txt" in cache["with"]["key"] and "package-lock.json" in cache["with"]["key"], name
+        steps = [step.get("uses") or step.get("run") for step in job["steps"]]
+        assert steps.index(cache["uses"]) < steps.index("make install"), name

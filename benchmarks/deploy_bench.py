@@ -1,0 +1,99 @@
+"""Benchmark a no-change `codat-iac deploy` against `cdktf deploy` of the same stack, in the same run (a
+script, not a test).
+
+    .venv/bin/python benchmarks/deploy_bench.py [--runs N]
+
+Sets up an isolated copy of the app (main.py) in a temp folder with its own emulator, deploys it once, then
+times N no-change deploys of each tool, interleaved, on the same stack folder and state file. Both must say
+that nothing changed. Prints the medians and the ratio (target: codat-iac deploy <= half of cdktf deploy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from codat_iac.toolenv import tool_environment  # noqa: E402
+
+TARGET = 0.5
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+                          stdin=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"`{' '.join(command)}` exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    return seconds, done.stdout + done.stderr
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="codat-iac-deploy-bench-"))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
+         "--data", str(work / "emulator"), "--api-key", "bench-key"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        url = emulator.stdout.readline().strip()
+        app = work / "app"
+        app.mkdir()
+        shutil.copy(REPO / "main.py", app / "main.py")
+        config = json.loads((REPO / "cdktf.json").read_text())
+        config["app"] = f"{sys.executable} main.py"
+        (app / "cdktf.json").write_text(json.dumps(config))
+        env = tool_environment(state_dir=work / "tool-state")
+        for name in ("CODAT_IAC_STATE", "PG_CONN_STR", "CODAT_IAC_ENVIRONMENTS", "TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS"):
+            env.pop(name, None)
+        env.update(
+            PYTHONPATH=str(REPO), CODAT_BASE_URL=url, CODAT_API_KEY="bench-key", CI="true",
+            XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9", TF_VAR_xero_client_secret="bench-secret-0000",
+        )
+        codat_iac = [sys.executable, "-m", "codat_iac", "deploy", "--app-dir", str(app)]
+        cdktf = [str(REPO / "node_modules" / ".bin" / "cdktf"), "deploy", "--auto-approve"]
+
+        _timed(codat_iac, app, env)  # the first deploy creates the integration; both tools then find it there
+        _timed(cdktf, app, env)  # warm-up of cdktf (its own init)
+        ours, theirs = [], []
+        for _ in range(options.runs):
+            seconds, output = _timed(codat_iac, app, env)
+            if "codat: no changes" not in output:
+                raise SystemExit(f"codat-iac deploy should have found nothing to change:\n{output}")
+            ours.append(seconds)
+            seconds, output = _timed(cdktf, app, env)
+            if "No changes" not in output:
+                raise SystemExit(f"cdktf deploy should have found nothing to change:\n{output}")
+            theirs.append(seconds)
+        ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
+        ratio = ours_median / theirs_median
+        print(f"no-change deploy of main.py's stack: codat-iac deploy vs cdktf deploy, {options.runs} runs each, "
+              f"interleaved, after one of each; {os.cpu_count()} CPUs")
+        print(f"  codat-iac deploy  median {ours_median:5.2f} s  runs {' '.join(f'{t:.2f}' for t in ours)}")
+        print(f"  cdktf deploy      median {theirs_median:5.2f} s  runs {' '.join(f'{t:.2f}' for t in theirs)}")
+        print(f"  ratio             {ratio:.2f}  (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
+        return 0
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        if work.name.startswith("codat-iac-deploy-bench-"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

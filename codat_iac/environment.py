@@ -1,0 +1,140 @@
+"""Which Codat the stacks talk to, and the environment every command and raw tool gets for it.
+
+One rule, used by `deploy`, `diff`, `drift`, `plan`, `apply`, `destroy`, `env` and the `bin/cdktf` and
+`bin/terraform` wrappers, so they all find the same Codat:
+
+- `CODAT_IAC_ENVIRONMENTS` set: the stacks come from that file, each with its own base URL and API key
+  variable; no local emulator (nothing is started, no banner).
+- `CODAT_BASE_URL` set: real Codat (or any Codat the user names); its API key and the Xero settings must be
+  set too, and none of them is ever printed.
+- neither: the local emulator of this repo (`.codat-iac/emulator/`), started when needed, with its generated
+  key and stable demo Xero credentials. Raw tools get the same settings when the emulator is running or was
+  started from this repo before, so `bin/cdktf diff` after `make deploy` needs nothing exported.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from codat_iac import local_emulator
+from codat_iac.toolenv import REPO, tool_environment
+from codat_settings import SettingError, check_base_url, shown_url, state_kind
+
+ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
+REAL_CODAT_NEEDS = {
+    "CODAT_API_KEY": "the API key from the Codat Portal (Developers > API keys)",
+    "XERO_CLIENT_ID": "the Xero app's client id (developer.xero.com > My Apps > your app > Configuration)",
+    "TF_VAR_xero_client_secret": "the Xero app's client secret (shown once when you generate it)",
+}
+# Settings that stay the same for the local emulator; `env` exports them.
+LOCAL_SETTINGS = ("CODAT_BASE_URL", "CODAT_API_KEY", "XERO_CLIENT_ID", "TF_VAR_xero_client_secret")
+STATE_DESCRIPTIONS = {
+    "local": "local files (terraform.<stack>.tfstate)",
+    "postgres": "PostgreSQL (pg backend, one schema per stack)",
+}
+
+
+class EnvironmentProblem(RuntimeError):
+    """A setting is missing or unusable; the message names it and the fix."""
+
+
+@dataclass
+class Target:
+    """The environment for a run and a one-line description of where it goes (never a secret)."""
+
+    env: dict[str, str]
+    description: str
+    emulator: Optional[local_emulator.LocalEmulator] = None
+
+
+def uses_local_emulator(env: dict[str, str]) -> bool:
+    return not env.get("CODAT_BASE_URL") and not env.get(ENVIRONMENTS_ENV)
+
+
+def _state(env: dict[str, str]) -> str:
+    try:
+        return STATE_DESCRIPTIONS[state_kind(env.get("CODAT_IAC_STATE"))]
+    except SettingError as problem:
+        raise EnvironmentProblem(str(problem)) from None
+
+
+def _with_emulator(env: dict[str, str], emulator: local_emulator.LocalEmulator) -> dict[str, str]:
+    client_id, client_secret = local_emulator.demo_xero_credentials()
+    env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
+    env.setdefault("XERO_CLIENT_ID", client_id)
+    env.setdefault("TF_VAR_xero_client_secret", client_secret)
+    return env
+
+
+def banner(emulator: local_emulator.LocalEmulator) -> str:
+    """What a command prints when it starts the emulator: where it is, its key (it opens only this local
+    emulator), its data and how to try a Portal change."""
+    data = emulator.data_dir.relative_to(REPO)
+    return "\n".join([
+        "Local Codat emulator started (CODAT_BASE_URL is unset, so the tool uses it):",
+        f"  url:     {emulator.url}",
+        f"  api key: {emulator.api_key}   (opens this local emulator only)",
+        f"  data:    {data}/",
+        f"  try a Portal change: .venv/bin/python -m codat_emulator portal disable gbol --data {data}",
+        "  raw tools (bin/cdktf, bin/terraform) use it too; `eval \"$(bin/codat-iac env)\"` exports it.",
+    ])
+
+
+def for_stacks(say: Callable[[str], None], needs: dict[str, str] = REAL_CODAT_NEEDS) -> Target:
+    """The environment of a command that plans or applies stacks (see the module's doc for the rule).
+    `say` gets the emulator's banner when this call starts it."""
+    env = tool_environment()
+    state = _state(env)
+    if env.get(ENVIRONMENTS_ENV):
+        return Target(env, f"stacks from {ENVIRONMENTS_ENV}={env[ENVIRONMENTS_ENV]}, each with its own Codat; state: {state}")
+    if env.get("CODAT_BASE_URL"):
+        try:
+            base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL")
+        except SettingError as problem:
+            raise EnvironmentProblem(str(problem)) from None
+        missing = [f"  {name}: {why}" for name, why in needs.items() if not env.get(name)]
+        if missing:
+            raise EnvironmentProblem(
+                f"CODAT_BASE_URL is {shown_url(base_url)}, so these must be set too:\n" + "\n".join(missing))
+        return Target(env, f"Codat at {shown_url(base_url)}; state: {state}")
+    emulator, started = local_emulator.ensure_running()
+    if started:
+        say(banner(emulator))
+    return Target(_with_emulator(env, emulator), f"local Codat emulator at {emulator.url}; state: {state}", emulator)
+
+
+def for_tools(say: Callable[[str], None]) -> dict[str, str]:
+    """The environment of `bin/cdktf` and `bin/terraform`: the tool environment, plus the local emulator's
+    settings when the stacks use it and it runs (or ran) here; a stopped one is started again."""
+    env = tool_environment()
+    if not uses_local_emulator(env) or not local_emulator.was_started_here():
+        return env
+    emulator, started = local_emulator.ensure_running()
+    if started:
+        say(f"codat-iac: started the local Codat emulator again at {emulator.url} (its data: "
+            f"{emulator.data_dir.relative_to(REPO)}/)")
+    return _with_emulator(env, emulator)
+
+
+def exports(say: Callable[[str], None]) -> str:
+    """Shell `export` lines for `eval "$(bin/codat-iac env)"`: what raw tools need. The emulator's own key
+    and demo secret are exported for the local emulator; a key or secret the user set is never printed."""
+    env = tool_environment()
+    lines = [f"# codat-iac environment for {REPO}"]
+    if uses_local_emulator(env):
+        emulator, started = local_emulator.ensure_running()
+        if started:
+            say(banner(emulator))
+        _with_emulator(env, emulator)
+        lines.append(f"# the local Codat emulator at {emulator.url} (CODAT_BASE_URL is unset)")
+        names = list(LOCAL_SETTINGS)
+    else:
+        lines.append("# your own Codat settings (CODAT_BASE_URL, keys, secrets) are already in your environment;"
+                     " they are not repeated here")
+        names = []
+    names += [name for name in sorted(set(tool_environment({})) - {"PATH"}) if name in env]
+    lines += [f"export {name}={shlex.quote(env[name])}" for name in dict.fromkeys(names)]
+    lines.append(f"export PATH={shlex.quote(str(REPO / 'bin'))}:\"$PATH\"")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,72 @@
+"""The closing summary from plan JSON: one line per stack and resource, in the stack's words, secrets masked."""
+
+from __future__ import annotations
+
+from codat_iac import summary
+
+CONFIG = {"resource": {
+    "codat_integration": {"xero_integration_1": {"//": {"metadata": {"path": "codat/xero/integration"}}}},
+    "codat_webhook": {"webhook_sync": {"//": {"metadata": {"path": "codat/webhook_sync"}}}},
+}}
+XERO = "codat_integration.xero_integration_1"
+
+
+def _change(address: str, actions: list[str], before: dict | None, after: dict | None, **extra) -> dict:
+    kind, name = address.split(".")
+    return {"address": address, "mode": "managed", "type": kind, "name": name,
+            "change": {"actions": actions, "before": before, "after": after, **extra}}
+
+
+def _lines(plan: dict) -> list[str]:
+    return summary.from_plan("codat", plan, CONFIG).lines()
+
+
+def test_no_changes():
+    assert _lines({"resource_changes": [_change(XERO, ["no-op"], {"enabled": True}, {"enabled": True})]}) == [
+        "codat: no changes"]
+
+
+def test_an_update_names_attributes_and_whether_credentials_change():
+    before = {"platform_key": "gbol", "enabled": False, "client_id": "A", "client_secret_wo_version": 1}
+    after = dict(before, enabled=True)
+    plan = {"resource_changes": [_change(XERO, ["update"], before, after)]}
+    assert _lines(plan) == ["codat / xero (gbol): enabled false -> true; credentials unchanged"]
+
+    rotated = dict(after, client_secret_wo_version=2, client_id="B")
+    plan = {"resource_changes": [_change(XERO, ["update"], before, rotated)]}
+    assert _lines(plan) == ['codat / xero (gbol): enabled false -> true; client_id "A" -> "B"; '
+                            "client secret sent again (version 1 -> 2)"]
+
+
+def test_drift_that_apply_puts_back_is_marked():
+    live = {"platform_key": "gbol", "enabled": False, "client_id": "A", "client_secret_wo_version": 1}
+    plan = {
+        "resource_drift": [_change(XERO, ["update"], dict(live, enabled=True), live)],
+        "resource_changes": [_change(XERO, ["update"], live, dict(live, enabled=True))],
+    }
+    assert _lines(plan) == ["codat / xero (gbol): enabled false -> true (changed outside Terraform); credentials unchanged"]
+
+
+def test_create_delete_replace_and_sensitive_values():
+    hook = "codat_webhook.webhook_sync"
+    plan = {"resource_changes": [
+        _change(XERO, ["delete"], {"platform_key": "gbol", "on_destroy": "delete_credentials"}, None),
+        _change(hook, ["delete", "create"], {"url": "https://a.example", "secret": "old"},
+                {"url": "https://b.example", "secret": "new"}, before_sensitive={"secret": True},
+                after_sensitive={"secret": True}),
+        _change("codat_profile.profile", ["create"], None, {"name": "Acme"}),
+    ]}
+    lines = _lines(plan)
+    assert lines == [
+        "codat / xero (gbol): removed (on_destroy = delete_credentials: switched off in Codat and its credentials deleted)",
+        'codat / webhook_sync (webhook): replaced; secret changed (sensitive); url "https://a.example" -> "https://b.example"',
+        "codat / codat_profile.profile (profile): new",
+    ]
+    assert '"old"' not in " ".join(lines) and '"new"' not in " ".join(lines)
+
+
+def test_json_carries_the_same_lines():
+    plan = {"resource_changes": [_change(XERO, ["create"], None, {"platform_key": "gbol", "enabled": True})]}
+    [stack] = summary.as_json([summary.from_plan("codat", plan, CONFIG)])
+    assert stack["status"] == "changed" and stack["lines"] == ["codat / xero (gbol): new; credentials set"]
+    assert stack["resources"][0]["text"] == stack["lines"][0]
