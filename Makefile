@@ -60,8 +60,11 @@ docs: install
 emulator-stop:
 	@$(PY) -m codat_iac emulator stop
 
+# Speed, measured side by side in one run against a floor that contains nothing of ours (see each script).
 bench: install
 	$(PY) benchmarks/tfplugin_bench.py
+	$(PY) benchmarks/plan_bench.py
+	$(PY) benchmarks/deploy_bench.py
 
 bench-drift: install
 	$(PY) benchmarks/drift_bench.py
