@@ -10,11 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from codat_iac import drift, local_emulator, pipeline, postgres
+from codat_iac import cdk, drift, local_emulator, pipeline, postgres
 from codat_iac.toolenv import REPO, tool_environment
 from codat_settings import SettingError, check_base_url, shown_url, state_kind
 
-TOOLS = {"cdktf": REPO / "node_modules" / ".bin" / "cdktf"}
 REAL_CODAT_NEEDS = {
     "CODAT_API_KEY": "the API key from the Codat Portal (Developers > API keys)",
     "XERO_CLIENT_ID": "the Xero app's client id (developer.xero.com > My Apps > your app > Configuration)",
@@ -23,7 +22,9 @@ REAL_CODAT_NEEDS = {
 
 
 def _exec_tool(tool: str, args: list[str]) -> int:
-    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool)
+    if tool in cdk.CLIS:  # CDK Terrain hook: bin/cdktf and bin/cdktn, each runs the app on its own CDK's library
+        return cdk.exec_cli(tool, args)
+    path = shutil.which(tool)
     if not path or not os.path.exists(path):
         print(f"codat-iac: {tool} is not installed here; run `make install` first.", file=sys.stderr)
         return 127
@@ -44,6 +45,10 @@ def _stack_environment(out=None, needs: dict[str, str] = REAL_CODAT_NEEDS) -> di
     out = out or sys.stdout
     env = tool_environment()
     try:
+        problem = cdk.missing(cdk.chosen(env))  # CDK Terrain hook (3 lines): the chosen CDK, said and checked
+        if problem:
+            raise SettingError(problem)
+        print(f"CDK: {cdk.describe(env)}", file=out)
         state = STATE_DESCRIPTIONS[state_kind(env.get("CODAT_IAC_STATE"))]
         base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL") if env.get("CODAT_BASE_URL") else None
     except SettingError as problem:
@@ -79,7 +84,7 @@ def _cdktf(*args: str, app_dir: Path = REPO, lock_timeout: str | None = None) ->
     if lock_timeout:
         # cdktf runs `terraform apply` itself: hand it the lock timeout the way Terraform reads extra args.
         env["TF_CLI_ARGS_apply"] = f"{env.get('TF_CLI_ARGS_apply', '')} -lock-timeout={lock_timeout}".strip()
-    return subprocess.call([str(TOOLS["cdktf"]), *args], cwd=app_dir, env=env)
+    return subprocess.call([str(cdk.cli(cdk.chosen(env))), *args], cwd=app_dir, env=env)  # CDK Terrain hook
 
 
 def _pipeline_env(needs: dict[str, str] = REAL_CODAT_NEEDS) -> dict[str, str] | None:
@@ -198,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = commands.add_parser("emulator", help="the local emulator that `deploy` uses by default")
     emulator.add_argument("action", choices=["start", "stop", "status"])
     run = commands.add_parser("exec", help="run cdktf or terraform with the project's environment")
-    run.add_argument("tool", choices=["cdktf", "terraform"])
+    run.add_argument("tool", choices=["cdktf", "cdktn", "terraform"])  # CDK Terrain hook: + cdktn
     run.add_argument("args", nargs=argparse.REMAINDER)
     check = commands.add_parser(
         "drift", parents=[app_dir], help="report drift and configuration not applied yet (exit 0 clean, 2 differ, 1 error)",
