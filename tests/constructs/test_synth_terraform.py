@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from codat_constructs import CodatEnvironmentStack
+from codat_constructs import CDK_NAME, CodatEnvironmentStack
 from codat_constructs.environments import parse_environments
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,4 +161,4 @@ def test_the_runbook_names_the_environments_api_key(tmp_path, synthesize):
     out = synthesize(tmp_path, lambda app: CodatEnvironmentStack(app, environment))
     runbook = (out / "stacks" / "staging" / "RUNBOOK.md").read_text()
     assert "Codat API key in `TF_VAR_codat_api_key_staging`" in runbook
-    assert "`TF_VAR_xero_client_secret_staging`" in runbook and "cdktf deploy staging" in runbook
+    assert "`TF_VAR_xero_client_secret_staging`" in runbook and f"{CDK_NAME} deploy staging" in runbook
