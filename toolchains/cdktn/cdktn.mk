@@ -16,6 +16,7 @@ $(CDKTN)/node_modules/.installed: $(CDKTN)/package-lock.json $(VENV)/.installed-
 	$(PY) -m codat_iac.cdk install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The tests whose result depends on the CDK (constructs, end to end, pipelines), on the one CODAT_IAC_CDK picks.
+# The tests whose result depends on the CDK (the choice itself, constructs, end to end, pipelines), on the one
+# CODAT_IAC_CDK picks; .ci/run runs them again with CODAT_IAC_CDK=cdktn after `make test`.
 test-cdk: install
-	$(PY) -m pytest tests/constructs tests/e2e tests/pipeline
+	$(PY) -m pytest tests/cdk tests/constructs tests/e2e tests/pipeline
