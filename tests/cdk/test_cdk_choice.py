@@ -27,7 +27,7 @@ CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 def _require_cdktn() -> None:
     problem = cdk.missing("cdktn")
     if problem and os.environ.get(CDK_ENV) != "cdktn":
-        pytest.skip(f"CDK Terrain is not installed here: {problem}")
+        pytest.skip(f"needs CDK Terrain: {problem}")
     assert problem is None, problem
 
 
@@ -73,6 +73,15 @@ def test_a_wrong_setting_stops_main_py_and_codat_iac_naming_the_fix_without_a_tr
         assert "CODAT_IAC_CDK must be cdktf (CDKTF, the default) or cdktn (CDK Terrain); got 'terrain'" in done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_without_the_cdktn_package_the_constructs_say_how_to_install_it():
+    hidden = "import sys; sys.modules['cdktn'] = None; import codat_constructs"  # as if never installed
+    done = subprocess.run([sys.executable, "-c", hidden], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, CDK_ENV: "cdktn", "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "CODAT_IAC_CDK=cdktn needs the Python package 'cdktn'" in done.stderr
+    assert "run `CODAT_IAC_CDK=cdktn make install`" in done.stderr
 
 
 def test_without_its_toolchain_cdk_terrain_is_refused_with_the_install_command(monkeypatch):
