@@ -68,3 +68,6 @@ bench: install
 
 bench-drift: install
 	$(PY) benchmarks/drift_bench.py
+
+# CDK Terrain hook: CODAT_IAC_CDK=cdktn selects it; `install` then adds its toolchain (docs/cdk-terrain.md).
+include toolchains/cdktn/cdktn.mk

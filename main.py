@@ -15,16 +15,17 @@ URL and its own API key from TF_VAR_codat_api_key_<name>.
 import os
 import sys
 
-from cdktf import App, TerraformStack
 from constructs import Construct
 
-from codat_constructs import (
+from codat_constructs import (  # App and TerraformStack come from the CDK CODAT_IAC_CDK picks (cdktf or cdktn)
+    App,
     CodatEnvironmentStack,
     CodatIntegrationConfigError,
     CodatProvider,
     CodatXeroIntegration,
     EnvironmentConfigError,
     Secret,
+    TerraformStack,
     XeroApp,
     XeroAppConfigError,
     load_environments,

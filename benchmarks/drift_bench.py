@@ -26,15 +26,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from codat_iac import cdk  # noqa: E402
 from codat_iac.toolenv import tool_environment  # noqa: E402
 
 TARGET = 0.5
 MANY_STACKS = """
 import os
 
-from cdktf import App, TerraformStack
-
-from codat_constructs import CodatProvider, CodatXeroIntegration, Secret, XeroApp
+from codat_constructs import App, CodatProvider, CodatXeroIntegration, Secret, TerraformStack, XeroApp
 from codat_constructs.state import use_state_backend
 
 app = App()
@@ -86,7 +85,7 @@ def main() -> int:
             XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9", TF_VAR_xero_client_secret="bench-secret-0000",
         )
         codat_iac = [sys.executable, "-m", "codat_iac"]
-        cdktf = str(REPO / "node_modules" / ".bin" / "cdktf")
+        cdktf = str(cdk.cli(cdk.chosen(env)))  # the CLI of the CDK that CODAT_IAC_CDK picks
 
         for step in (["plan", "--app-dir", str(app), "--out", str(work / "plan")], ["apply", str(work / "plan")]):
             _, code, output = _timed(codat_iac + step, app, env)

@@ -3,6 +3,9 @@
 The package is not called `constructs` because that name would shadow the `constructs` library that
 cdktf itself imports.
 
+They run on CDKTF or, with `CODAT_IAC_CDK=cdktn`, on CDK Terrain (`codat_constructs/_cdk.py`). An app takes
+`App` and `TerraformStack` from here rather than from `cdktf`, so it moves between the two unchanged.
+
 - L2 constructs: `XeroApp`, `CodatXeroIntegration`, `CodatAccountingIntegration`, `ConnectionCapGuard`.
 - L1 bindings generated from the provider's schema (`codat_constructs.bindings`, regenerate with
   `scripts/generate_bindings.py`): `CodatProvider`, `CodatIntegration`, `CodatWebhook`, `CodatProfile`,
@@ -10,6 +13,7 @@ cdktf itself imports.
 - Environments: `load_environments` and `CodatEnvironmentStack`, one stack per Codat instance.
 """
 
+from codat_constructs._cdk import CDK_NAME, cdk
 from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, CodatIntegrationConfigError
 from codat_constructs.bindings import (
     CodatIntegration,
@@ -40,8 +44,14 @@ from codat_constructs.xero_app import (
     XeroTier,
 )
 
+#: The chosen CDK's app and stack classes (cdktf.App or cdktn.App, ...): what a user's main.py subclasses.
+App = cdk.App
+TerraformStack = cdk.TerraformStack
+
 __all__ = [
     "ACCOUNTING_PLATFORMS",
+    "App",
+    "CDK_NAME",
     "CODAT_XERO_REDIRECT_URI",
     "ENVIRONMENTS_ENV",
     "CapWording",
@@ -63,6 +73,7 @@ __all__ = [
     "RUNBOOK_FILE",
     "Secret",
     "TerraformCheck",
+    "TerraformStack",
     "XERO_PLATFORM_KEY",
     "XeroApp",
     "XeroAppConfigError",

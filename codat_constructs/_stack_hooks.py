@@ -16,8 +16,9 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-import cdktf
 import jsii
+
+from codat_constructs._cdk import cdk
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,16 @@ class SynthOutput:
         return self.stack_file.endswith(".tf")
 
 
-Hook = Callable[[cdktf.TerraformStack, SynthOutput], None]
+Hook = Callable[[cdk.TerraformStack, SynthOutput], None]
 
 
-@jsii.implements(cdktf.IStackSynthesizer)
+@jsii.implements(cdk.IStackSynthesizer)
 class _HookedSynthesizer:
-    def __init__(self, stack: cdktf.TerraformStack, inner: cdktf.IStackSynthesizer) -> None:
+    def __init__(self, stack: cdk.TerraformStack, inner: cdk.IStackSynthesizer) -> None:
         self._stack, self._inner = stack, inner
         self.hooks: dict[str, Hook] = {}
 
-    def synthesize(self, session: cdktf.ISynthesisSession) -> None:
+    def synthesize(self, session: cdk.ISynthesisSession) -> None:
         self._inner.synthesize(session)
         manifest = session.manifest.for_stack(self._stack)
         output = SynthOutput(
@@ -70,7 +71,7 @@ def tidy(output: SynthOutput) -> None:
             os.remove(stale)
 
 
-def after_synth(stack: cdktf.TerraformStack, key: str, hook: Hook) -> None:
+def after_synth(stack: cdk.TerraformStack, key: str, hook: Hook) -> None:
     """Run `hook(stack, output)` after the stack is written; one hook per `key` (the first one registered)."""
     synthesizer = stack.synthesizer
     if not isinstance(synthesizer, _HookedSynthesizer):

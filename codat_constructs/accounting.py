@@ -12,9 +12,9 @@ import re
 import sys
 from typing import Optional
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
 from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_constructs.guard import CapWording, ConnectionCapGuard
@@ -140,7 +140,7 @@ class CodatAccountingIntegration(Construct):
         client_secret: Secret,
         enabled: bool = True,
         client_secret_version: int = 1,
-        provider: Optional[cdktf.TerraformProvider] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
         connection_cap: Optional[int] = None,
         _cap_wording: Optional[CapWording] = None,
     ) -> None:
@@ -163,7 +163,7 @@ class CodatAccountingIntegration(Construct):
         self.enabled = enabled
         self.client_secret_version = client_secret_version
         if self.platform_name is None:
-            cdktf.Annotations.of(self).add_warning(
+            cdk.Annotations.of(self).add_warning(
                 f"platform_key {platform_key!r} is not one of the accounting platforms this package knows; "
                 "if Codat added it, ignore this warning, otherwise check the key in the Codat Portal "
                 f"(Settings > Integrations). Known keys: {_known_keys()}."
@@ -196,5 +196,5 @@ class CodatAccountingIntegration(Construct):
             client_secret_wo_version=client_secret_version,
             enabled=enabled,
             provider=provider,
-            lifecycle=cdktf.TerraformResourceLifecycle(precondition=[self.guard.precondition]) if self.guard else None,
+            lifecycle=cdk.TerraformResourceLifecycle(precondition=[self.guard.precondition]) if self.guard else None,
         )

@@ -14,24 +14,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-import cdktf
 import jsii
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
 
 
 @dataclass(frozen=True)
 class CheckAssertion:
     """One `assert` of a check: `condition` is a Terraform expression (a cdktf token such as
-    `cdktf.Op.lt(...)`, or a string `"${...}"`) that must be true; `error_message` is shown when it is not
-    (it may interpolate references, e.g. `cdktf.Token.as_string(data.linked)`)."""
+    `cdk.Op.lt(...)`, or a string `"${...}"`) that must be true; `error_message` is shown when it is not
+    (it may interpolate references, e.g. `cdk.Token.as_string(data.linked)`)."""
 
     condition: Any
     error_message: str
 
 
-class TerraformCheck(cdktf.TerraformElement):
+class TerraformCheck(cdk.TerraformElement):
     """A `check "<name>" { assert { ... } }` block; failed assertions are warnings in plan and apply.
 
     Props:
@@ -47,7 +47,7 @@ class TerraformCheck(cdktf.TerraformElement):
         super().__init__(scope, id, "check")
         self.assertions = list(assertions)
         self._name = name
-        after_synth(cdktf.TerraformStack.of(self), "check-hcl", _append_checks_to_hcl)
+        after_synth(cdk.TerraformStack.of(self), "check-hcl", _append_checks_to_hcl)
 
     @property
     def name(self) -> str:
@@ -60,7 +60,7 @@ class TerraformCheck(cdktf.TerraformElement):
                 self.name: {
                     "assert": [
                         {
-                            "condition": a.condition if isinstance(a.condition, str) else cdktf.Token.as_string(a.condition),
+                            "condition": a.condition if isinstance(a.condition, str) else cdk.Token.as_string(a.condition),
                             "error_message": a.error_message,
                         }
                         for a in self.assertions
@@ -131,7 +131,7 @@ def render_checks_hcl(checks: dict) -> str:
     return "\n\n".join(blocks)
 
 
-def _append_checks_to_hcl(stack: cdktf.TerraformStack, output: SynthOutput) -> None:
+def _append_checks_to_hcl(stack: cdk.TerraformStack, output: SynthOutput) -> None:
     if not output.hcl:
         return  # JSON synthesis already has them
     checks = (stack.to_terraform() or {}).get("check") or {}

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 from urllib.parse import urlsplit
 
-import cdktf
 from constructs import Construct
 
 from codat_settings import SettingError, check_base_url
 
+from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import after_synth
 from codat_constructs.accounting import CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
@@ -434,7 +434,7 @@ def load_environments(path: Optional[str | os.PathLike] = None) -> Optional[list
 # The stack ----------------------------------------------------------------------------------------------
 
 
-class CodatEnvironmentStack(cdktf.TerraformStack):
+class CodatEnvironmentStack(cdk.TerraformStack):
     """One Codat instance: its provider (its own base URL and API key) and what the environment declares.
 
     Children (stable ids: renaming one replaces what it creates): "codat" (the provider), the API key

@@ -18,9 +18,9 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings import DataCodatConnectionUsage
 from codat_constructs.check import CheckAssertion, TerraformCheck
 
@@ -65,7 +65,7 @@ class ConnectionCapGuard(Construct):
         platform_key: str,
         cap: int,
         wording: CapWording,
-        provider: Optional[cdktf.TerraformProvider] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
     ) -> None:
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ValueError(f"cap must be a whole number from 1 (got {cap!r}); leave the guard out for unlimited tiers")
@@ -73,14 +73,14 @@ class ConnectionCapGuard(Construct):
         self.platform_key, self.cap, self.wording = platform_key, cap, wording
         self.warn_at = warn_threshold(cap)
         self.usage = DataCodatConnectionUsage(self, "usage", platform_key=platform_key, provider=provider)
-        linked = cdktf.Token.as_string(self.usage.linked)
-        pending = cdktf.Token.as_string(self.usage.pending)
+        linked = cdk.Token.as_string(self.usage.linked)
+        pending = cdk.Token.as_string(self.usage.pending)
         self.warning = TerraformCheck(
             self,
             "warning",
             assertions=[
                 CheckAssertion(
-                    condition=cdktf.Op.lt(self.usage.linked, self.warn_at),
+                    condition=cdk.Op.lt(self.usage.linked, self.warn_at),
                     error_message=(
                         f"{wording.what}: {linked} of {cap} {wording.platform} connections are linked "
                         f"({pending} pending); plans warn from {self.warn_at} ({WARN_FROM:.0%} of the cap). "
@@ -89,8 +89,8 @@ class ConnectionCapGuard(Construct):
                 )
             ],
         )
-        self.precondition = cdktf.Precondition(
-            condition=cdktf.Op.lte(self.usage.linked, cap),
+        self.precondition = cdk.Precondition(
+            condition=cdk.Op.lte(self.usage.linked, cap),
             error_message=(
                 f"{wording.what}: {linked} {wording.platform} connections are linked, over the cap of {cap}, "
                 f"so no further organisation can connect and this stack does not match the app's tier. "

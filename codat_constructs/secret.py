@@ -12,22 +12,23 @@ the value. Every secret must be non-empty without surrounding whitespace (a past
 
 from __future__ import annotations
 
-import cdktf
 from constructs import Construct
+
+from codat_constructs._cdk import cdk
 
 
 class Secret:
     """A reference to a secret supplied at deploy time; see `Secret.from_env`."""
 
-    def __init__(self, variable: cdktf.TerraformVariable, name: str) -> None:
+    def __init__(self, variable: cdk.TerraformVariable, name: str) -> None:
         self._variable, self.name = variable, name
 
     @classmethod
     def from_env(cls, scope: Construct, name: str, *, description: str = "") -> "Secret":
         """A secret read from `TF_VAR_<name>` when Terraform runs (one per stack and name)."""
-        stack = cdktf.TerraformStack.of(scope)
+        stack = cdk.TerraformStack.of(scope)
         existing = stack.node.try_find_child(name)
-        variable = existing if isinstance(existing, cdktf.TerraformVariable) else cdktf.TerraformVariable(
+        variable = existing if isinstance(existing, cdk.TerraformVariable) else cdk.TerraformVariable(
             stack, name, type="string", sensitive=True, nullable=False,
             description=description or f"Secret; set TF_VAR_{name} in the environment.",
         )

@@ -16,9 +16,9 @@ import os
 import re
 from pathlib import Path
 
-import cdktf
-
 from codat_settings import STATE_ENV, SettingError, state_kind
+
+from codat_constructs._cdk import cdk
 
 SCHEMA_PREFIX = "codat_iac_"
 # What cdktf requires as PgBackend's conn_str; removed again by an override before synthesis.
@@ -34,14 +34,14 @@ def schema_name(stack_name: str) -> str:
     return SCHEMA_PREFIX + re.sub(r"[^a-z0-9_]", "_", stack_name.lower())
 
 
-def use_state_backend(stack: cdktf.TerraformStack, *, setting: str | None = None) -> cdktf.TerraformBackend:
+def use_state_backend(stack: cdk.TerraformStack, *, setting: str | None = None) -> cdk.TerraformBackend:
     """Give `stack` the backend CODAT_IAC_STATE asks for (call once per stack, in its constructor or
     right after it). `setting` defaults to the environment variable."""
     value = os.environ.get(STATE_ENV) if setting is None else setting
     name = stack.node.id
     if state_kind(value) == "local":
-        return cdktf.LocalBackend(stack, path=str(Path.cwd() / f"terraform.{name}.tfstate"))
-    backend = cdktf.PgBackend(stack, conn_str=_NOT_SYNTHESIZED, schema_name=schema_name(name))
+        return cdk.LocalBackend(stack, path=str(Path.cwd() / f"terraform.{name}.tfstate"))
+    backend = cdk.PgBackend(stack, conn_str=_NOT_SYNTHESIZED, schema_name=schema_name(name))
     # Drop conn_str from the synthesized block: Terraform falls back to PG_CONN_STR for a missing one.
     backend.add_override("conn_str", None)
     return backend

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.accounting import CodatAccountingIntegration, CodatIntegrationConfigError, credential_problems
 from codat_constructs.guard import CapWording
 from codat_constructs.runbook import CodatSideFacts
@@ -55,7 +55,7 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         client_secret: Secret,
         enabled: bool = True,
         client_secret_version: int = 1,
-        provider: Optional[cdktf.TerraformProvider] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
         connection_guard: bool = True,
     ) -> None:
         app_problems = []
@@ -96,7 +96,7 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         app._used_by(
             CodatSideFacts(
                 construct_path=self.node.path,
-                stack=cdktf.TerraformStack.of(self).node.id,
+                stack=cdk.TerraformStack.of(self).node.id,
                 platform_key=XERO_PLATFORM_KEY,
                 secret_env_var=client_secret.env_var,
                 enabled=enabled,

@@ -14,9 +14,9 @@ from enum import Enum
 from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
 from codat_constructs.runbook import RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
 
@@ -264,11 +264,11 @@ class XeroApp(Construct):
         self.tier = tier
         self._integrations: list[CodatSideFacts] = []
         if "xero" in app_name.lower():
-            cdktf.Annotations.of(self).add_warning(
+            cdk.Annotations.of(self).add_warning(
                 f"app_name {app_name!r} contains the word Xero; Xero's certification (checkpoint 1: app name) "
                 "rejects it, so rename the app before you apply to become an App Partner."
             )
-        after_synth(cdktf.TerraformStack.of(self), "runbook", _write_runbook)
+        after_synth(cdk.TerraformStack.of(self), "runbook", _write_runbook)
 
     @property
     def connection_cap(self) -> Optional[int]:
@@ -299,14 +299,14 @@ class XeroApp(Construct):
 
     def runbook(self) -> str:
         """This app's section of the stack's RUNBOOK.md."""
-        return render_runbook(cdktf.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))])
+        return render_runbook(cdk.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))])
 
     def _used_by(self, facts: CodatSideFacts) -> None:
         """Called by `CodatXeroIntegration`: the runbook's Codat side lists it."""
         self._integrations.append(facts)
 
 
-def _write_runbook(stack: cdktf.TerraformStack, output: SynthOutput) -> None:
+def _write_runbook(stack: cdk.TerraformStack, output: SynthOutput) -> None:
     """After the stack's Terraform file is written, write RUNBOOK.md beside it (one section per XeroApp)."""
     apps = [node for node in stack.node.find_all() if isinstance(node, XeroApp)]
     if not apps:

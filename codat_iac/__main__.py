@@ -17,14 +17,13 @@ import time
 import traceback
 from pathlib import Path
 
-from codat_iac import deploy, drift, environment, local_emulator, pipeline, postgres, preflight, summary
+from codat_iac import cdk, deploy, drift, environment, local_emulator, pipeline, postgres, preflight, summary
 from codat_iac.steps import Steps
 from codat_iac.toolenv import REPO, tool_environment
-from codat_settings import SettingError
+from codat_settings import CDK_ENV, SettingError
 
 DEBUG_ENV = "CODAT_IAC_DEBUG"
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
-TOOLS = {"cdktf": REPO / "node_modules" / ".bin" / "cdktf"}
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable)
@@ -52,18 +51,29 @@ def _preflight(*programs: str) -> None:
 
 
 def _exec_tool(tool: str, args: list[str]) -> int:
-    """bin/cdktf and bin/terraform: the tool with the project's environment, the local emulator's settings
-    included when the stacks use it (see environment.for_tools)."""
-    _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
-    path = str(TOOLS[tool]) if tool in TOOLS else shutil.which(tool, path=tool_environment()["PATH"])
+    """bin/cdktf, bin/cdktn and bin/terraform: the tool with the project's environment, the local emulator's
+    settings included when the stacks use it (see environment.for_tools). A CDK's wrapper runs the app on
+    that CDK's library, whatever CODAT_IAC_CDK says."""
+    if tool in cdk.CLIS:
+        os.environ[CDK_ENV] = tool
+        problem = cdk.missing(tool)
+        if problem:
+            _say(f"codat-iac: {problem}")
+            return 127
+        # CDK Terrain runs on the Node from its wheel (cdk.missing checked it); CDKTF on the machine's.
+        _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
+        path = str(cdk.cli(tool))
+    else:
+        _preflight("terraform")
+        path = shutil.which(tool, path=tool_environment()["PATH"])
     if not path or not os.path.exists(path):
         _say(f"codat-iac: {tool} is not installed here; run `make install` first.")
         return 127
     command = next((arg for arg in args if not arg.startswith("-")), "")
-    if tool == "cdktf" and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
-        _say(f"codat-iac: `cdktf {command}` asks for approval on a terminal, and stdin is not one here. Run "
+    if tool in cdk.CLIS and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
+        _say(f"codat-iac: `{tool} {command}` asks for approval on a terminal, and stdin is not one here. Run "
              f"`bin/codat-iac {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
-             + f" (no prompt; prints what changed in Codat), or `bin/cdktf {command} --auto-approve [STACK]`.")
+             + f" (no prompt; prints what changed in Codat), or `bin/{tool} {command} --auto-approve [STACK]`.")
         return EXIT_ERROR
     offline = command in OFFLINE or not args or args[0] in OFFLINE
     env = tool_environment() if offline else environment.for_tools(_say)
@@ -79,7 +89,12 @@ def _app(options) -> pipeline.App:
 
 
 def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Steps) -> list[pipeline.Stack]:
-    with steps.step("synth") as step:
+    """Run the app on the CDK that CODAT_IAC_CDK picks (its library; this path needs no CDK CLI)."""
+    name = cdk.chosen(env)
+    problem = cdk.missing(name)
+    if problem:
+        raise SettingError(problem)
+    with steps.step(f"synth ({cdk.TITLES[name]})") as step:
         stacks = pipeline.select(app.synth(env), names)
         step.note = f"{len(stacks)} stack(s): {', '.join(s.name for s in stacks) or 'none'}"
     pipeline.check_variables(stacks, env)
@@ -318,8 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     pg = commands.add_parser("postgres", parents=[common],
                              help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
     pg.add_argument("action", choices=["start", "stop", "status"])
-    run = commands.add_parser("exec", help="run cdktf or terraform with the project's environment (bin/cdktf, bin/terraform)")
-    run.add_argument("tool", choices=["cdktf", "terraform"])
+    run = commands.add_parser("exec", help="run cdktf, cdktn or terraform with the project's environment (bin/cdktf, "
+                              "bin/cdktn, bin/terraform)")
+    run.add_argument("tool", choices=[*cdk.CLIS, "terraform"])
     run.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from codat_iac.cdk import cdk_environment  # CDK Terrain hook (docs/cdk-terrain.md)
 from codat_settings import SettingError, state_kind
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ def tool_environment(base: dict[str, str] | None = None, state_dir: Path = STATE
         }
     )
     env.pop("TF_PLUGIN_CACHE_DIR", None)
+    env = cdk_environment(env)  # CDK Terrain hook: with CODAT_IAC_CDK=cdktn, its Node on PATH and as JSII_NODE
     # Team state (codat_constructs/state.py): the pg backend's connection string travels only in the
     # environment, never in the synthesized stack, because it holds a password.
     if _state_kind_or_none(env.get("CODAT_IAC_STATE")) == "postgres":

@@ -2,8 +2,9 @@
 
 The same setting reaches several entry points: a Codat base URL comes from the provider block,
 `CODAT_BASE_URL`, `main.py`, the environments file and `codat-iac`; the state location from
-`CODAT_IAC_STATE` is read by the constructs at synth and by `codat-iac` at run time. Each rule lives
-here so that every entry point accepts and refuses exactly the same values with the same words.
+`CODAT_IAC_STATE` and the CDK from `CODAT_IAC_CDK` are read by the constructs at synth and by `codat-iac`
+at run time. Each rule lives here so that every entry point accepts and refuses exactly the same values
+with the same words.
 Standard library only: every package of the project may import this one (the constructs and the
 emulator included) without pulling in httpx, cdktf or each other.
 """
@@ -13,9 +14,11 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-__all__ = ["SettingError", "check_base_url", "shown_url", "is_loopback", "state_kind", "STATE_ENV"]
+__all__ = ["SettingError", "check_base_url", "shown_url", "is_loopback", "state_kind", "STATE_ENV", "cdk_choice",
+           "CDK_ENV"]
 
 STATE_ENV = "CODAT_IAC_STATE"
+CDK_ENV = "CODAT_IAC_CDK"
 _EXAMPLE = "https://api.codat.io"
 
 
@@ -94,4 +97,20 @@ def state_kind(setting: str | None) -> str:
     raise SettingError(
         f"{STATE_ENV} is {shown}; use postgres://user:password@host:5432/db (Terraform's pg backend) "
         f"or leave it unset for local state files"
+    )
+
+
+def cdk_choice(setting: str | None) -> str:
+    """What CODAT_IAC_CDK selects: "cdktf" (unset or `cdktf`) or "cdktn" (CDK Terrain); SettingError otherwise.
+
+    Read by the constructs at synth (which Python library) and by codat-iac (which CLI and Node), so both
+    always agree."""
+    value = (setting or "").strip()
+    if value in ("", "cdktf"):
+        return "cdktf"
+    if value == "cdktn":
+        return "cdktn"
+    raise SettingError(
+        f"{CDK_ENV} must be cdktf (CDKTF, the default) or cdktn (CDK Terrain); got {value!r}. "
+        f"See docs/cdk-terrain.md."
     )

@@ -13,7 +13,8 @@ and the meta-arguments (provider, depends_on, count, for_each, lifecycle). `_bas
 share, is hand-written and not touched.
 
 This is a development tool: it imports `codat_provider` (and so `tfplugin`); the generated code imports
-only cdktf, constructs and `codat_constructs.bindings._base`.
+only constructs, `codat_constructs._cdk` (the chosen CDK: cdktf or cdktn) and `codat_constructs.bindings._base`,
+so the same bindings run on either CDK.
 """
 
 from __future__ import annotations
@@ -41,23 +42,23 @@ _COLLECTION = {"list": "List", "set": "Set", "map": "Map"}
 _HINT = {
     "string": "str",
     "number": "Union[int, float]",
-    "boolean": "Union[bool, cdktf.IResolvable]",
+    "boolean": "Union[bool, cdk.IResolvable]",
     "stringList": "Sequence[str]",
     "numberList": "Sequence[Union[int, float]]",
-    "booleanList": "Sequence[Union[bool, cdktf.IResolvable]]",
+    "booleanList": "Sequence[Union[bool, cdk.IResolvable]]",
     "stringSet": "Sequence[str]",
     "numberSet": "Sequence[Union[int, float]]",
-    "booleanSet": "Sequence[Union[bool, cdktf.IResolvable]]",
+    "booleanSet": "Sequence[Union[bool, cdk.IResolvable]]",
     "stringMap": "Mapping[str, str]",
     "numberMap": "Mapping[str, Union[int, float]]",
-    "booleanMap": "Mapping[str, Union[bool, cdktf.IResolvable]]",
+    "booleanMap": "Mapping[str, Union[bool, cdk.IResolvable]]",
     "any": "Any",
 }
 #: storage class -> (getter, return type hint)
 _GETTER = {
     "string": ("get_string_attribute", "str"),
     "number": ("get_number_attribute", "float"),
-    "boolean": ("get_boolean_attribute", "cdktf.IResolvable"),
+    "boolean": ("get_boolean_attribute", "cdk.IResolvable"),
     "stringList": ("get_list_attribute", "List[str]"),
     "stringSet": ("get_list_attribute", "List[str]"),
     "numberList": ("get_number_list_attribute", "List[float]"),
@@ -183,11 +184,11 @@ def _class_name(type_name: str, prefix: str = "") -> str:
 
 def collect(provider_cls) -> list[Block]:
     """The provider block, its resources and its data sources, as the generator renders them."""
-    import cdktf
+    from codat_constructs._cdk import cdk
 
-    reserved_resource = {n for n in dir(cdktf.TerraformResource) if not n.startswith("_")}
-    reserved_data = {n for n in dir(cdktf.TerraformDataSource) if not n.startswith("_")}
-    reserved_provider = {n for n in dir(cdktf.TerraformProvider) if not n.startswith("_")} | {"alias"}
+    reserved_resource = {n for n in dir(cdk.TerraformResource) if not n.startswith("_")}
+    reserved_data = {n for n in dir(cdk.TerraformDataSource) if not n.startswith("_")}
+    reserved_provider = {n for n in dir(cdk.TerraformProvider) if not n.startswith("_")} | {"alias"}
     name = provider_cls.type_name
     blocks = [
         Block(
@@ -348,11 +349,11 @@ def _init_signature(block: Block) -> list[str]:
         lines.append("        alias: Optional[str] = None,")
     else:
         lines += [
-            "        provider: Optional[cdktf.TerraformProvider] = None,",
-            "        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,",
-            "        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,",
-            "        for_each: Optional[cdktf.ITerraformIterator] = None,",
-            f"        lifecycle: Optional[cdktf.{'TerraformResourceLifecycle'}] = None,",
+            "        provider: Optional[cdk.TerraformProvider] = None,",
+            "        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,",
+            "        count: Optional[Union[int, float, cdk.TerraformCount]] = None,",
+            "        for_each: Optional[cdk.ITerraformIterator] = None,",
+            f"        lifecycle: Optional[cdk.{'TerraformResourceLifecycle'}] = None,",
         ]
     lines.append("    ) -> None:")
     return lines
@@ -416,7 +417,7 @@ def _properties(block: Block) -> list[str]:
             getter, returns = _GETTER[f.storage]
             call = f"self.{getter}({_q(f.name)})"
         else:
-            returns, call = "cdktf.IResolvable", f"self.interpolation_for_attribute({_q(f.name)})"
+            returns, call = "cdk.IResolvable", f"self.interpolation_for_attribute({_q(f.name)})"
         doc = _wrap(f.description or f"The `{f.name}` attribute.", "        ", hang="")
         doc[0] = doc[0].replace("        ", '        """', 1)
         doc[-1] += '"""'
@@ -435,10 +436,10 @@ def render_module(block: Block, provider_version: str, provider_source: str) -> 
         "",
         "from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)",
         "",
-        "import cdktf",
         *(["import jsii"] if block.kind == "provider" else []),
         "from constructs import Construct",
         "",
+        "from codat_constructs._cdk import cdk",
         "from codat_constructs.bindings._base import "
         + ("AttributeTable, BlockSpec, synthesized_by_table" if needs_block_spec else "AttributeTable, synthesized_by_table"),
         "",
@@ -447,10 +448,10 @@ def render_module(block: Block, provider_version: str, provider_source: str) -> 
     ]
     if block.kind == "provider":
         lines.append(f"SOURCE = {_q(provider_source)}")
-    lines.append("METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)")
+    lines.append("METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)")
     lines += ["", "#: Terraform name -> storage class (see codat_constructs/bindings/_base.py)", "ATTRIBUTES = {"]
     lines += [_spec_line(f) for f in block.fields if f.configurable]
-    lines += ["}", "", "", "@synthesized_by_table", f"class {block.class_name}(cdktf.{kinds[block.kind]}):"]
+    lines += ["}", "", "", "@synthesized_by_table", f"class {block.class_name}(cdk.{kinds[block.kind]}):"]
     lines += _class_doc(block)
     lines += [""]
     if block.kind != "provider":

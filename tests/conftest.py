@@ -72,7 +72,10 @@ class Project:
         )
 
     def cdktf(self, *args: str) -> subprocess.CompletedProcess:
-        return self.run(str(REPO / "node_modules" / ".bin" / "cdktf"), *args)
+        """The CDK CLI that CODAT_IAC_CDK picks (cdktf; cdktn for CDK Terrain), as `codat-iac deploy` runs it."""
+        from codat_iac import cdk  # CDK Terrain hook
+
+        return self.run(str(cdk.cli(cdk.chosen(self.env))), *args)
 
     def terraform(self, stack: str, *args: str) -> subprocess.CompletedProcess:
         return self.run("terraform", *args, cwd=self.stack_dir(stack))

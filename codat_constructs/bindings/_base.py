@@ -188,6 +188,6 @@ def synthesized_by_table(cls):
 
 
 def _providers() -> tuple[type, ...]:
-    import cdktf
+    from codat_constructs._cdk import cdk
 
-    return (cdktf.TerraformProvider,)
+    return (cdk.TerraformProvider,)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -22,7 +22,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class DataCodatConnectionUsage(cdktf.TerraformDataSource):
+class DataCodatConnectionUsage(cdk.TerraformDataSource):
     """`data "codat_connection_usage"`: How many company connections use one platform, over all companies (e.g.
     to stay under Xero's connection cap for apps that are not certified).
 
@@ -45,11 +45,11 @@ class DataCodatConnectionUsage(cdktf.TerraformDataSource):
         id: str,
         *,
         platform_key: str,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,

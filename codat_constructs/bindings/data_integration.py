@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -22,7 +22,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class DataCodatIntegration(cdktf.TerraformDataSource):
+class DataCodatIntegration(cdk.TerraformDataSource):
     """`data "codat_integration"`: One Codat integration (platform), read by its platform key.
 
     Args:
@@ -50,11 +50,11 @@ class DataCodatIntegration(cdktf.TerraformDataSource):
         id: str,
         *,
         platform_key: str,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,
@@ -85,7 +85,7 @@ class DataCodatIntegration(cdktf.TerraformDataSource):
         return self.get_string_attribute("name")
 
     @property
-    def enabled(self) -> cdktf.IResolvable:
+    def enabled(self) -> cdk.IResolvable:
         """Whether the integration is switched on."""
         return self.get_boolean_attribute("enabled")
 
@@ -110,11 +110,11 @@ class DataCodatIntegration(cdktf.TerraformDataSource):
         return self.get_string_attribute("source_id")
 
     @property
-    def is_beta(self) -> cdktf.IResolvable:
+    def is_beta(self) -> cdk.IResolvable:
         """Whether Codat marks the integration beta."""
         return self.get_boolean_attribute("is_beta")
 
     @property
-    def is_offline_connector(self) -> cdktf.IResolvable:
+    def is_offline_connector(self) -> cdk.IResolvable:
         """Whether the platform connects through Codat's desktop connector (e.g. QuickBooks Desktop)."""
         return self.get_boolean_attribute("is_offline_connector")

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -23,7 +23,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class DataCodatIntegrations(cdktf.TerraformDataSource):
+class DataCodatIntegrations(cdk.TerraformDataSource):
     """`data "codat_integrations"`: Codat's integrations (platforms), optionally filtered, ordered by platform
     key.
 
@@ -46,12 +46,12 @@ class DataCodatIntegrations(cdktf.TerraformDataSource):
         id: str,
         *,
         source_type: Optional[str] = None,
-        enabled: Optional[Union[bool, cdktf.IResolvable]] = None,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        enabled: Optional[Union[bool, cdk.IResolvable]] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,
@@ -79,11 +79,11 @@ class DataCodatIntegrations(cdktf.TerraformDataSource):
         return self.get_string_attribute("source_type")
 
     @property
-    def enabled(self) -> cdktf.IResolvable:
+    def enabled(self) -> cdk.IResolvable:
         """Only integrations switched on (`true`) or off (`false`)."""
         return self.get_boolean_attribute("enabled")
 
     @property
-    def integrations(self) -> cdktf.IResolvable:
+    def integrations(self) -> cdk.IResolvable:
         """The matching integrations, ordered by platform key."""
         return self.interpolation_for_attribute("integrations")

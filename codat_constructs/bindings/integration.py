@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -28,7 +28,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class CodatIntegration(cdktf.TerraformResource):
+class CodatIntegration(cdk.TerraformResource):
     """`resource "codat_integration"`: An integration in Codat (e.g. Xero, key `gbol`): its OAuth app credentials
     and whether it is switched on. The secret is write-only: Terraform never stores it in state or plan files.
 
@@ -110,14 +110,14 @@ class CodatIntegration(cdktf.TerraformResource):
         client_id: Optional[str] = None,
         client_secret_wo: Optional[str] = None,
         client_secret_wo_version: Optional[Union[int, float]] = None,
-        enabled: Optional[Union[bool, cdktf.IResolvable]] = None,
+        enabled: Optional[Union[bool, cdk.IResolvable]] = None,
         on_destroy: Optional[str] = None,
-        force: Optional[Union[bool, cdktf.IResolvable]] = None,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        force: Optional[Union[bool, cdk.IResolvable]] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,
@@ -164,7 +164,7 @@ class CodatIntegration(cdktf.TerraformResource):
         return self.get_number_attribute("client_secret_wo_version")
 
     @property
-    def enabled(self) -> cdktf.IResolvable:
+    def enabled(self) -> cdk.IResolvable:
         """Whether the integration is switched on in Codat. Defaults to `true`."""
         return self.get_boolean_attribute("enabled")
 
@@ -177,7 +177,7 @@ class CodatIntegration(cdktf.TerraformResource):
         return self.get_string_attribute("on_destroy")
 
     @property
-    def force(self) -> cdktf.IResolvable:
+    def force(self) -> cdk.IResolvable:
         """With `on_destroy = "delete_credentials"`: delete even while companies have linked connections to this
         platform (they will stop refreshing). Defaults to `false`."""
         return self.get_boolean_attribute("force")
@@ -199,7 +199,7 @@ class CodatIntegration(cdktf.TerraformResource):
         return self.get_string_attribute("client_secret_masked")
 
     @property
-    def credentials_api_available(self) -> cdktf.IResolvable:
+    def credentials_api_available(self) -> cdk.IResolvable:
         """Whether Codat's (legacy) credentials endpoints answered at the last refresh or apply. `false` when
         they answer 404/405: credentials can then be neither checked nor sent, so set them in the Codat
         Portal; Terraform records the configured ones as declared and sends them again only when the

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -26,7 +26,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class CodatProfile(cdktf.TerraformResource):
+class CodatProfile(cdk.TerraformResource):
     """`resource "codat_profile"`: The Codat account's profile. There is exactly one per account: this resource
     adopts it and manages the attributes you set; optional attributes you leave out keep their value in Codat.
     Destroy only forgets it (Codat cannot delete a profile). Declare it once per account. Import with any id,
@@ -61,11 +61,11 @@ class CodatProfile(cdktf.TerraformResource):
         logo_url: Optional[str] = None,
         icon_url: Optional[str] = None,
         white_list_urls: Optional[Sequence[str]] = None,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,

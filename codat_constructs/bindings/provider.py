@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 import jsii
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
 SOURCE = "codat.local/codat/codat"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -25,7 +25,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class CodatProvider(cdktf.TerraformProvider):
+class CodatProvider(cdk.TerraformProvider):
     """`provider "codat"`: Manages Codat through its API: integrations (credentials and the enabled switch),
     webhook consumers and the account profile; reads integrations and connection usage.
 

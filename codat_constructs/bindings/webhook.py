@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Union  # noqa: F401 (not all are used)
 
-import cdktf
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import AttributeTable, synthesized_by_table
 
 PROVIDER_NAME = "codat"
 VERSION = "0.1.0"
-METADATA = cdktf.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
+METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)
 
 #: Terraform name -> storage class (see codat_constructs/bindings/_base.py)
 ATTRIBUTES = {
@@ -25,7 +25,7 @@ ATTRIBUTES = {
 
 
 @synthesized_by_table
-class CodatWebhook(cdktf.TerraformResource):
+class CodatWebhook(cdk.TerraformResource):
     """`resource "codat_webhook"`: A Codat webhook consumer: an endpoint of yours that Codat sends events to.
     Codat has no update for consumers, so any change replaces it (a new id). Codat allows at most 50 consumers
     per account. Import with the consumer's id.
@@ -57,12 +57,12 @@ class CodatWebhook(cdktf.TerraformResource):
         url: str,
         event_types: Optional[Sequence[str]] = None,
         company_tags: Optional[Sequence[str]] = None,
-        disabled: Optional[Union[bool, cdktf.IResolvable]] = None,
-        provider: Optional[cdktf.TerraformProvider] = None,
-        depends_on: Optional[Sequence[cdktf.ITerraformDependable]] = None,
-        count: Optional[Union[int, float, cdktf.TerraformCount]] = None,
-        for_each: Optional[cdktf.ITerraformIterator] = None,
-        lifecycle: Optional[cdktf.TerraformResourceLifecycle] = None,
+        disabled: Optional[Union[bool, cdk.IResolvable]] = None,
+        provider: Optional[cdk.TerraformProvider] = None,
+        depends_on: Optional[Sequence[cdk.ITerraformDependable]] = None,
+        count: Optional[Union[int, float, cdk.TerraformCount]] = None,
+        for_each: Optional[cdk.ITerraformIterator] = None,
+        lifecycle: Optional[cdk.TerraformResourceLifecycle] = None,
     ) -> None:
         super().__init__(
             scope,
@@ -109,6 +109,6 @@ class CodatWebhook(cdktf.TerraformResource):
         return self.get_list_attribute("company_tags")
 
     @property
-    def disabled(self) -> cdktf.IResolvable:
+    def disabled(self) -> cdk.IResolvable:
         """`true` creates the consumer switched off (no events sent)."""
         return self.get_boolean_attribute("disabled")

@@ -16,23 +16,24 @@ import pytest
 
 from codat_iac.toolenv import tool_environment
 
-KERNEL_HAS_TOOL_ENV = "constructs" not in sys.modules and "cdktf" not in sys.modules
+KERNEL_HAS_TOOL_ENV = not {"constructs", "cdktf", "cdktn"} & set(sys.modules)
 if KERNEL_HAS_TOOL_ENV:
     _saved = dict(os.environ)
     os.environ.update(tool_environment())
     try:
-        import cdktf  # noqa: F401  (starts the kernel)
+        import codat_constructs._cdk  # noqa: F401  (imports the chosen CDK, which starts the kernel)
     finally:
         os.environ.clear()
         os.environ.update(_saved)
 
-import cdktf  # noqa: E402
-from cdktf import TerraformStack, Testing  # noqa: E402
+from codat_constructs._cdk import cdk  # noqa: E402
+
+TerraformStack, Testing = cdk.TerraformStack, cdk.Testing
 
 
 @pytest.fixture(scope="session")
 def kernel_has_tool_env() -> bool:
-    """Whether the jsii kernel got the tool environment (it did unless cdktf was imported before)."""
+    """Whether the jsii kernel got the tool environment (it did unless a CDK was imported before)."""
     return KERNEL_HAS_TOOL_ENV
 
 
@@ -139,10 +140,10 @@ def terraform(tmp_path_factory) -> Terraform:
 def full_synth(outdir: Path, *builders) -> Path:
     """Synthesize stacks to `outdir` as `cdktf synth` does (files, RUNBOOK.md, hooks): each builder gets the
     App and adds one stack, whose state file is kept in `outdir` (never the repo)."""
-    app = cdktf.App(outdir=str(outdir))
+    app = cdk.App(outdir=str(outdir))
     for build in builders:
         stack = build(app)
-        cdktf.LocalBackend(stack, path=str(outdir / f"terraform.{stack.node.id}.tfstate"))
+        cdk.LocalBackend(stack, path=str(outdir / f"terraform.{stack.node.id}.tfstate"))
     app.synth()
     return outdir
 

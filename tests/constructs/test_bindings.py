@@ -7,9 +7,9 @@ import json
 import types as pytypes
 from pathlib import Path
 
-import cdktf
 import pytest
 
+from codat_constructs._cdk import cdk
 from codat_constructs.bindings import (
     DATA_SOURCES,
     RESOURCES,
@@ -72,7 +72,7 @@ def test_one_class_per_block_with_every_attribute(kind):
     blocks = provider.resources if kind == "resource" else provider.data_sources
     table = RESOURCES if kind == "resource" else DATA_SOURCES
     assert sorted(table) == sorted(b.type_name for b in blocks)
-    base = cdktf.TerraformResource if kind == "resource" else cdktf.TerraformDataSource
+    base = cdk.TerraformResource if kind == "resource" else cdk.TerraformDataSource
     for block in blocks:
         cls = table[block.type_name]
         assert issubclass(cls, base) and cls.TF_TYPE == block.type_name
@@ -117,14 +117,14 @@ def test_webhook_and_profile(stack):
                  company_tags=["region:eu"], disabled=False)
     CodatProfile(stack, "profile", name="Acme", redirect_url="https://acme.example/{companyId}",
                  white_list_urls=["https://acme.example"])
-    synthesized = cdktf.Testing.synth(stack)
-    assert cdktf.Testing.to_have_provider_with_properties(synthesized, "codat", {"base_url": "https://api.codat.io"})
-    assert cdktf.Testing.to_have_resource_with_properties(
+    synthesized = cdk.Testing.synth(stack)
+    assert cdk.Testing.to_have_provider_with_properties(synthesized, "codat", {"base_url": "https://api.codat.io"})
+    assert cdk.Testing.to_have_resource_with_properties(
         synthesized, "codat_webhook",
         {"url": "https://acme.example/hooks", "event_types": ["DataSyncCompleted"], "company_tags": ["region:eu"],
          "disabled": False},
     )
-    assert cdktf.Testing.to_have_resource_with_properties(
+    assert cdk.Testing.to_have_resource_with_properties(
         synthesized, "codat_profile",
         {"name": "Acme", "redirect_url": "https://acme.example/{companyId}", "white_list_urls": ["https://acme.example"]},
     )
@@ -139,10 +139,10 @@ def test_data_sources_and_their_references(stack):
     accounting = DataCodatIntegrations(stack, "accounting", source_type="Accounting", enabled=True)
     for name, value in [("linked", usage.linked), ("pending", usage.pending), ("total", usage.total),
                         ("xero_name", xero.name), ("xero_enabled", xero.enabled), ("all", accounting.integrations)]:
-        cdktf.TerraformOutput(stack, name, value=value)
-    synthesized = cdktf.Testing.synth(stack)
-    assert cdktf.Testing.to_have_data_source_with_properties(synthesized, "codat_connection_usage", {"platform_key": "gbol"})
-    assert cdktf.Testing.to_have_data_source_with_properties(
+        cdk.TerraformOutput(stack, name, value=value)
+    synthesized = cdk.Testing.synth(stack)
+    assert cdk.Testing.to_have_data_source_with_properties(synthesized, "codat_connection_usage", {"platform_key": "gbol"})
+    assert cdk.Testing.to_have_data_source_with_properties(
         synthesized, "codat_integrations", {"source_type": "Accounting", "enabled": True}
     )
     outputs = {name: body["value"] for name, body in json.loads(synthesized)["output"].items()}
@@ -162,10 +162,10 @@ def test_meta_arguments(stack):
     first = CodatWebhook(stack, "first", url="https://acme.example/a", provider=other)
     CodatWebhook(
         stack, "second", url="https://acme.example/b", depends_on=[first], count=2,
-        lifecycle=cdktf.TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["disabled"]),
+        lifecycle=cdk.TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["disabled"]),
         provider=default,
     )
-    resources = json.loads(cdktf.Testing.synth(stack))["resource"]["codat_webhook"]
+    resources = json.loads(cdk.Testing.synth(stack))["resource"]["codat_webhook"]
     assert resources["first"]["provider"] == "codat.second"
     assert resources["second"]["depends_on"] == ["codat_webhook.first"]
     assert resources["second"]["count"] == 2
@@ -176,7 +176,7 @@ def test_an_unknown_attribute_is_a_type_error():
     with pytest.raises(TypeError, match="unknown attributes"):
         AttributeTable({"url": "string"}, {"uri": "x"})
     with pytest.raises(TypeError):
-        CodatWebhook(cdktf.TerraformStack(cdktf.Testing.app(), "t"), "w", uri="https://acme.example")  # type: ignore[call-arg]
+        CodatWebhook(cdk.TerraformStack(cdk.Testing.app(), "t"), "w", uri="https://acme.example")  # type: ignore[call-arg]
 
 
 # HCL: every attribute carries its storage class; lifecycle conditions are blocks -----------------------
@@ -200,14 +200,14 @@ def test_hcl_storage_classes(stack):
 def test_hcl_lifecycle_conditions_are_blocks(stack):
     usage = DataCodatConnectionUsage(
         stack, "usage", platform_key="gbol",
-        lifecycle=cdktf.TerraformResourceLifecycle(
-            postcondition=[cdktf.Postcondition(condition="${self.total >= 0}", error_message="negative")]
+        lifecycle=cdk.TerraformResourceLifecycle(
+            postcondition=[cdk.Postcondition(condition="${self.total >= 0}", error_message="negative")]
         ),
     )
     integration = CodatIntegration(
         stack, "i", platform_key="gbol",
-        lifecycle=cdktf.TerraformResourceLifecycle(
-            precondition=[cdktf.Precondition(condition=cdktf.Op.lte(usage.linked, 5), error_message="too many")],
+        lifecycle=cdk.TerraformResourceLifecycle(
+            precondition=[cdk.Precondition(condition=cdk.Op.lte(usage.linked, 5), error_message="too many")],
             ignore_changes=["enabled"],
         ),
     )
@@ -312,9 +312,9 @@ def test_the_generator_handles_every_kind_of_attribute(stack):
         rule=[{"port": 443}, {"port": 80}],
     )
     found = look.DataFakeLook(stack, "l", key="k")
-    cdktf.TerraformOutput(stack, "names", value=made.names)
-    cdktf.TerraformOutput(stack, "found", value=found.found)
-    synthesized = json.loads(cdktf.Testing.synth(stack))
+    cdk.TerraformOutput(stack, "names", value=made.names)
+    cdk.TerraformOutput(stack, "found", value=found.found)
+    synthesized = json.loads(cdk.Testing.synth(stack))
     body = synthesized["resource"]["fake_thing"]["t"]
     assert body["node"] == 7 and body["lambda"] == "l" and body["rule"] == [{"port": 443}, {"port": 80}]
     assert body["tags"] == ["a"] and body["labels"] == {"k": "v"} and body["parts"] == [{"n": "x"}]

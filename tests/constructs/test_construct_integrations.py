@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import cdktf
 import pytest
 
+from codat_constructs._cdk import cdk
 from codat_constructs import (
     ACCOUNTING_PLATFORMS,
     CodatAccountingIntegration,
@@ -25,7 +25,7 @@ def _xero_app(stack) -> XeroApp:
 
 
 def _resources(stack) -> dict:
-    return json.loads(cdktf.Testing.synth(stack))["resource"]["codat_integration"]
+    return json.loads(cdk.Testing.synth(stack))["resource"]["codat_integration"]
 
 
 def _warnings(construct) -> list[str]:
@@ -35,8 +35,8 @@ def _warnings(construct) -> list[str]:
 def test_xero_integration_takes_the_client_id_from_the_app(stack):
     secret = Secret.from_env(stack, "xero_client_secret")
     CodatXeroIntegration(stack, "xero", app=_xero_app(stack), client_secret=secret)
-    assert cdktf.Testing.to_have_resource_with_properties(
-        cdktf.Testing.synth(stack),
+    assert cdk.Testing.to_have_resource_with_properties(
+        cdk.Testing.synth(stack),
         "codat_integration",
         {
             "platform_key": "gbol",
@@ -80,9 +80,9 @@ def test_every_known_platform(stack):
         integration = CodatAccountingIntegration(stack, key, platform_key=key, client_id=f"id-{key}", client_secret=secret)
         assert integration.platform_name == ACCOUNTING_PLATFORMS[key]
         assert _warnings(integration) == []
-    synthesized = cdktf.Testing.synth(stack)
+    synthesized = cdk.Testing.synth(stack)
     for key in ACCOUNTING_PLATFORMS:
-        assert cdktf.Testing.to_have_resource_with_properties(
+        assert cdk.Testing.to_have_resource_with_properties(
             synthesized, "codat_integration", {"platform_key": key, "client_id": f"id-{key}"}
         )
     assert len(ACCOUNTING_PLATFORMS) == 20
@@ -94,14 +94,14 @@ def test_an_unknown_but_well_formed_key_is_allowed_with_a_warning(stack):
     )
     (warning,) = _warnings(integration)
     assert "'zzzz'" in warning and "qhyg (QuickBooks Online)" in warning
-    assert cdktf.Testing.to_have_resource_with_properties(cdktf.Testing.synth(stack), "codat_integration", {"platform_key": "zzzz"})
+    assert cdk.Testing.to_have_resource_with_properties(cdk.Testing.synth(stack), "codat_integration", {"platform_key": "zzzz"})
 
 
 def test_the_secret_reaches_the_json_only_as_a_variable(stack):
     CodatAccountingIntegration(
         stack, "qbo", platform_key="qhyg", client_id="abc", client_secret=Secret.from_env(stack, "qbo_secret")
     )
-    synthesized = json.loads(cdktf.Testing.synth(stack))
+    synthesized = json.loads(cdk.Testing.synth(stack))
     (resource,) = synthesized["resource"]["codat_integration"].values()
     assert resource["client_secret_wo"] == "${var.qbo_secret}"
     variable = synthesized["variable"]["qbo_secret"]

@@ -7,9 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
-import cdktf
 import pytest
 
+from codat_constructs._cdk import cdk
 from codat_constructs import (
     RUNBOOK_FILE,
     CodatProvider,
@@ -131,15 +131,15 @@ def synthesized(tmp_path_factory) -> Path:
     outdir = tmp_path_factory.mktemp("cdktf.out")
     os.environ["TF_VAR_xero_client_secret"] = SECRET  # where a pipeline puts it; Python never reads it
     try:
-        app = cdktf.App(outdir=str(outdir))
-        stack = cdktf.TerraformStack(app, "codat")
+        app = cdk.App(outdir=str(outdir))
+        stack = cdk.TerraformStack(app, "codat")
         CodatProvider(stack, "codat")
         xero_app = XeroApp(
             stack, "xero_app", app_name="Acme Lending", company_url="https://acme.example", client_id=CLIENT_ID,
             redirect_uris=[CODAT_URI, "http://localhost:3000/callback"], tier=XeroTier.CORE,
         )
         CodatXeroIntegration(stack, "xero", app=xero_app, client_secret=Secret.from_env(stack, "xero_client_secret"))
-        plain = cdktf.TerraformStack(app, "plain")  # no XeroApp: no runbook
+        plain = cdk.TerraformStack(app, "plain")  # no XeroApp: no runbook
         CodatProvider(plain, "codat")
         app.synth()
     finally:
@@ -171,7 +171,7 @@ def test_the_synthesized_stack_is_valid_terraform(synthesized, kernel_has_tool_e
     if not kernel_has_tool_env:
         pytest.skip("the jsii kernel started before tests/constructs/conftest.py could give it the tool environment")
     stack_dir = synthesized / "stacks" / "codat"
-    if not cdktf.Testing.to_be_valid_terraform(str(synthesized)):
+    if not cdk.Testing.to_be_valid_terraform(str(synthesized)):
         env = {**tool_environment(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         done = [subprocess.run(["terraform", *args], cwd=stack_dir, env=env, capture_output=True, text=True)
                 for args in (("init", "-input=false", "-no-color"), ("validate", "-no-color"))]

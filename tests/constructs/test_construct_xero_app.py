@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import cdktf
 
+from codat_constructs._cdk import cdk
 from codat_constructs import (
     CODAT_XERO_REDIRECT_URI,
     XeroApp,
@@ -38,7 +38,7 @@ def test_defaults(stack):
 
 def test_declares_no_terraform_resource(stack):
     XeroApp(stack, "xero_app", **GOOD)
-    synthesized = json.loads(cdktf.Testing.synth(stack))
+    synthesized = json.loads(cdk.Testing.synth(stack))
     assert "resource" not in synthesized and "data" not in synthesized
 
 

@@ -9,9 +9,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-import cdktf
 import pytest
 
+from codat_constructs._cdk import cdk
 from codat_constructs import (
     ENVIRONMENTS_ENV,
     CodatEnvironmentStack,
@@ -49,9 +49,9 @@ def test_no_file_means_no_environments(monkeypatch):
 
 
 def test_a_stack_per_environment_with_its_own_provider_and_key():
-    app = cdktf.Testing.app()
+    app = cdk.Testing.app()
     stacks = [CodatEnvironmentStack(app, e) for e in load_environments(EXAMPLE)]
-    sandbox, production = (json.loads(cdktf.Testing.synth(s)) for s in stacks)
+    sandbox, production = (json.loads(cdk.Testing.synth(s)) for s in stacks)
     for name, synthesized in (("sandbox", sandbox), ("production", production)):
         assert synthesized["provider"]["codat"] == [
             {"base_url": "https://api.codat.io", "api_key": f"${{var.codat_api_key_{name}}}"}
@@ -62,11 +62,11 @@ def test_a_stack_per_environment_with_its_own_provider_and_key():
         (integration,) = synthesized["resource"]["codat_integration"].values()
         assert integration["client_secret_wo"] == f"${{var.xero_client_secret_{name}}}"
     assert "codat_profile" not in sandbox["resource"] and "codat_webhook" not in sandbox["resource"]
-    production_json = cdktf.Testing.synth(stacks[1])
-    assert cdktf.Testing.to_have_resource_with_properties(
+    production_json = cdk.Testing.synth(stacks[1])
+    assert cdk.Testing.to_have_resource_with_properties(
         production_json, "codat_profile", {"name": "Acme Lending", "redirect_url": "https://acme.example/codat/{companyId}"}
     )
-    assert cdktf.Testing.to_have_resource_with_properties(
+    assert cdk.Testing.to_have_resource_with_properties(
         production_json, "codat_webhook", {"url": "https://acme.example/hooks/codat", "event_types": ["DataSyncCompleted"]}
     )
     assert "webhook_sync_complete" in production["resource"]["codat_webhook"]  # the id names the table
@@ -92,7 +92,7 @@ def test_accounting_integrations_and_renamed_variables():
     '''))
     assert environment.base_url is None and environment.xero is None
     assert [a.client_secret_variable for a in environment.accounting] == ["quickbooks_client_secret_qa", "sage_secret"]
-    synthesized = json.loads(cdktf.Testing.synth(CodatEnvironmentStack(cdktf.Testing.app(), environment)))
+    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(cdk.Testing.app(), environment)))
     assert synthesized["provider"]["codat"] == [{"api_key": "${var.qa_key}"}]  # base_url: CODAT_BASE_URL or Codat
     assert sorted(r["platform_key"] for r in synthesized["resource"]["codat_integration"].values()) == ["qhyg", "tgff"]
     (usage,) = synthesized["data"]["codat_connection_usage"].values()  # only QuickBooks has a cap

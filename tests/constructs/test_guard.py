@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-import cdktf
 import pytest
 
+from codat_constructs._cdk import cdk
 from codat_constructs import (
     CodatAccountingIntegration,
     CodatIntegrationConfigError,
@@ -35,7 +35,7 @@ def _xero(stack, tier=XeroTier.STARTER, **props):
 
 
 def _synth(stack) -> dict:
-    return json.loads(cdktf.Testing.synth(stack))
+    return json.loads(cdk.Testing.synth(stack))
 
 
 @pytest.mark.parametrize("cap, warn_at", [(1, 1), (2, 2), (3, 3), (5, 4), (25, 20), (50, 40), (1000, 800), (10000, 8000)])
@@ -53,8 +53,8 @@ def test_xero_tiers_with_a_cap_are_guarded(stack, tier, cap, warn_at, next_tier)
     integration = _xero(stack, tier)
     synthesized = _synth(stack)
     (usage_id,) = synthesized["data"]["codat_connection_usage"]
-    assert cdktf.Testing.to_have_data_source_with_properties(
-        cdktf.Testing.synth(stack), "codat_connection_usage", {"platform_key": "gbol"}
+    assert cdk.Testing.to_have_data_source_with_properties(
+        cdk.Testing.synth(stack), "codat_connection_usage", {"platform_key": "gbol"}
     )
     linked = f"data.codat_connection_usage.{usage_id}.linked"
     ((check_name, check),) = synthesized["check"].items()
@@ -152,7 +152,7 @@ def test_plan_warns_from_80_percent_and_fails_over_the_cap(tmp_path, start_codat
     codat = start_codat()
 
     def build(app):
-        stack = cdktf.TerraformStack(app, "guarded")
+        stack = cdk.TerraformStack(app, "guarded")
         CodatProvider(stack, "codat", base_url=codat.url)
         _xero(stack)  # Starter: cap 5, warns from 4
         return stack

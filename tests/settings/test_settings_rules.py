@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codat_settings import SettingError, check_base_url, is_loopback, shown_url, state_kind
+from codat_settings import SettingError, cdk_choice, check_base_url, is_loopback, shown_url, state_kind
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,12 @@ def test_state_setting_rule():
     assert state_kind("postgresql://x@y/z") == "postgres"
     with pytest.raises(SettingError, match="CODAT_IAC_STATE is s3://"):
         state_kind("s3://bucket/key")
+
+
+def test_cdk_setting_rule_defaults_to_cdktf_and_names_both_choices_when_wrong():
+    assert cdk_choice(None) == cdk_choice("") == cdk_choice(" cdktf ") == "cdktf"
+    assert cdk_choice("cdktn") == "cdktn"
+    for wrong in ("terrain", "CDKTN", "cdk"):
+        with pytest.raises(SettingError) as refused:
+            cdk_choice(wrong)
+        assert "CODAT_IAC_CDK" in str(refused.value) and "cdktf" in str(refused.value) and "cdktn" in str(refused.value)

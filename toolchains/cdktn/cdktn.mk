@@ -1,0 +1,22 @@
+# CDK Terrain (docs/cdk-terrain.md), included by the Makefile. `CODAT_IAC_CDK=cdktn make <target>` selects it
+# and `install` then adds its toolchain, all inside the repo: the cdktn Python package and Node 24 from a
+# wheel into .venv, the cdktn CLI from package-lock.json run on that Node. CDKTF (the default) installs none.
+CDKTN := toolchains/cdktn
+export CODAT_IAC_CDK
+
+.PHONY: test-cdk
+
+install: $(if $(filter cdktn,$(CODAT_IAC_CDK)),$(CDKTN)/node_modules/.installed)
+
+$(VENV)/.installed-cdktn: $(CDKTN)/requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(CDKTN)/requirements.txt
+	touch $@
+
+$(CDKTN)/node_modules/.installed: $(CDKTN)/package-lock.json $(VENV)/.installed-cdktn
+	$(PY) -m codat_iac.cdk install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The tests whose result depends on the CDK (the choice itself, constructs, end to end, pipelines), on the one
+# CODAT_IAC_CDK picks; .ci/run runs them again with CODAT_IAC_CDK=cdktn after `make test`.
+test-cdk: install
+	$(PY) -m pytest tests/cdk tests/constructs tests/e2e tests/pipeline
