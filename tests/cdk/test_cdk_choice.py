@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from codat_iac import cdk
+from codat_iac import cdk, preflight
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV
 
@@ -101,9 +101,13 @@ def test_cdk_terrain_runs_on_node_from_the_venv_and_cdktf_keeps_the_machines_nod
     found = subprocess.run(["node", "--version"], env=terrain, capture_output=True, text=True, timeout=30)
     major, minor = (int(part) for part in found.stdout.strip().lstrip("v").split(".")[:2])
     assert (major, minor) >= (22, 19), found.stdout  # cdktn-cli's engines
-    assert subprocess.run(["which", "node"], env=terrain, capture_output=True, text=True).stdout.strip() == str(node)
+    on_path = Path(subprocess.run(["which", "node"], env=terrain, capture_output=True, text=True).stdout.strip())
+    assert on_path.resolve() == node.resolve()
+    # Only `node` comes first on PATH, not the wheel's folder: its npm does not run, and preflight finds npm.
+    assert str(node.parent) not in terrain["PATH"].split(os.pathsep)
+    assert preflight.problems(["npm"], terrain) == []
     back = tool_environment({**terrain, CDK_ENV: "cdktf"})  # e.g. bin/cdktf started from a cdktn shell
-    assert "JSII_NODE" not in back and str(node.parent) not in back["PATH"].split(os.pathsep)
+    assert "JSII_NODE" not in back and str(on_path.parent) not in back["PATH"].split(os.pathsep)
 
 
 def test_each_cli_wrapper_runs_its_own_cdk_whatever_the_setting(project):
