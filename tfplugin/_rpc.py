@@ -1,6 +1,7 @@
 """The tfplugin6.Provider service: protocol messages (as dicts) <-> the Python API."""
 from __future__ import annotations
 
+import functools
 import threading
 
 from . import values as V
@@ -21,6 +22,25 @@ def _logger():
 
 NOT_SUPPORTED = "not supported by this provider"
 WRITE_ONLY_TF_VERSION = "1.11"
+
+
+def _typed(kind: str):
+    """The preamble every resource or data source RPC shares, written once.
+
+    Looks up the request's ``type_name`` (an unknown type is answered with a diagnostic) and calls
+    the handler as ``handler(self, req, diags, type_name, instance, implied_type)``.
+    """
+    def wrap(handler):
+        @functools.wraps(handler)
+        def rpc(self, req: dict) -> dict:
+            diags = Diagnostics()
+            type_name = req.get("type_name", "")
+            inst = self._instance(kind, type_name, diags)
+            if inst is None:
+                return {"diagnostics": _diags_proto(diags, None)}
+            return handler(self, req, diags, type_name, inst, inst.schema.implied_type())
+        return rpc
+    return wrap
 
 
 class ProviderService:
@@ -49,32 +69,22 @@ class ProviderService:
                 p = self._provider
         return p
 
-    def _resource_classes(self) -> dict:
-        p = self.provider
-        return {cls.type_name: cls for cls in p.resources}
-
-    def _data_source_classes(self) -> dict:
-        p = self.provider
-        return {cls.type_name: cls for cls in p.data_sources}
-
-    def _instance(self, cache: dict, classes_fn, type_name: str, diags: Diagnostics, what: str):
+    def _instance(self, kind: str, type_name: str, diags: Diagnostics):
+        """The (cached) Resource or DataSource instance for ``type_name``; None and an error when unknown."""
+        cache = self._resources if kind == "resource" else self._data_sources
         inst = cache.get(type_name)
         if inst is None:
-            cls = classes_fn().get(type_name)
+            p = self.provider
+            classes = p.resources if kind == "resource" else p.data_sources
+            cls = {c.type_name: c for c in classes}.get(type_name)
             if cls is None:
-                diags.error(f"Unknown {what} type", f"This provider has no {what} type {type_name!r}.")
+                diags.error(f"Unknown {kind} type", f"This provider has no {kind} type {type_name!r}.")
                 return None
             with self._lock:
                 inst = cache.get(type_name)
                 if inst is None:
-                    inst = cache[type_name] = cls(self.provider)
+                    inst = cache[type_name] = cls(p)
         return inst
-
-    def _resource(self, type_name, diags):
-        return self._instance(self._resources, self._resource_classes, type_name, diags, "resource")
-
-    def _data_source(self, type_name, diags):
-        return self._instance(self._data_sources, self._data_source_classes, type_name, diags, "data source")
 
     def _call(self, diags: Diagnostics, label: str, fn, *args):
         """Run provider code; exceptions become diagnostics, never crashes."""
@@ -186,14 +196,9 @@ class ProviderService:
 
     # ------------------------------------------------------------------ validation
 
-    def ValidateResourceConfig(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ValidateResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -208,13 +213,8 @@ class ProviderService:
         self._call(diags, f"{type_name}: validate", res.validate, config, diags)
         return {"diagnostics": _diags_proto(diags, typ)}
 
-    def ValidateDataResourceConfig(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        ds = self._data_source(type_name, diags)
-        if ds is None:
-            return {"diagnostics": _diags_proto(diags, None)}
-        typ = ds.schema.implied_type()
+    @_typed("data source")
+    def ValidateDataResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
         config = _decode(req.get("config"), typ, diags)
         if not diags.has_errors:
             self._call(diags, f"{type_name}: validate", ds.validate, config, diags)
@@ -222,14 +222,9 @@ class ProviderService:
 
     # ------------------------------------------------------------------ state upgrade
 
-    def UpgradeResourceState(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def UpgradeResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         version = int(req.get("version", 0))
         raw = req.get("raw_state") or {}
         if raw.get("json"):
@@ -277,15 +272,10 @@ class ProviderService:
 
     # ------------------------------------------------------------------ managed resources
 
-    def ReadResource(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
+    @_typed("resource")
+    def ReadResource(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         private = req.get("private", b"")
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
         schema = res.schema
-        typ = schema.implied_type()
         current_dv = req.get("current_state")
         state = _decode(current_dv, typ, diags)
         if diags.has_errors or state is None:
@@ -302,14 +292,9 @@ class ProviderService:
         return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": private,
                 "diagnostics": _diags_proto(diags, typ)}
 
-    def PlanResourceChange(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def PlanResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         hints = V.Hints()
         prior = _decode(req.get("prior_state"), typ, diags)
         proposed_dv = req.get("proposed_new_state")
@@ -335,14 +320,9 @@ class ProviderService:
         resp["diagnostics"] = _diags_proto(diags, typ)
         return resp
 
-    def ApplyResourceChange(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ApplyResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         prior_dv = req.get("prior_state")
         prior = _decode(prior_dv, typ, diags)
         planned = _decode(req.get("planned_state"), typ, diags)
@@ -371,14 +351,9 @@ class ProviderService:
         return {"new_state": _encode(new, typ, diags, label), "private": private,
                 "diagnostics": _diags_proto(diags, typ)}
 
-    def ImportResourceState(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ImportResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         import_id = req.get("id", "")
         partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
         if diags.has_errors:
@@ -406,13 +381,8 @@ class ProviderService:
 
     # ------------------------------------------------------------------ data sources
 
-    def ReadDataSource(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        ds = self._data_source(type_name, diags)
-        if ds is None:
-            return {"diagnostics": _diags_proto(diags, None)}
-        typ = ds.schema.implied_type()
+    @_typed("data source")
+    def ReadDataSource(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}

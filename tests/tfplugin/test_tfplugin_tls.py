@@ -47,7 +47,7 @@ def test_ssl_module_fallback_speaks_to_grpc(store, monkeypatch):
     """Force the ssl-module path (other Pythons) and run an mTLS call through it."""
     import grpc
     import tfplugin_certs as certs
-    from conftest import InProcess
+    from tfplugin_inprocess import InProcess
     from testprovider import TptProvider
 
     from tfplugin._proto import tfplugin6_pb2 as pb
