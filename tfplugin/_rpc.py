@@ -21,6 +21,7 @@ def _logger():
 
 
 NOT_SUPPORTED = "not supported by this provider"
+ORIGIN_KEY = "origin"  # the key of the layer's entry in each managed resource's private state (JSON)
 WRITE_ONLY_TF_VERSION = "1.11"
 
 
@@ -98,6 +99,27 @@ class ProviderService:
             diags.error(f"{label} failed: {text}",
                         "The provider raised an unexpected error. Run with TF_LOG_PROVIDER=debug to see the traceback.")
         return None
+
+    def _origin(self, type_name: str, private: bytes, diags: Diagnostics) -> str | None:
+        """The provider's origin() (None: no check); an error when ``private`` records another origin.
+
+        Called before any of the resource's own code, so a state applied to one remote system is
+        never read, planned or applied against another, and nothing is dropped from that state.
+        """
+        current = self._call(diags, f"{self._name}: origin", self.provider.origin)
+        if current is not None and not isinstance(current, str):
+            diags.error(f"{self._name}: origin() returned {type(current).__name__}, expected a string or None")
+            return None
+        recorded = _recorded_origin(private)
+        if current is not None and recorded is not None and recorded != current:
+            diags.error(f"{type_name}: this state belongs to {recorded}, but the provider now points at {current}",
+                        f"The state of this {type_name} was written against {recorded}. Nothing was sent to "
+                        f"{current} for it, and the state is unchanged. To go on, either point the provider back "
+                        f"at {recorded}, or manage {current} from another stack or state (another working "
+                        f"folder, workspace or backend). If the object really moved to {current}, remove it "
+                        "from this state (`terraform state rm <address>`) and import it again (`terraform "
+                        "import`).")
+        return current
 
     # ------------------------------------------------------------------ metadata and schema
 
@@ -280,6 +302,9 @@ class ProviderService:
         state = _decode(current_dv, typ, diags)
         if diags.has_errors or state is None:
             return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
+        if diags.has_errors:
+            return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
         result = self._call(diags, f"{type_name}: read", res.read, _copy(state), diags)
         if diags.has_errors:
             return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
@@ -289,7 +314,7 @@ class ProviderService:
             new = _merge(state, result, typ, diags, f"{type_name}: read")
             _null_write_only(schema, new)
             _no_unknowns(new, diags, f"{type_name}: read")
-        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": private,
+        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": _with_origin(private, origin),
                 "diagnostics": _diags_proto(diags, typ)}
 
     @_typed("resource")
@@ -301,6 +326,9 @@ class ProviderService:
         proposed = _decode(proposed_dv, typ, diags, hints)
         config = _decode(req.get("config"), typ, diags)
         private = req.get("prior_private", b"")
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
         if proposed is None:  # destroy: nothing to plan
@@ -316,7 +344,7 @@ class ProviderService:
             _null_write_only(schema, planned)
         resp = {"planned_state": _encode(planned, typ, diags, f"{type_name}: plan", hints),
                 "requires_replace": [{"steps": _path_steps(p, typ)} for p in _unique(plan_req.requires_replace)],
-                "planned_private": private}
+                "planned_private": _with_origin(private, origin)}
         resp["diagnostics"] = _diags_proto(diags, typ)
         return resp
 
@@ -330,6 +358,9 @@ class ProviderService:
         private = req.get("planned_private", b"")
         if diags.has_errors:
             return {"new_state": prior_dv, "diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
+        if diags.has_errors:
+            return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
         if planned is None:
             self._call(diags, f"{type_name}: delete", res.delete, prior, diags)
             if diags.has_errors:
@@ -348,13 +379,16 @@ class ProviderService:
         new = _merge(planned, result or {}, typ, diags, label)
         _null_write_only(schema, new)
         _no_unknowns(new, diags, label)
-        return {"new_state": _encode(new, typ, diags, label), "private": private,
+        return {"new_state": _encode(new, typ, diags, label), "private": _with_origin(private, origin),
                 "diagnostics": _diags_proto(diags, typ)}
 
     @_typed("resource")
     def ImportResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
         import_id = req.get("id", "")
+        origin = self._origin(type_name, b"", diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
         partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -376,7 +410,8 @@ class ProviderService:
         encoded = _encode(new, typ, diags, f"{type_name}: import")
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
-        return {"imported_resources": [{"type_name": type_name, "state": encoded}],
+        return {"imported_resources": [{"type_name": type_name, "state": encoded,
+                                        "private": _with_origin(b"", origin)}],
                 "diagnostics": _diags_proto(diags, typ)}
 
     # ------------------------------------------------------------------ data sources
@@ -706,6 +741,34 @@ def _diags_proto(diags, typ) -> list:
             item["attribute"] = {"steps": _path_steps(d.path, typ)}
         out.append(item)
     return out
+
+
+def _private_object(private: bytes) -> dict | None:
+    """The resource's private state as the JSON object the layer keeps there; None when it holds something else."""
+    if not private:
+        return {}
+    import json  # here, not at the top: processes that only serve schema and validate never need it
+    try:
+        obj = json.loads(private)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _recorded_origin(private: bytes) -> str | None:
+    obj = _private_object(private)
+    origin = obj.get(ORIGIN_KEY) if obj else None
+    return origin if isinstance(origin, str) else None
+
+
+def _with_origin(private: bytes, origin: str | None) -> bytes:
+    """``private`` recording ``origin``; other keys kept, and private state of another format left alone."""
+    obj = _private_object(private)
+    if origin is None or obj is None or obj.get(ORIGIN_KEY) == origin:
+        return private
+    obj[ORIGIN_KEY] = origin
+    import json
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
 def _not_supported(what: str) -> list:
