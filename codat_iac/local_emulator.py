@@ -128,13 +128,29 @@ def _start(home: Path, key: str, port: int) -> LocalEmulator | None:
 
 
 def stop(home: Path = HOME) -> bool:
-    """Stop the background emulator; its data stays for the next start."""
+    """Stop the background emulator and wait until it is gone, so a restart gets its port; its data stays."""
     found = running(home)
     if not found:
         return False
     os.kill(found.pid, signal.SIGTERM)
     (home / "pid").unlink(missing_ok=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and not _gone(found.pid):
+        time.sleep(0.05)
     return True
+
+
+def _gone(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # started by this process: reap it
+            return True
+    except ChildProcessError:  # started by an earlier command: init reaps it
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def demo_xero_credentials(home: Path = HOME) -> tuple[str, str]:

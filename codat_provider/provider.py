@@ -6,7 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from codat_settings import SettingError, check_base_url
+from codat_settings import SettingError, base_url_origin, check_base_url
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
@@ -32,7 +32,9 @@ PROVIDER_SCHEMA = Schema(
             "base_url",
             types.String,
             optional=True,
-            description=f"Codat API base URL. Falls back to CODAT_BASE_URL, then {DEFAULT_BASE_URL}.",
+            description=f"Codat API base URL. Falls back to CODAT_BASE_URL, then {DEFAULT_BASE_URL}. Each resource's "
+            "state records the Codat it was applied to (this URL's scheme, host, port and path); refresh, plan and "
+            "apply stop, naming both URLs, when the provider points at another Codat.",
         ),
         Attribute(
             "api_key",
@@ -107,6 +109,10 @@ class CodatProvider(Provider):
             )
             if self._stopped:
                 self._client.stop()
+
+    def origin(self) -> str:
+        """The Codat these resources live in, recorded in their state (tfplugin stops on a mismatch)."""
+        return base_url_origin(self.base_url)
 
     @property
     def client(self) -> CodatClient:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-__all__ = ["SettingError", "check_base_url", "shown_url", "is_loopback", "state_kind", "STATE_ENV", "cdk_choice",
-           "CDK_ENV"]
+__all__ = ["SettingError", "check_base_url", "shown_url", "base_url_origin", "is_loopback", "state_kind", "STATE_ENV",
+           "cdk_choice", "CDK_ENV"]
 
 STATE_ENV = "CODAT_IAC_STATE"
 CDK_ENV = "CODAT_IAC_CDK"
@@ -84,6 +84,21 @@ def check_base_url(value: str, setting: str) -> str:
             f"because the API key would travel in clear. Use https://{host}{parts.path}."
         )
     return text.rstrip("/")
+
+
+def base_url_origin(base_url: str) -> str:
+    """Which Codat a base URL (one check_base_url accepted) reaches: `scheme://host[:port][/path]`.
+
+    Recorded in Terraform state, so a state applied to one Codat is never planned against another.
+    Unlike shown_url it keeps the path (two Codats may share a host behind a proxy); scheme and host are
+    lowercased and the scheme's default port and a trailing slash dropped, so spellings of one URL agree.
+    Never a user name, password, query or fragment.
+    """
+    parts = urlsplit(base_url.strip())
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    port = parts.port if parts.port != {"https": 443, "http": 80}.get(parts.scheme) else None
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
 
 
 def state_kind(setting: str | None) -> str:

@@ -9,10 +9,18 @@ kept open (go-plugin's stdio and broker streams); HPACK with Huffman; flow contr
 in both directions; PING, SETTINGS, WINDOW_UPDATE, RST_STREAM, GOAWAY, CONTINUATION,
 padding. Threads: one reader per connection, one worker per request; all socket
 writes (and every use of the TLS object) happen under one lock per connection.
+
+At the limits it answers as RFC 9113 and gRPC say: a message over the receive limit
+gets status RESOURCE_EXHAUSTED; a length prefix that does not match the body, INTERNAL;
+streams beyond the advertised SETTINGS_MAX_CONCURRENT_STREAMS are refused
+(RST_STREAM REFUSED_STREAM); a header block over MAX_HEADER_LIST bytes (HEADERS plus
+CONTINUATIONs, or decoded) ends the connection (GOAWAY ENHANCE_YOUR_CALM) instead of
+being buffered; flow-control and framing errors are stream or connection errors as
+the RFC assigns them. Other streams and connections keep being served.
 """
 from __future__ import annotations
 
-import _socket  # the C module: `socket` adds ~5 ms of imports we do not need
+import _socket  # the C module `socket` is built on: `socket` itself adds ~5 ms of imports per start
 import struct
 import threading
 
@@ -31,14 +39,23 @@ SETTINGS_HEADER_TABLE_SIZE = 0x1
 SETTINGS_MAX_CONCURRENT_STREAMS = 0x3
 SETTINGS_INITIAL_WINDOW_SIZE = 0x4
 SETTINGS_MAX_FRAME_SIZE = 0x5
+SETTINGS_MAX_HEADER_LIST_SIZE = 0x6
+
+# HTTP/2 error codes (RFC 9113 section 7)
+NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR = 0x0, 0x1, 0x2, 0x3
+FRAME_SIZE_ERROR, REFUSED_STREAM, COMPRESSION_ERROR, ENHANCE_YOUR_CALM = 0x6, 0x7, 0x9, 0xB
+STREAM_CLOSED = 0x5
 
 MAX_WINDOW = (1 << 31) - 1
 DEFAULT_WINDOW = 65535
 OUR_MAX_FRAME = 16384  # we never advertise more, so incoming frames are at most this
-MAX_REQUEST = 64 << 20
+MAX_CONCURRENT_STREAMS = 1000  # advertised and enforced; Terraform runs 10 RPCs at a time by default
+MAX_HEADER_LIST = 1 << 20  # advertised and enforced (Terraform sends ~200 bytes; Go's net/http allows 1 MB)
+DEFAULT_MAX_MESSAGE = 256 << 20  # as terraform-plugin-go's servers; Terraform's client sends up to 2 GiB
 
 # gRPC status codes
 OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT = 0, 1, 2, 3
+RESOURCE_EXHAUSTED = 8
 UNIMPLEMENTED, INTERNAL, UNAVAILABLE = 12, 13, 14
 
 _HDR = struct.Struct(">I")
@@ -53,6 +70,15 @@ class GrpcError(Exception):
 
 class ConnectionClosed(Exception):
     pass
+
+
+class PeerError(Exception):
+    """The peer broke RFC 9113 in a way it makes a connection error: GOAWAY with ``code``, then close."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def _frame(ftype: int, flags: int, stream_id: int, payload: bytes = b"") -> bytes:
@@ -79,7 +105,7 @@ class Stream:
         self.headers: dict = {}
         self.body = bytearray()
         self.send_window = send_window
-        self.closed = False  # reset by the peer, or our response finished
+        self.closed = False  # reset (by either side), or our response finished: send nothing more
         self.recv_unacked = 0
         self.dispatched = False
 
@@ -93,7 +119,8 @@ class Connection:
         self.tls_context = tls_context
         self.lock = threading.Lock()  # socket writes + TLS object
         self.fc = threading.Condition(threading.Lock())  # send flow control
-        self.streams: dict = {}
+        self.streams: dict = {}  # open streams (not finished, not reset)
+        self.last_stream_id = 0  # the highest stream the peer opened (refused ones included)
         self.conn_send_window = DEFAULT_WINDOW
         self.peer_initial_window = DEFAULT_WINDOW
         self.peer_max_frame = 16384
@@ -154,18 +181,24 @@ class Connection:
             with self.lock:
                 self._in.write(raw)
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, st: Stream | None = None) -> None:
+        """Write frames; with ``st``, only while that stream is open (checked under the write lock)."""
         with self.lock:
-            if self.closed:
-                raise ConnectionClosed("connection closed")
-            if self._sslobj is not None:
-                self._sslobj.write(data)
-                data = self._out.read()
-            try:
-                self.sock.sendall(data)
-            except OSError as e:
-                self.closed = True
-                raise ConnectionClosed(str(e)) from None
+            if st is not None and st.closed:
+                raise ConnectionClosed("stream closed")
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:  # holding self.lock
+        if self.closed:
+            raise ConnectionClosed("connection closed")
+        if self._sslobj is not None:
+            self._sslobj.write(data)
+            data = self._out.read()
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            self.closed = True
+            raise ConnectionClosed(str(e)) from None
 
     def _read_exact(self, n: int) -> bytes:
         buf = self._rbuf
@@ -187,9 +220,10 @@ class Connection:
             if self._read_exact(len(PREFACE)) != PREFACE:
                 raise ConnectionClosed("bad HTTP/2 preface")
             self.established = True
-            settings = struct.pack(">HIHIHI", SETTINGS_MAX_CONCURRENT_STREAMS, 1000,
+            settings = struct.pack(">HIHIHIHI", SETTINGS_MAX_CONCURRENT_STREAMS, MAX_CONCURRENT_STREAMS,
                                    SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW,
-                                   SETTINGS_MAX_FRAME_SIZE, OUR_MAX_FRAME)
+                                   SETTINGS_MAX_FRAME_SIZE, OUR_MAX_FRAME,
+                                   SETTINGS_MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST)
             self.send(_frame(SETTINGS, 0, 0, settings) +
                       _frame(WINDOW_UPDATE, 0, 0, _HDR.pack(MAX_WINDOW - DEFAULT_WINDOW)))
             while not self.closed:
@@ -198,26 +232,39 @@ class Connection:
                 ftype, flags = head[3], head[4]
                 sid = _HDR.unpack_from(head, 5)[0] & 0x7FFFFFFF
                 if length > OUR_MAX_FRAME:
-                    self._goaway(0x6, "frame too large")  # FRAME_SIZE_ERROR
-                    break
+                    raise PeerError(FRAME_SIZE_ERROR, "frame too large")
                 payload = self._read_exact(length) if length else b""
                 self._on_frame(ftype, flags, sid, payload)
         except (ConnectionClosed, OSError):
             pass
+        except PeerError as e:
+            self._goaway(e.code, e.message)
+        except _hpack.HeaderListTooLarge as e:
+            self._goaway(ENHANCE_YOUR_CALM, str(e))
         except _hpack.HpackError as e:
-            self._goaway(0x9, f"HPACK: {e}")  # COMPRESSION_ERROR
+            self._goaway(COMPRESSION_ERROR, f"HPACK: {e}")
         except Exception:  # noqa: BLE001 - never let a protocol bug kill the process
             self.server.log_exception("HTTP/2 connection failed")
-            self._goaway(0x2, "internal error")
+            self._goaway(INTERNAL_ERROR, "internal error")
         finally:
             self._close()
 
     def _goaway(self, code: int, msg: str) -> None:
         try:
-            last = max(self.streams, default=0)
-            self.send(_frame(GOAWAY, 0, 0, struct.pack(">II", last, code) + msg.encode()[:200]))
+            self.send(_frame(GOAWAY, 0, 0, struct.pack(">II", self.last_stream_id, code) + msg.encode()[:200]))
         except Exception:  # noqa: BLE001
             pass
+
+    def _reset(self, sid: int, code: int) -> None:
+        """A stream error (RFC 9113 5.4.2): RST_STREAM, and nothing more is sent or read on that stream."""
+        st = self.streams.get(sid)
+        with self.lock:
+            if st is not None:
+                st.closed = True
+            self._write(_frame(RST_STREAM, 0, sid, _HDR.pack(code)))
+        with self.fc:
+            self.streams.pop(sid, None)
+            self.fc.notify_all()
 
     def _close(self) -> None:
         with self.fc:
@@ -231,17 +278,20 @@ class Connection:
 
     def _on_frame(self, ftype, flags, sid, payload) -> None:
         if self._header_block is not None and ftype != CONTINUATION:
-            raise ConnectionClosed("expected CONTINUATION")
+            raise PeerError(PROTOCOL_ERROR, "expected CONTINUATION")
         if ftype == DATA:
+            if sid == 0:
+                raise PeerError(PROTOCOL_ERROR, "DATA on stream 0")
             self._on_data(flags, sid, payload)
         elif ftype == HEADERS:
-            pos = 0
-            end = len(payload)
-            if flags & PADDED:
-                end -= payload[0]
-                pos = 1
+            if sid == 0:
+                raise PeerError(PROTOCOL_ERROR, "HEADERS on stream 0")
+            pos = 1 if flags & PADDED else 0
+            end = len(payload) - (payload[0] if flags & PADDED and payload else 0)
             if flags & PRIORITY_FLAG:
                 pos += 5
+            if end < pos:
+                raise PeerError(PROTOCOL_ERROR, "padding longer than the HEADERS frame")
             block = bytearray(payload[pos:end])
             if flags & END_HEADERS:
                 self._on_headers(sid, flags, bytes(block))
@@ -249,30 +299,34 @@ class Connection:
                 self._header_block = (sid, flags, block)
         elif ftype == CONTINUATION:
             if self._header_block is None or self._header_block[0] != sid:
-                raise ConnectionClosed("unexpected CONTINUATION")
-            self._header_block[2].extend(payload)
+                raise PeerError(PROTOCOL_ERROR, "unexpected CONTINUATION")
+            block = self._header_block[2]
+            block.extend(payload)
+            if len(block) > MAX_HEADER_LIST:
+                raise PeerError(ENHANCE_YOUR_CALM, f"header block over {MAX_HEADER_LIST} bytes")
             if flags & END_HEADERS:
-                hsid, hflags, block = self._header_block
+                hsid, hflags, _ = self._header_block
                 self._header_block = None
                 self._on_headers(hsid, hflags, bytes(block))
         elif ftype == SETTINGS:
-            if not flags & ACK:
+            if sid != 0:
+                raise PeerError(PROTOCOL_ERROR, "SETTINGS on a stream")
+            if flags & ACK:
+                if payload:
+                    raise PeerError(FRAME_SIZE_ERROR, "SETTINGS ACK with a payload")
+            else:
                 self._on_settings(payload)
                 self.send(_frame(SETTINGS, ACK, 0))
         elif ftype == PING:
+            if len(payload) != 8:
+                raise PeerError(FRAME_SIZE_ERROR, "PING payload is not 8 bytes")
             if not flags & ACK:
                 self.send(_frame(PING, ACK, 0, payload))
         elif ftype == WINDOW_UPDATE:
-            inc = _HDR.unpack(payload[:4])[0] & 0x7FFFFFFF
-            with self.fc:
-                if sid == 0:
-                    self.conn_send_window += inc
-                else:
-                    st = self.streams.get(sid)
-                    if st is not None:
-                        st.send_window += inc
-                self.fc.notify_all()
+            self._on_window_update(sid, payload)
         elif ftype == RST_STREAM:
+            if len(payload) != 4:
+                raise PeerError(FRAME_SIZE_ERROR, "RST_STREAM payload is not 4 bytes")
             with self.fc:
                 st = self.streams.pop(sid, None)
                 if st is not None:
@@ -282,27 +336,67 @@ class Connection:
             pass  # the peer will close the socket when its streams finish
         # PRIORITY, PUSH_PROMISE and unknown frame types are ignored
 
+    def _on_window_update(self, sid: int, payload: bytes) -> None:
+        """RFC 9113 6.9: an increment of 0 is a PROTOCOL_ERROR, a window past 2^31-1 a FLOW_CONTROL_ERROR;
+        stream errors on a stream, connection errors on stream 0."""
+        if len(payload) != 4:
+            raise PeerError(FRAME_SIZE_ERROR, "WINDOW_UPDATE payload is not 4 bytes")
+        inc = _HDR.unpack(payload)[0] & 0x7FFFFFFF
+        with self.fc:
+            if sid == 0:
+                if inc == 0:
+                    raise PeerError(PROTOCOL_ERROR, "WINDOW_UPDATE with an increment of 0")
+                if self.conn_send_window + inc > MAX_WINDOW:
+                    raise PeerError(FLOW_CONTROL_ERROR, "connection window past 2^31-1")
+                self.conn_send_window += inc
+                self.fc.notify_all()
+                return
+            st = self.streams.get(sid)
+            if st is None:
+                return  # a stream already closed: allowed, nothing to do
+            error = (PROTOCOL_ERROR if inc == 0 else
+                     FLOW_CONTROL_ERROR if st.send_window + inc > MAX_WINDOW else None)
+            if error is None:
+                st.send_window += inc
+                self.fc.notify_all()
+                return
+        self._reset(sid, error)
+
     def _on_settings(self, payload: bytes) -> None:
-        for i in range(0, len(payload) - len(payload) % 6, 6):
+        if len(payload) % 6:
+            raise PeerError(FRAME_SIZE_ERROR, "SETTINGS payload is not a multiple of 6 bytes")
+        for i in range(0, len(payload), 6):
             ident, value = struct.unpack_from(">HI", payload, i)
             if ident == SETTINGS_INITIAL_WINDOW_SIZE:
+                if value > MAX_WINDOW:
+                    raise PeerError(FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE past 2^31-1")
                 with self.fc:
                     delta = value - self.peer_initial_window
+                    if any(st.send_window + delta > MAX_WINDOW for st in self.streams.values()):
+                        raise PeerError(FLOW_CONTROL_ERROR, "a stream window past 2^31-1")
                     self.peer_initial_window = value
                     for st in self.streams.values():
                         st.send_window += delta
                     self.fc.notify_all()
             elif ident == SETTINGS_MAX_FRAME_SIZE:
-                self.peer_max_frame = max(16384, min(value, (1 << 24) - 1))
+                if not 16384 <= value <= (1 << 24) - 1:
+                    raise PeerError(PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE out of range")
+                self.peer_max_frame = value
             elif ident == SETTINGS_HEADER_TABLE_SIZE:
                 pass  # only limits our encoder, which never indexes
 
     def _on_headers(self, sid: int, flags: int, block: bytes) -> None:
-        headers = self.decoder.decode(block)
+        headers = self.decoder.decode(block, MAX_HEADER_LIST)  # always: the HPACK state must stay in step
         st = self.streams.get(sid)
         if st is None:
             if sid % 2 == 0:
-                raise ConnectionClosed("client used an even stream id")
+                raise PeerError(PROTOCOL_ERROR, "client used an even stream id")
+            if sid <= self.last_stream_id:
+                raise PeerError(STREAM_CLOSED, f"HEADERS on closed stream {sid}")
+            self.last_stream_id = sid
+            if len(self.streams) >= MAX_CONCURRENT_STREAMS:
+                self._reset(sid, REFUSED_STREAM)  # RFC 9113 5.1.2; the client may retry it
+                return
             st = Stream(sid, self.peer_initial_window)
             with self.fc:
                 self.streams[sid] = st
@@ -316,9 +410,11 @@ class Connection:
     def _on_data(self, flags: int, sid: int, payload: bytes) -> None:
         data = payload
         if flags & PADDED:
+            if not payload or payload[0] >= len(payload):
+                raise PeerError(PROTOCOL_ERROR, "padding longer than the DATA frame")
             data = payload[1:len(payload) - payload[0]]
         n = len(payload)
-        self.conn_recv_unacked += n
+        self.conn_recv_unacked += n  # counted even for streams that are gone: the window is shared
         if self.conn_recv_unacked > (1 << 24):
             self.send(_frame(WINDOW_UPDATE, 0, 0, _HDR.pack(self.conn_recv_unacked)))
             self.conn_recv_unacked = 0
@@ -327,10 +423,9 @@ class Connection:
             return
         if not st.dispatched:
             st.body += data
-            if len(st.body) > MAX_REQUEST:
-                self.send(_frame(RST_STREAM, 0, sid, _HDR.pack(0xB)))  # ENHANCE_YOUR_CALM
-                with self.fc:
-                    self.streams.pop(sid, None)
+            size = self._message_size(st.body)
+            if size > self.server.max_message:
+                self._too_large(st, size, bool(flags & END_STREAM))
                 return
         st.recv_unacked += n
         if st.recv_unacked > (1 << 24):
@@ -338,6 +433,22 @@ class Connection:
             st.recv_unacked = 0
         if flags & END_STREAM:
             self._dispatch(st)
+
+    @staticmethod
+    def _message_size(body: bytearray) -> int:
+        """What the gRPC message will be at least: the length prefix's claim or what already arrived."""
+        arrived = len(body) - 5
+        return max(arrived, _HDR.unpack_from(body, 1)[0]) if arrived >= 0 else 0
+
+    def _too_large(self, st: Stream, size: int, ended: bool) -> None:
+        """Answer RESOURCE_EXHAUSTED at once, then ask the client to stop sending (RFC 9113 8.1)."""
+        st.body = bytearray()
+        limit = self.server.max_message
+        self.respond_error(st, RESOURCE_EXHAUSTED,
+                           f"request message of {size} bytes is larger than this provider accepts: the limit is "
+                           f"{limit} bytes ({limit / (1 << 20):g} MiB). {self.server.max_message_hint}".rstrip())
+        if not ended:
+            self._reset(st.id, NO_ERROR)
 
     def _dispatch(self, st: Stream) -> None:
         if st.dispatched:
@@ -374,16 +485,15 @@ class Connection:
                 self.conn_send_window -= len(data)
                 st.send_window -= len(data)
         if fits:
-            self.send(head + _frame(DATA, 0, st.id, data) + trailers)
+            self._send_last(st, head + _frame(DATA, 0, st.id, data) + trailers)
         else:
-            self.send(head)
+            self.send(head, st)
             view = memoryview(data)
             while view:
                 n = self._reserve(st, len(view))
-                self.send(_frame(DATA, 0, st.id, bytes(view[:n])))
+                self.send(_frame(DATA, 0, st.id, bytes(view[:n])), st)
                 view = view[n:]
-            self.send(trailers)
-        self._finish(st)
+            self._send_last(st, trailers)
 
     def respond_error(self, st: Stream, code: int, message: str) -> None:
         """A trailers-only response carrying a gRPC error status."""
@@ -391,18 +501,22 @@ class Connection:
             return
         block = _hpack.encode([(":status", "200"), ("content-type", "application/grpc"),
                                ("grpc-status", str(code)), ("grpc-message", _pct(message[:1000]))])
-        self.send(_frame(HEADERS, END_HEADERS | END_STREAM, st.id, block))
-        self._finish(st)
+        self._send_last(st, _frame(HEADERS, END_HEADERS | END_STREAM, st.id, block))
 
     def open_stream(self, st: Stream) -> None:
         """Answer with headers only and keep the stream open (idle server stream)."""
         self.send(_frame(HEADERS, END_HEADERS, st.id, _hpack.encode(
-            [(":status", "200"), ("content-type", "application/grpc")])))
+            [(":status", "200"), ("content-type", "application/grpc")])), st)
 
-    def _finish(self, st: Stream) -> None:
+    def _send_last(self, st: Stream, data: bytes) -> None:
+        """Send the frames that end the stream. It stops counting as open first: a client that has seen
+        END_STREAM may open its next stream at once (RFC 9113 5.1.2)."""
         with self.fc:
-            st.closed = True
             self.streams.pop(st.id, None)
+        try:
+            self.send(data, st)
+        finally:
+            st.closed = True
 
 
 class Server:
@@ -412,11 +526,20 @@ class Server:
     ``tls_context``: None (plaintext) or a context from tfplugin._tls.server_context.
     ``streams``: set of paths answered with an open, idle stream.
     ``methods``: {path: (req, resp, client_streaming, server_streaming)}.
+    ``max_message``: the largest request message accepted (bytes); ``max_message_hint`` is added to
+    the RESOURCE_EXHAUSTED message a larger one gets (how to raise the limit).
     """
 
     def __init__(self, listener, handlers: dict, methods: dict, streams=(), tls_context=None,
-                 log=None, on_idle=None):
+                 log=None, on_idle=None, max_message: int = DEFAULT_MAX_MESSAGE, max_message_hint: str = ""):
         self.listener = listener
+        self.max_message = max_message
+        self.max_message_hint = max_message_hint
+        public_accept = getattr(listener, "accept", None)  # socket.socket
+        if public_accept is not None:
+            self._accept = lambda: public_accept()[0]
+        else:  # the bare C socket server.py listens on (it checked that _accept exists)
+            self._accept = lambda: _socket.socket(fileno=listener._accept()[0])
         self.handlers = handlers
         self.methods = methods
         self.streams = set(streams)
@@ -437,8 +560,7 @@ class Server:
     def serve_forever(self) -> None:
         while not self._stopped:
             try:
-                fd, _ = self.listener._accept()  # what socket.socket.accept() does, minus the wrapper
-                sock = _socket.socket(fileno=fd)
+                sock = self._accept()
             except OSError:
                 if self._stopped:
                     return
@@ -499,8 +621,12 @@ class Server:
                 conn.respond_error(st, UNIMPLEMENTED, "compressed messages are not supported")
                 return
             size = _HDR.unpack_from(body, 1)[0]
+            if len(body) - 5 != size:
+                conn.respond_error(st, INTERNAL, f"malformed gRPC request: the length prefix says {size} bytes but "
+                                   f"{len(body) - 5} followed (a unary call carries exactly one message)")
+                return
             try:
-                response = handler(body[5:5 + size])
+                response = handler(body[5:])
             except GrpcError as e:
                 conn.respond_error(st, e.code, e.message)
                 return

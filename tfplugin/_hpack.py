@@ -100,6 +100,10 @@ class HpackError(ValueError):
     pass
 
 
+class HeaderListTooLarge(HpackError):
+    """The decoded header list is over the limit (a small block can expand a lot through the table)."""
+
+
 def _decode_int(data, pos: int, prefix_bits: int):
     mask = (1 << prefix_bits) - 1
     value = data[pos] & mask
@@ -162,11 +166,12 @@ class Decoder:
             raise HpackError(f"index {index} out of range")
         return self.dynamic[i]
 
-    def decode(self, block: bytes) -> list:
-        """Return [(name, value)] as str pairs."""
+    def decode(self, block: bytes, max_list_size: int | None = None) -> list:
+        """Return [(name, value)] as str pairs; HeaderListTooLarge past ``max_list_size`` (RFC 9113 6.5.2 sizes)."""
         data = block
         pos = 0
         out = []
+        list_size = 0
         while pos < len(data):
             b = data[pos]
             if b & 0x80:  # indexed
@@ -194,6 +199,9 @@ class Decoder:
                 else:
                     name, pos = _decode_str(data, pos)
                 value, pos = _decode_str(data, pos)
+            list_size += len(name) + len(value) + 32
+            if max_list_size is not None and list_size > max_list_size:
+                raise HeaderListTooLarge(f"header list over {max_list_size} bytes")
             out.append((name.decode("latin-1"), value.decode("latin-1")))
         return out
 

@@ -1,6 +1,7 @@
 """The tfplugin6.Provider service: protocol messages (as dicts) <-> the Python API."""
 from __future__ import annotations
 
+import functools
 import threading
 
 from . import values as V
@@ -20,7 +21,27 @@ def _logger():
 
 
 NOT_SUPPORTED = "not supported by this provider"
+ORIGIN_KEY = "origin"  # the key of the layer's entry in each managed resource's private state (JSON)
 WRITE_ONLY_TF_VERSION = "1.11"
+
+
+def _typed(kind: str):
+    """The preamble every resource or data source RPC shares, written once.
+
+    Looks up the request's ``type_name`` (an unknown type is answered with a diagnostic) and calls
+    the handler as ``handler(self, req, diags, type_name, instance, implied_type)``.
+    """
+    def wrap(handler):
+        @functools.wraps(handler)
+        def rpc(self, req: dict) -> dict:
+            diags = Diagnostics()
+            type_name = req.get("type_name", "")
+            inst = self._instance(kind, type_name, diags)
+            if inst is None:
+                return {"diagnostics": _diags_proto(diags, None)}
+            return handler(self, req, diags, type_name, inst, inst.schema.implied_type())
+        return rpc
+    return wrap
 
 
 class ProviderService:
@@ -49,32 +70,22 @@ class ProviderService:
                 p = self._provider
         return p
 
-    def _resource_classes(self) -> dict:
-        p = self.provider
-        return {cls.type_name: cls for cls in p.resources}
-
-    def _data_source_classes(self) -> dict:
-        p = self.provider
-        return {cls.type_name: cls for cls in p.data_sources}
-
-    def _instance(self, cache: dict, classes_fn, type_name: str, diags: Diagnostics, what: str):
+    def _instance(self, kind: str, type_name: str, diags: Diagnostics):
+        """The (cached) Resource or DataSource instance for ``type_name``; None and an error when unknown."""
+        cache = self._resources if kind == "resource" else self._data_sources
         inst = cache.get(type_name)
         if inst is None:
-            cls = classes_fn().get(type_name)
+            p = self.provider
+            classes = p.resources if kind == "resource" else p.data_sources
+            cls = {c.type_name: c for c in classes}.get(type_name)
             if cls is None:
-                diags.error(f"Unknown {what} type", f"This provider has no {what} type {type_name!r}.")
+                diags.error(f"Unknown {kind} type", f"This provider has no {kind} type {type_name!r}.")
                 return None
             with self._lock:
                 inst = cache.get(type_name)
                 if inst is None:
-                    inst = cache[type_name] = cls(self.provider)
+                    inst = cache[type_name] = cls(p)
         return inst
-
-    def _resource(self, type_name, diags):
-        return self._instance(self._resources, self._resource_classes, type_name, diags, "resource")
-
-    def _data_source(self, type_name, diags):
-        return self._instance(self._data_sources, self._data_source_classes, type_name, diags, "data source")
 
     def _call(self, diags: Diagnostics, label: str, fn, *args):
         """Run provider code; exceptions become diagnostics, never crashes."""
@@ -88,6 +99,27 @@ class ProviderService:
             diags.error(f"{label} failed: {text}",
                         "The provider raised an unexpected error. Run with TF_LOG_PROVIDER=debug to see the traceback.")
         return None
+
+    def _origin(self, type_name: str, private: bytes, diags: Diagnostics) -> str | None:
+        """The provider's origin() (None: no check); an error when ``private`` records another origin.
+
+        Called before any of the resource's own code, so a state applied to one remote system is
+        never read, planned or applied against another, and nothing is dropped from that state.
+        """
+        current = self._call(diags, f"{self._name}: origin", self.provider.origin)
+        if current is not None and not isinstance(current, str):
+            diags.error(f"{self._name}: origin() returned {type(current).__name__}, expected a string or None")
+            return None
+        recorded = _recorded_origin(private)
+        if current is not None and recorded is not None and recorded != current:
+            diags.error(f"{type_name}: this state belongs to {recorded}, but the provider now points at {current}",
+                        f"The state of this {type_name} was written against {recorded}. Nothing was sent to "
+                        f"{current} for it, and the state is unchanged. To go on, either point the provider back "
+                        f"at {recorded}, or manage {current} from another stack or state (another working "
+                        f"folder, workspace or backend). If the object really moved to {current}, remove it "
+                        "from this state (`terraform state rm <address>`) and import it again (`terraform "
+                        "import`).")
+        return current
 
     # ------------------------------------------------------------------ metadata and schema
 
@@ -186,14 +218,9 @@ class ProviderService:
 
     # ------------------------------------------------------------------ validation
 
-    def ValidateResourceConfig(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ValidateResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -208,13 +235,8 @@ class ProviderService:
         self._call(diags, f"{type_name}: validate", res.validate, config, diags)
         return {"diagnostics": _diags_proto(diags, typ)}
 
-    def ValidateDataResourceConfig(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        ds = self._data_source(type_name, diags)
-        if ds is None:
-            return {"diagnostics": _diags_proto(diags, None)}
-        typ = ds.schema.implied_type()
+    @_typed("data source")
+    def ValidateDataResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
         config = _decode(req.get("config"), typ, diags)
         if not diags.has_errors:
             self._call(diags, f"{type_name}: validate", ds.validate, config, diags)
@@ -222,14 +244,9 @@ class ProviderService:
 
     # ------------------------------------------------------------------ state upgrade
 
-    def UpgradeResourceState(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def UpgradeResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         version = int(req.get("version", 0))
         raw = req.get("raw_state") or {}
         if raw.get("json"):
@@ -277,18 +294,16 @@ class ProviderService:
 
     # ------------------------------------------------------------------ managed resources
 
-    def ReadResource(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
+    @_typed("resource")
+    def ReadResource(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         private = req.get("private", b"")
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
         schema = res.schema
-        typ = schema.implied_type()
         current_dv = req.get("current_state")
         state = _decode(current_dv, typ, diags)
         if diags.has_errors or state is None:
+            return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
+        if diags.has_errors:
             return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
         result = self._call(diags, f"{type_name}: read", res.read, _copy(state), diags)
         if diags.has_errors:
@@ -299,23 +314,21 @@ class ProviderService:
             new = _merge(state, result, typ, diags, f"{type_name}: read")
             _null_write_only(schema, new)
             _no_unknowns(new, diags, f"{type_name}: read")
-        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": private,
+        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": _with_origin(private, origin),
                 "diagnostics": _diags_proto(diags, typ)}
 
-    def PlanResourceChange(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def PlanResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         hints = V.Hints()
         prior = _decode(req.get("prior_state"), typ, diags)
         proposed_dv = req.get("proposed_new_state")
         proposed = _decode(proposed_dv, typ, diags, hints)
         config = _decode(req.get("config"), typ, diags)
         private = req.get("prior_private", b"")
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
         if proposed is None:  # destroy: nothing to plan
@@ -331,18 +344,13 @@ class ProviderService:
             _null_write_only(schema, planned)
         resp = {"planned_state": _encode(planned, typ, diags, f"{type_name}: plan", hints),
                 "requires_replace": [{"steps": _path_steps(p, typ)} for p in _unique(plan_req.requires_replace)],
-                "planned_private": private}
+                "planned_private": _with_origin(private, origin)}
         resp["diagnostics"] = _diags_proto(diags, typ)
         return resp
 
-    def ApplyResourceChange(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ApplyResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         prior_dv = req.get("prior_state")
         prior = _decode(prior_dv, typ, diags)
         planned = _decode(req.get("planned_state"), typ, diags)
@@ -350,6 +358,9 @@ class ProviderService:
         private = req.get("planned_private", b"")
         if diags.has_errors:
             return {"new_state": prior_dv, "diagnostics": _diags_proto(diags, typ)}
+        origin = self._origin(type_name, private, diags)
+        if diags.has_errors:
+            return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
         if planned is None:
             self._call(diags, f"{type_name}: delete", res.delete, prior, diags)
             if diags.has_errors:
@@ -368,18 +379,16 @@ class ProviderService:
         new = _merge(planned, result or {}, typ, diags, label)
         _null_write_only(schema, new)
         _no_unknowns(new, diags, label)
-        return {"new_state": _encode(new, typ, diags, label), "private": private,
+        return {"new_state": _encode(new, typ, diags, label), "private": _with_origin(private, origin),
                 "diagnostics": _diags_proto(diags, typ)}
 
-    def ImportResourceState(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        res = self._resource(type_name, diags)
-        if res is None:
-            return {"diagnostics": _diags_proto(diags, None)}
+    @_typed("resource")
+    def ImportResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
-        typ = schema.implied_type()
         import_id = req.get("id", "")
+        origin = self._origin(type_name, b"", diags)
+        if diags.has_errors:
+            return {"diagnostics": _diags_proto(diags, typ)}
         partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -401,18 +410,14 @@ class ProviderService:
         encoded = _encode(new, typ, diags, f"{type_name}: import")
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
-        return {"imported_resources": [{"type_name": type_name, "state": encoded}],
+        return {"imported_resources": [{"type_name": type_name, "state": encoded,
+                                        "private": _with_origin(b"", origin)}],
                 "diagnostics": _diags_proto(diags, typ)}
 
     # ------------------------------------------------------------------ data sources
 
-    def ReadDataSource(self, req: dict) -> dict:
-        diags = Diagnostics()
-        type_name = req.get("type_name", "")
-        ds = self._data_source(type_name, diags)
-        if ds is None:
-            return {"diagnostics": _diags_proto(diags, None)}
-        typ = ds.schema.implied_type()
+    @_typed("data source")
+    def ReadDataSource(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -736,6 +741,34 @@ def _diags_proto(diags, typ) -> list:
             item["attribute"] = {"steps": _path_steps(d.path, typ)}
         out.append(item)
     return out
+
+
+def _private_object(private: bytes) -> dict | None:
+    """The resource's private state as the JSON object the layer keeps there; None when it holds something else."""
+    if not private:
+        return {}
+    import json  # here, not at the top: processes that only serve schema and validate never need it
+    try:
+        obj = json.loads(private)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _recorded_origin(private: bytes) -> str | None:
+    obj = _private_object(private)
+    origin = obj.get(ORIGIN_KEY) if obj else None
+    return origin if isinstance(origin, str) else None
+
+
+def _with_origin(private: bytes, origin: str | None) -> bytes:
+    """``private`` recording ``origin``; other keys kept, and private state of another format left alone."""
+    obj = _private_object(private)
+    if origin is None or obj is None or obj.get(ORIGIN_KEY) == origin:
+        return private
+    obj[ORIGIN_KEY] = origin
+    import json
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
 def _not_supported(what: str) -> list:

@@ -95,7 +95,10 @@ def _rand_scalar() -> int:
 
 def ecdsa_sign(d: int, message: bytes) -> tuple:
     """ECDSA over P-256 with SHA-256: returns (r, s)."""
-    from _sha256 import sha256
+    try:  # the C module (~0.2 ms); Python 3.12 renamed it, and hashlib costs ~2.5 ms more
+        from _sha256 import sha256
+    except ImportError:
+        from hashlib import sha256
     e = int.from_bytes(sha256(message).digest(), "big")
     while True:
         k = _rand_scalar()
@@ -215,30 +218,36 @@ def server_context(cert_pem: bytes, key_pem: bytes, folder: str, client_cert_pem
     Returns an ``ssl.SSLContext``-like object offering ``wrap_bio`` (see _h2). For speed this
     uses the ``_ssl`` C module directly when it has what we need: ``import ssl`` costs ~15 ms
     more (enum, base64, socket wrappers), paid on every provider start. Any mismatch with
-    the C module of another Python version falls back to the ``ssl`` module.
+    the C module of another Python version falls back to the ``ssl`` module: here, or at the
+    first connection if only wrapping a connection fails.
     """
-    # load_cert_chain only reads files: write them into the 0700 folder, load, delete
-    cert_path = os.path.join(folder, "cert.pem")
-    key_path = os.path.join(folder, "key.pem")
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, key_pem)
-    finally:
-        os.close(fd)
-    try:
-        with open(cert_path, "wb") as f:
-            f.write(cert_pem)
+    def load(make):
+        # load_cert_chain only reads files: write them into the 0700 folder, load, delete
+        cert_path = os.path.join(folder, "cert.pem")
+        key_path = os.path.join(folder, "key.pem")
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            ctx = _FastContext(cert_path, key_path, client_cert_pem)
-        except (ImportError, AttributeError, TypeError):
-            ctx = _ssl_module_context(cert_path, key_path, client_cert_pem)
-    finally:
-        for p in (cert_path, key_path):
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
-    return ctx
+            os.write(fd, key_pem)
+        finally:
+            os.close(fd)
+        try:
+            with open(cert_path, "wb") as f:
+                f.write(cert_pem)
+            return make(cert_path, key_path)
+        finally:
+            for p in (cert_path, key_path):
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
+
+    def module_context():
+        return load(lambda cert, key: _ssl_module_context(cert, key, client_cert_pem))
+
+    try:
+        return load(lambda cert, key: _FastContext(cert, key, client_cert_pem, module_context))
+    except (ImportError, AttributeError, TypeError):
+        return module_context()
 
 
 def _want_client_verification(client_cert_pem) -> bool:
@@ -258,7 +267,7 @@ def _unparsable_client_cert() -> None:
 class _FastContext:
     """The few SSLContext features the server needs, on the _ssl C module."""
 
-    def __init__(self, cert_path: str, key_path: str, client_cert_pem):
+    def __init__(self, cert_path: str, key_path: str, client_cert_pem, fallback):
         import _ssl
         self._ssl = _ssl
         ctx = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
@@ -273,6 +282,8 @@ class _FastContext:
             except (_ssl.SSLError, ValueError):
                 _unparsable_client_cert()
         self._ctx = ctx
+        self._fallback = fallback  # builds an ssl-module context, should wrapping a connection fail
+        self._module_ctx = None
         self.verify_mode = ctx.verify_mode
         # exceptions the connection code catches, whichever module made the context
         self.WantRead = _ssl.SSLWantReadError
@@ -282,7 +293,12 @@ class _FastContext:
         return self._ssl.MemoryBIO(), self._ssl.MemoryBIO()
 
     def wrap_bio(self, incoming, outgoing, server_side=True):
-        return self._ctx._wrap_bio(incoming, outgoing, server_side, None, owner=None, session=None)
+        if self._module_ctx is None:
+            try:
+                return self._ctx._wrap_bio(incoming, outgoing, server_side, None, owner=None, session=None)
+            except (AttributeError, TypeError):  # another Python's private API: the ssl module from now on
+                self._module_ctx = self._fallback()
+        return self._module_ctx.wrap_bio(incoming, outgoing, server_side)
 
 
 def _ssl_module_context(cert_path: str, key_path: str, client_cert_pem):

@@ -42,6 +42,17 @@ class Provider:
         """Terraform was interrupted (StopProvider: Ctrl-C, SIGTERM). Called from another thread while
         RPCs may be running: end their waits promptly so they can report what was applied. Default: no-op."""
 
+    def origin(self) -> str | None:
+        """The identity of the remote system this configured provider manages (e.g. its API URL), or None.
+
+        The layer records it in each managed resource's private state and, before any of the
+        resource's own code runs, stops read, plan and apply with an error when the state records
+        another origin: a state applied to one system is never applied to another. None (the
+        default) records and checks nothing. Called after configure(), on every resource RPC: keep
+        it cheap, and free of secrets (it is stored in state and shown in errors).
+        """
+        return None
+
 
 class Resource:
     """A managed resource type.

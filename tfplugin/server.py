@@ -22,6 +22,9 @@ NOT_A_COMMAND = (
     "To debug the provider, run it with --debug and follow the instructions it prints.\n"
 )
 
+MAX_MESSAGE_ENV = "TFPLUGIN_MAX_MESSAGE_MIB"
+DEFAULT_MAX_MESSAGE_MIB = 256  # as terraform-plugin-go's servers
+
 PROVIDER_SERVICE = "tfplugin6.Provider"
 STREAM_PATHS = ("/plugin.GRPCStdio/StreamStdio", "/plugin.GRPCBroker/StartStream")
 
@@ -46,12 +49,29 @@ def _make_socket_dir() -> str:
 
 
 def _listen(folder: str):
-    import _socket
+    """A listening unix socket: the bare C socket type (``import socket`` costs ~5 ms per start) when it
+    has the accept primitive the HTTP/2 server uses, else (another Python) the public ``socket`` module."""
+    try:
+        import _socket as sockets
+        sockets.socket._accept  # noqa: B018 - only checking it exists
+    except (ImportError, AttributeError):
+        import socket as sockets
     path = os.path.join(folder, "plugin.sock")
-    s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    s = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
     s.bind(path)
     s.listen(64)
     return s, path
+
+
+def max_message_from_env(env=os.environ) -> int:
+    """The largest request message accepted, in bytes: TFPLUGIN_MAX_MESSAGE_MIB, else 256 MiB."""
+    raw = env.get(MAX_MESSAGE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MESSAGE_MIB << 20
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValueError(f"{MAX_MESSAGE_ENV} must be a whole number of MiB, 1 or more (got {raw!r}); "
+                         f"unset it for the default of {DEFAULT_MAX_MESSAGE_MIB}")
+    return int(raw) << 20
 
 
 class _Runtime:
@@ -155,13 +175,16 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
     return handlers
 
 
-def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=None, log=None):
+def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=None, log=None,
+                 max_message: int = DEFAULT_MAX_MESSAGE_MIB << 20):
     """Start serving on ``listener`` (a bound, listening socket) in background threads."""
     from . import _h2
     from ._proto.wire import METHODS
 
     server = _h2.Server(listener, build_handlers(service, shutdown, log), METHODS, STREAM_PATHS,
-                        tls_context=tls_context, log=log, on_idle=on_idle)
+                        tls_context=tls_context, log=log, on_idle=on_idle, max_message=max_message,
+                        max_message_hint=f"To raise it, set {MAX_MESSAGE_ENV} (in MiB) in the environment "
+                                         "Terraform runs in.")
     server.start()
     return server
 
@@ -206,6 +229,7 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
     client_cert = None if debug else env.get("PLUGIN_CLIENT_CERT")
     cert = None
     try:
+        max_message = max_message_from_env(env)
         folder = _make_socket_dir()
         _rt.folder = folder
         listener, sock_path = _listen(folder)
@@ -217,9 +241,10 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
         _cleanup()
         _fail(f"{name} provider: failed to start: {type(e).__name__}: {e}")
 
-    try:
-        import _signal as signal  # the C module: `signal` adds enum wrappers we do not need
-    except ImportError:  # pragma: no cover
+    try:  # the C module, loaded by the interpreter already; `signal` adds ~3 ms (enum wrappers)
+        import _signal as signal
+        signal.signal, signal.SIGTERM, signal.SIGINT, signal.SIG_IGN  # noqa: B018 - only checking they exist
+    except (ImportError, AttributeError):
         import signal
     signal.signal(signal.SIGTERM, lambda *_: _exit(0))
     if debug:
@@ -239,14 +264,15 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
 
     # ---- after the handshake line: everything else
     try:
-        _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert, client_cert)
+        _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert, client_cert,
+                               max_message)
     except Exception as e:  # noqa: BLE001 - a clean message, not a traceback, then a clean exit
         sys.stderr.write(f"{name} provider: failed to start: {type(e).__name__}: {e}\n")
         _exit(1)
 
 
 def _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert,
-                           client_cert) -> None:
+                           client_cert, max_message) -> None:
     env = os.environ
     log = _setup_logging(debug)
     from ._rpc import ProviderService
@@ -259,7 +285,7 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
     service = ProviderService(provider_factory, name)
     server = start_server(service, listener, tls_context=tls_context,
                           shutdown=None if debug else (lambda: _exit(0)),
-                          on_idle=None if debug else (lambda: _exit(0)), log=log)
+                          on_idle=None if debug else (lambda: _exit(0)), log=log, max_message=max_message)
     _rt.server = server
     if log is not None:
         log.debug("%s provider listening on %s (tls=%s)", name, sock_path, tls_context is not None)

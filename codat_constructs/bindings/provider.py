@@ -30,7 +30,9 @@ class CodatProvider(cdk.TerraformProvider):
     webhook consumers and the account profile; reads integrations and connection usage.
 
     Args:
-      base_url: Codat API base URL. Falls back to CODAT_BASE_URL, then https://api.codat.io. (optional)
+      base_url: Codat API base URL. Falls back to CODAT_BASE_URL, then https://api.codat.io. Each resource's
+        state records the Codat it was applied to (this URL's scheme, host, port and path); refresh, plan and
+        apply stop, naming both URLs, when the provider points at another Codat. (optional)
       api_key: Codat API key, or the whole `Basic ...` header value the Portal shows. Falls back to
         CODAT_API_KEY. Prefer the environment variable so the key stays out of files. (optional; sensitive)
       alias: the provider's alias, for a second configuration of the same provider; resources choose it with

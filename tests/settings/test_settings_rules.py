@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from codat_settings import SettingError, cdk_choice, check_base_url, is_loopback, shown_url, state_kind
+from codat_settings import (
+    SettingError,
+    base_url_origin,
+    cdk_choice,
+    check_base_url,
+    is_loopback,
+    shown_url,
+    state_kind,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +59,21 @@ def test_a_refusal_never_shows_userinfo_path_or_a_key_pasted_in_the_wrong_place(
     with pytest.raises(SettingError) as refused:
         check_base_url("emu_0123456789abcdef", "CODAT_BASE_URL")
     assert "0123456789abcdef" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "base_url, origin",
+    [
+        ("https://api.codat.io", "https://api.codat.io"),
+        ("HTTPS://API.Codat.io:443/", "https://api.codat.io"),
+        ("https://proxy.example:8443/Codat/sandbox/", "https://proxy.example:8443/Codat/sandbox"),
+        ("http://127.0.0.1:38777", "http://127.0.0.1:38777"),
+        ("http://localhost:80", "http://localhost"),
+        ("http://[::1]:5/x", "http://[::1]:5/x"),
+    ],
+)
+def test_the_origin_of_a_base_url_keeps_what_tells_two_codats_apart(base_url, origin):
+    assert base_url_origin(base_url) == origin
 
 
 def test_shown_url_keeps_scheme_host_and_port_only():

@@ -189,3 +189,74 @@ def test_start_failure_is_a_clean_message(tmp_path):
                        env=env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, TMPDIR=str(tmp_path / "missing")))
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr.startswith("tpt provider: failed to start: FileNotFoundError") and "Traceback" not in p.stderr
+
+
+def test_the_receive_limit_is_set_from_the_environment(tmp_path):
+    p, line = start(tmp_path, TFPLUGIN_MAX_MESSAGE_MIB="1")
+    try:
+        ch = grpc.insecure_channel("unix:" + line.split("|")[3])
+        oversized = ch.unary_unary("/tfplugin6.Provider/GetProviderSchema")
+        with pytest.raises(grpc.RpcError) as refused:
+            oversized(b"\x00" * ((1 << 20) + 1), timeout=30)
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "1048577 bytes" in refused.value.details() and "1048576 bytes (1 MiB)" in refused.value.details()
+        assert "set TFPLUGIN_MAX_MESSAGE_MIB" in refused.value.details()
+        r = tfplugin6_pb2_grpc.ProviderStub(ch).GetProviderSchema(pb.GetProviderSchema.Request(), timeout=30)
+        assert "tpt_thing" in r.resource_schemas  # the same connection keeps serving
+        ch.close()
+    finally:
+        p.kill()
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5"])
+def test_an_unusable_receive_limit_is_a_clean_start_failure(tmp_path, value):
+    p = subprocess.run([sys.executable, MAIN], capture_output=True, text=True, timeout=30,
+                       env=env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, TFPLUGIN_MAX_MESSAGE_MIB=value))
+    assert p.returncode == 1 and p.stdout == "" and "Traceback" not in p.stderr
+    assert "TFPLUGIN_MAX_MESSAGE_MIB must be a whole number of MiB" in p.stderr and repr(value) in p.stderr
+
+
+def test_starts_over_tls_without_the_private_sha256_module(tmp_path):
+    """Python 3.12 has no `_sha256` (it became `_sha2`): the certificate is then signed via hashlib."""
+    import ssl
+
+    import tfplugin_certs as certs
+    client_pem, client_key = certs.client_cert()
+    bootstrap = ("import runpy, sys; sys.modules['_sha256'] = None; sys.argv = [sys.argv[1]]; "
+                 "runpy.run_path(sys.argv[0], run_name='__main__')")
+    e = env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="6",
+            PLUGIN_CLIENT_CERT=client_pem.decode())
+    p = subprocess.Popen([sys.executable, "-c", bootstrap, MAIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    try:
+        parts = p.stdout.readline().decode().rstrip("\n").split("|")
+        assert len(parts) == 6, p.stderr.read().decode() if p.poll() is not None else parts
+        der = base64.b64decode(parts[5] + "=" * (-len(parts[5]) % 4))
+        creds = grpc.ssl_channel_credentials(root_certificates=ssl.DER_cert_to_PEM_cert(der).encode(),
+                                             private_key=client_key, certificate_chain=client_pem)
+        ch = grpc.secure_channel("unix:" + parts[3], creds, options=[("grpc.ssl_target_name_override", "localhost")])
+        assert tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(pb.GetMetadata.Request(), timeout=30).resources
+        ch.close()
+    finally:
+        p.kill()
+
+
+def test_the_listener_falls_back_to_the_socket_module(tmp_path, monkeypatch, store):
+    """Where the bare C socket lacks the accept primitive, the public `socket` module listens instead."""
+    import socket
+    import types as pytypes
+
+    from testprovider import TptProvider
+
+    from tfplugin import server
+    from tfplugin._rpc import ProviderService
+    monkeypatch.setitem(sys.modules, "_socket", pytypes.SimpleNamespace(socket=type("NoAccept", (), {})))
+    listener, path = server._listen(str(tmp_path))
+    monkeypatch.undo()
+    assert isinstance(listener, socket.socket)
+    srv = server.start_server(ProviderService(TptProvider), listener)
+    try:
+        ch = grpc.insecure_channel("unix:" + path)
+        assert tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(pb.GetMetadata.Request(), timeout=30).resources
+        ch.close()
+    finally:
+        srv.stop()

@@ -47,7 +47,7 @@ def test_ssl_module_fallback_speaks_to_grpc(store, monkeypatch):
     """Force the ssl-module path (other Pythons) and run an mTLS call through it."""
     import grpc
     import tfplugin_certs as certs
-    from conftest import InProcess
+    from tfplugin_inprocess import InProcess
     from testprovider import TptProvider
 
     from tfplugin._proto import tfplugin6_pb2 as pb
@@ -66,5 +66,39 @@ def test_ssl_module_fallback_speaks_to_grpc(store, monkeypatch):
             options=[("grpc.ssl_target_name_override", "localhost")])
         assert tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(pb.GetMetadata.Request(), timeout=10).resources
         ch.close()
+    finally:
+        srv.close()
+
+
+def test_fast_context_falls_back_to_the_ssl_module_at_connect_time(store):
+    """Should wrapping a connection with the C module fail (another Python's private API), the
+    connection is served through the ssl module instead, and so are the ones after it."""
+    import grpc
+    import tfplugin_certs as certs
+    from testprovider import TptProvider
+    from tfplugin_inprocess import InProcess
+
+    from tfplugin._proto import tfplugin6_pb2 as pb
+    from tfplugin._proto import tfplugin6_pb2_grpc
+
+    class OtherPython:
+        def _wrap_bio(self, *args, **kwargs):
+            raise TypeError("_wrap_bio() got an unexpected keyword argument 'owner'")
+
+    client_pem, client_key = certs.client_cert()
+    srv = InProcess(TptProvider, tls=True, client_cert=client_pem.decode())
+    try:
+        ctx = srv.server.tls_context
+        assert isinstance(ctx, _tls._FastContext)
+        ctx._ctx = OtherPython()
+        server_pem = ssl.DER_cert_to_PEM_cert(srv.cert_der).encode()
+        for _ in range(2):
+            ch = grpc.secure_channel("unix:" + srv.path, grpc.ssl_channel_credentials(
+                root_certificates=server_pem, private_key=client_key, certificate_chain=client_pem),
+                options=[("grpc.ssl_target_name_override", "localhost")])
+            assert tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(pb.GetMetadata.Request(), timeout=30).resources
+            ch.close()
+        assert isinstance(ctx._module_ctx, _tls._ModuleContext)
+        assert ctx._module_ctx.verify_mode == ssl.CERT_REQUIRED  # the client certificate is still pinned
     finally:
         srv.close()
