@@ -21,6 +21,7 @@ from codat_settings import check_base_url, shown_url
 
 from . import _errors
 from ._auth import Credential
+from ._cache import ReadCache
 from ._credentials import MaskedCredentials, reduce_credentials
 from ._errors import (
     CodatError,
@@ -86,6 +87,9 @@ class CodatClient:
     ``sleep`` and ``rng`` (a uniform [0, 1) draw for jitter) exist so tests run every retry path instantly.
     Without ``sleep``, every wait is a wait on the client's stop event, so ``stop()`` ends it at once.
 
+    ``cache_reads=True`` shares reads within one short run (e.g. one Terraform plan): each GET is sent once
+    until the next write, and callers asking at the same time share one request (rules in ``_cache``).
+
     Every secret the client sends (the key in all its forms, credential values) and every credential Codat
     returns in clear is held by the process-wide scrubber (``codat_client.scrub``) until ``close()`` or
     collection, so no exception, log line of the client, httpx or httpcore, or Terraform log shows it.
@@ -104,6 +108,7 @@ class CodatClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         rng: Callable[[], float] = random.random,
+        cache_reads: bool = False,
     ) -> None:
         self.base_url = _checked_base_url(base_url)
         self._credential = Credential(api_key or "")
@@ -119,6 +124,7 @@ class CodatClient:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
+        self._reads: ReadCache[httpx.Response] | None = ReadCache() if cache_reads else None
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -143,6 +149,8 @@ class CodatClient:
         """Close the connections, then let the scrubber forget this client's secrets (httpx and httpcore
         log while closing, so not before)."""
         self._http.close()
+        if self._reads is not None:
+            self._reads.clear()
         self._release_secrets()
 
     def stop(self) -> None:
@@ -358,13 +366,36 @@ class CodatClient:
         # Messages name the API path ("/integrations/gbol"), not whatever path base_url adds in front.
         prefix = self._http.base_url.raw_path.rstrip(b"/")
         request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
+        self._raise_if_stopped(request, None, "before the request was sent")
+        send = functools.partial(self._send, request, legacy, mask_all, not_found_next, gone_after_retry)
+        if self._reads is None:
+            return send()
+        if method != "GET":
+            with self._reads.writing():
+                return send()
+        if mask_all:  # a credentials answer may hold secrets in clear: never kept
+            return send()
+        response, shared = self._reads.get(str(request.url), send)
+        if shared and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s: shared answer (cache_reads)", method, _path_of(request), response.status_code)
+        return response
+
+    def _send(
+        self,
+        request: httpx.Request,
+        legacy: _Legacy | None,
+        mask_all: bool,
+        not_found_next: str | None,
+        gone_after_retry: Callable[[httpx.Response], bool] | None,
+    ) -> httpx.Response:
+        """The attempts of one call: until a 2xx answer, or the CodatError that ends it."""
+        method = request.method
         repeatable = method != "POST" or "Idempotency-Key" in request.headers
         policy = self.retry
         started = self._clock()
         deadline = started + policy.deadline
         attempt = 0
         last: _Outcome | None = None
-        self._raise_if_stopped(request, None, "before the request was sent")
         while True:
             attempt += 1
             response, failure = self._attempt(request, attempt, deadline, mask_all, last)

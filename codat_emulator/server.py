@@ -7,7 +7,8 @@ rate limiter (its own lock), so concurrent requests are safe.
 Order of checks for an API request: injected faults (they emulate trouble in front of Codat), the
 quota, then the API key, then routing. Paths under `/_emulator/` (which Codat does not have) are
 the emulator's own: `health` needs no key, the others need a valid key and are neither counted
-against the quota nor subject to faults, so a test can always repair what it broke.
+against the quota nor subject to faults, so a test can always repair what it broke. `requests` tells how
+many API requests arrived, by method and path, so a test can see what a client really sent.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -46,7 +48,13 @@ class EmulatorServer(ThreadingHTTPServer):
         self.store = store
         self.api_key = api_key
         self.limiter = limiter
+        self.requests: Counter[str] = Counter()  # "GET /webhooks" -> how many arrived (admin paths excepted)
+        self.requests_lock = threading.Lock()
         super().__init__(address, RequestHandler)
+
+    def count_request(self, method: str, target: str) -> None:
+        with self.requests_lock:
+            self.requests[f"{method} {target}"] += 1
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can take seconds; skip it.
@@ -106,10 +114,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _process(self) -> int | str:
         parts = urlsplit(self.path)
         path = parts.path or "/"
+        admin = path == "/_emulator" or path.startswith("/_emulator/")
+        if not admin:
+            self.server.count_request(self.command, self.path)
         body = self._read_body()
         if isinstance(body, int):
             return body  # already answered
-        if path == "/_emulator" or path.startswith("/_emulator/"):
+        if admin:
             return self._admin(path, body)
         fired = faults.select(self.server.store, self.command, path)
         delay = sum(f["latencyMs"] for f in fired if f["kind"] == "latency")
@@ -204,7 +215,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _admin(self, path: str, body: bytes) -> int:
         route = path.rstrip("/")
         methods = {"/_emulator/health": ("GET",), "/_emulator/faults": ("GET", "POST", "DELETE"),
-                   "/_emulator/reset": ("POST",)}.get(route)
+                   "/_emulator/requests": ("GET", "DELETE"), "/_emulator/reset": ("POST",)}.get(route)
         if methods is None:
             return self._send(404, error_body(404, f"No endpoint was found at {path}."))
         if self.command not in methods:
@@ -214,6 +225,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         if not self._authorized(admin=True):
             return self._send(401, error_body(401))
         store = self.server.store
+        if route == "/_emulator/requests":
+            with self.server.requests_lock:
+                counted = dict(self.server.requests)
+                if self.command == "DELETE":
+                    self.server.requests.clear()
+            return self._send(200, {"requests": {} if self.command == "DELETE" else counted})
         if route == "/_emulator/faults":
             if self.command == "GET":
                 return self._send(200, {"faults": faults.active(store)})

@@ -95,6 +95,9 @@ class CodatProvider(Provider):
         Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
         so the schema and validate starts never load httpx and pydantic. The scrubber goes on Terraform's
         log before the first request: from then on no line of this process shows a secret the client holds.
+        The client shares its reads (``cache_reads``): a process serves one plan or one apply, so every
+        resource and data source reading the same Codat object or list costs one request, and each write
+        makes the next read ask Codat again.
         """
         from codat_client import CodatClient, scrub
         from tfplugin.provider import set_log_scrubber
@@ -105,7 +108,10 @@ class CodatProvider(Provider):
                 self._client.close()
             self.base_url = base_url
             self._client = CodatClient(
-                base_url=base_url, api_key=api_key, user_agent=f"terraform-provider-codat/{VERSION}"
+                base_url=base_url,
+                api_key=api_key,
+                user_agent=f"terraform-provider-codat/{VERSION}",
+                cache_reads=True,
             )
             if self._stopped:
                 self._client.stop()
