@@ -144,11 +144,16 @@ class Decoder:
         self.max_size = max_table_size
         self.size = 0
         self.dynamic: list = []  # newest first
+        # Blocks that only refer to table entries, decoded: a gRPC client sends the same few headers on
+        # every call, indexed after the first, so most blocks are a handful of index bytes seen before.
+        # Valid while the dynamic table is unchanged; every change empties it.
+        self._seen: dict = {}
 
     def _add(self, name: bytes, value: bytes) -> None:
         entry_size = len(name) + len(value) + 32
         self.dynamic.insert(0, (name, value))
         self.size += entry_size
+        self._seen.clear()
         self._evict()
 
     def _evict(self) -> None:
@@ -167,17 +172,24 @@ class Decoder:
         return self.dynamic[i]
 
     def decode(self, block: bytes, max_list_size: int | None = None) -> list:
-        """Return [(name, value)] as str pairs; HeaderListTooLarge past ``max_list_size`` (RFC 9113 6.5.2 sizes)."""
+        """Return [(name, value)] as str pairs; HeaderListTooLarge past ``max_list_size`` (RFC 9113 6.5.2 sizes).
+
+        The list returned may be shared with earlier calls: read it, do not change it."""
+        seen = self._seen.get(block)
+        if seen is not None and (max_list_size is None or seen[1] <= max_list_size):
+            return seen[0]
         data = block
         pos = 0
         out = []
         list_size = 0
+        indexed_only = True
         while pos < len(data):
             b = data[pos]
             if b & 0x80:  # indexed
                 idx, pos = _decode_int(data, pos, 7)
                 name, value = self._get(idx)
             elif b & 0xC0 == 0x40:  # literal, incremental indexing
+                indexed_only = False
                 idx, pos = _decode_int(data, pos, 6)
                 if idx:
                     name = self._get(idx)[0]
@@ -190,9 +202,12 @@ class Decoder:
                 if size > self.max_allowed:
                     raise HpackError("table size update above the allowed maximum")
                 self.max_size = size
+                self._seen.clear()
                 self._evict()
+                indexed_only = False
                 continue
             else:  # literal without indexing (0x00) / never indexed (0x10)
+                indexed_only = False
                 idx, pos = _decode_int(data, pos, 4)
                 if idx:
                     name = self._get(idx)[0]
@@ -203,6 +218,8 @@ class Decoder:
             if max_list_size is not None and list_size > max_list_size:
                 raise HeaderListTooLarge(f"header list over {max_list_size} bytes")
             out.append((name.decode("latin-1"), value.decode("latin-1")))
+        if indexed_only and len(self._seen) < 64:
+            self._seen[bytes(block)] = (out, list_size)
         return out
 
 
