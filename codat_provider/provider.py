@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
 
-from codat_settings import SettingError, base_url_origin, check_base_url
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
@@ -19,6 +17,7 @@ from codat_provider.integration.resource import IntegrationResource
 from codat_provider.profile.resource import ProfileResource
 from codat_provider.webhook.resource import WebhookResource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import CodatClient
 
@@ -61,6 +60,9 @@ class CodatProvider(Provider):
         self._stopped = False
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
+        # Imported here: the schema and validate starts never need the URL rules (ipaddress, urllib).
+        from codat_settings import SettingError, check_base_url
+
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
         base_url = config.get("base_url") or os.environ.get("CODAT_BASE_URL") or DEFAULT_BASE_URL
         api_key = config.get("api_key") or os.environ.get("CODAT_API_KEY")
@@ -118,6 +120,8 @@ class CodatProvider(Provider):
 
     def origin(self) -> str:
         """The Codat these resources live in, recorded in their state (tfplugin stops on a mismatch)."""
+        from codat_settings import base_url_origin
+
         return base_url_origin(self.base_url)
 
     @property

@@ -8,7 +8,9 @@ without showing more than Codat does.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def last4(value: str) -> str:

@@ -10,8 +10,6 @@ of the provider skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
 from codat_provider.integration.expand import credentials_body
@@ -28,6 +26,7 @@ from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import NOTHING_CHANGED, reported
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import MaskedCredentials
 

@@ -6,7 +6,9 @@ configuration sets; everything else goes back to Codat as Codat had it.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 # attribute -> field of codat_client.Profile (snake_case; the model sends them camelCased)
 FIELDS = {

@@ -6,7 +6,9 @@ whichever form it already holds: `logo_url = ""` in configuration never shows as
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 from codat_provider.profile.schema import PROFILE_ID
 

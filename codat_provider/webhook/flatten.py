@@ -7,7 +7,9 @@ behind Terraform's back still shows up as drift.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _list(held: list[str], current: Any) -> list[str] | None:
