@@ -93,13 +93,14 @@ class CodatProvider(Provider):
         """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
 
         Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
-        so the schema and validate starts never load httpx and pydantic. The scrubber goes on Terraform's
-        log before the first request: from then on no line of this process shows a secret the client holds.
+        so the schema and validate starts never load httpx and pydantic. The scrubber goes on everything the
+        process sends Terraform (log lines, diagnostics, stderr) before the first request: from then on none of
+        it shows a secret the client holds.
         """
         from codat_client import CodatClient, scrub
-        from tfplugin.provider import set_log_scrubber
+        from tfplugin import set_scrubber
 
-        set_log_scrubber(scrub)
+        set_scrubber(scrub)
         with self._lock:
             if self._client is not None:
                 self._client.close()
