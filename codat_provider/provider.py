@@ -10,13 +10,18 @@ from codat_settings import SettingError, base_url_origin, check_base_url
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
+from codat_provider.cors_origins.resource import CorsOriginsResource
+from codat_provider.custom_data_type.resource import CustomDataTypeResource
 from codat_provider.data_sources.sources import (
     ConnectionUsageDataSource,
+    IntegrationBrandingDataSource,
     IntegrationDataSource,
     IntegrationsDataSource,
 )
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.profile.resource import ProfileResource
+from codat_provider.supplemental_data.resource import SupplementalDataResource
+from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
 
 if TYPE_CHECKING:
@@ -26,7 +31,8 @@ DEFAULT_BASE_URL = "https://api.codat.io"
 
 PROVIDER_SCHEMA = Schema(
     description="Manages Codat through its API: integrations (credentials and the enabled switch), webhook "
-    "consumers and the account profile; reads integrations and connection usage.",
+    "consumers, the account profile, sync settings, CORS origins, supplemental data and custom data types; "
+    "reads integrations, their branding and connection usage.",
     attributes=[
         Attribute(
             "base_url",
@@ -51,8 +57,21 @@ PROVIDER_SCHEMA = Schema(
 class CodatProvider(Provider):
     type_name = "codat"
     schema = PROVIDER_SCHEMA
-    resources = [IntegrationResource, WebhookResource, ProfileResource]
-    data_sources = [IntegrationDataSource, IntegrationsDataSource, ConnectionUsageDataSource]
+    resources = [
+        IntegrationResource,
+        WebhookResource,
+        ProfileResource,
+        SyncSettingsResource,
+        CorsOriginsResource,
+        SupplementalDataResource,
+        CustomDataTypeResource,
+    ]
+    data_sources = [
+        IntegrationDataSource,
+        IntegrationsDataSource,
+        ConnectionUsageDataSource,
+        IntegrationBrandingDataSource,
+    ]
 
     def __init__(self) -> None:
         self.base_url = DEFAULT_BASE_URL

@@ -5,7 +5,8 @@ The provider checks them at plan, the constructs at synth and the environments f
 all three refuse the same values with the same words. Codat's spec (`Codat-Platform.yaml`) gives the data
 type names; Codat's docs and the emulator's documented rules (docs/emulator.md) give the rest. A problem
 names its field by the provider's attribute name (`sync_schedule`, `key_by`) relative to what was checked;
-each entry point puts its own path in front (an attribute path, a construct prop, a file key).
+each entry point puts its own path in front (an attribute path, a construct prop, a file key). Messages are
+sentences as they stand (a field name starts lowercase).
 
 Values that are not known yet (Terraform's unknowns) arrive as `UNCHECKED` and are skipped. Standard
 library only, like the rest of this package.
@@ -17,14 +18,15 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from codat_settings import is_loopback
 
 __all__ = [
-    "CUSTOM_IDENTIFIER", "REPORT_DATA_TYPES", "SUPPLEMENTAL_DATA_TYPES", "SYNC_DATA_TYPES", "SYNC_SCHEDULES",
+    "CUSTOM_IDENTIFIER", "REPORT_DATA_TYPES", "SINGLETON_ON_DESTROY", "SUPPLEMENTAL_DATA_TYPES", "SYNC_DATA_TYPES",
+    "SYNC_SCHEDULES",
     "SYNC_SETTING_FIELDS", "UNCHECKED", "Problem", "custom_data_type_problems", "custom_identifier_problem",
     "default_sync_setting", "origin_problem", "origins_problems", "supplemental_data_type_problem",
     "supplemental_source_problems", "sync_data_type_problem", "sync_from_moment", "sync_setting_problems",
@@ -55,6 +57,8 @@ SUPPLEMENTAL_DATA_TYPES = (
 )
 #: A custom data type's identifier (it goes in the URL path): 1 to 64 letters, digits, `-` or `_`.
 CUSTOM_IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: What destroy does to a singleton (sync settings, CORS origins): leave Codat as it is, or restore its default.
+SINGLETON_ON_DESTROY = ("keep", "reset")
 #: The fields of one data type's sync setting, by their attribute names.
 SYNC_SETTING_FIELDS = ("fetch_on_first_link", "sync_schedule", "sync_order", "sync_from_utc", "sync_from_window",
                        "months_to_sync", "is_locked")
@@ -74,8 +78,7 @@ class _Unchecked:
 UNCHECKED = _Unchecked()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One problem: `path` (attribute names and keys or indexes, relative to what was checked) and the
     message, which says what is wrong and how to fix it."""
 
@@ -164,10 +167,9 @@ def sync_setting_problems(data_type: str, setting: Mapping[str, object]) -> list
     if _set(sync_from) and (not isinstance(sync_from, str) or sync_from_moment(sync_from) is None):
         refuse("sync_from_utc", f"sync_from_utc must be an ISO 8601 date or date and time, e.g. 2024-01-01 or "
                                 f"2024-01-01T00:00:00Z, not {sync_from!r}.")
-    has_from, has_window, has_months = (get(f) is not None for f in ("sync_from_utc", "sync_from_window",
-                                                                     "months_to_sync"))
+    has_from, has_window, has_months = (_set(get(f)) for f in ("sync_from_utc", "sync_from_window", "months_to_sync"))
     if has_from and has_window:
-        refuse("sync_from_window", "set sync_from_utc (fetch from a date) or sync_from_window (fetch that many "
+        refuse("sync_from_window", "Set sync_from_utc (fetch from a date) or sync_from_window (fetch that many "
                                    "months back), not both.")
     if data_type in REPORT_DATA_TYPES:
         for field, present in (("sync_from_utc", has_from), ("sync_from_window", has_window)):
@@ -204,7 +206,7 @@ def origin_problem(value: object) -> str | None:
     if value is UNCHECKED:
         return None
     if not isinstance(value, str) or not value.strip():
-        return f"an origin must be a string such as {_ORIGIN_EXAMPLE}."
+        return f"An origin must be a string such as {_ORIGIN_EXAMPLE}."
     if value != value.strip() or any(c.isspace() for c in value):
         return f"{value.strip()!r} has spaces or line breaks around or in it: remove them."
     try:
@@ -213,7 +215,7 @@ def origin_problem(value: object) -> str | None:
     except ValueError:
         return f"{value!r} is not an origin: write it as https://host[:port], e.g. {_ORIGIN_EXAMPLE}."
     if parts.username is not None or parts.password is not None:
-        return "an origin carries no user name or password (not shown here): write it as https://host[:port]."
+        return "An origin carries no user name or password (not shown here): write it as https://host[:port]."
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"{value!r} is not an https:// origin: write it as https://host[:port], e.g. {_ORIGIN_EXAMPLE}."
     if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")):
@@ -289,7 +291,7 @@ def supplemental_source_problems(name: object, source: Mapping[str, object]) -> 
     """What is wrong with one named source configuration: `data_source`, `pull_data`, `push_data`."""
     problems = []
     if name is not UNCHECKED and not _text(name):
-        problems.append(Problem((), "a source configuration needs a non-empty name."))
+        problems.append(Problem((), "A source configuration needs a non-empty name."))
     for field in source:
         if field not in ("data_source", "pull_data", "push_data"):
             problems.append(Problem((field,), f"{field} is not a field of a supplemental data source: use "
