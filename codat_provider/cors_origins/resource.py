@@ -12,7 +12,7 @@ from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 from codat_provider.cors_origins.flatten import flatten_origins, removed_by
 from codat_provider.cors_origins.schema import CORS_ORIGINS_ID, SCHEMA
 from codat_provider.cors_origins.validate import validate_config
-from codat_provider.reporting import NOTHING_CHANGED, reported
+from codat_provider.reporting import reported
 
 
 class CorsOriginsResource(Resource):
@@ -42,7 +42,7 @@ class CorsOriginsResource(Resource):
             )
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("adopt the Codat CORS origins", stopped_detail=NOTHING_CHANGED):
+        with reported("adopt the Codat CORS origins"):
             held = self.provider.client.get_cors_origins()
             state = self._write(planned, diags)
         if state is not None and held:
@@ -55,7 +55,7 @@ class CorsOriginsResource(Resource):
         return state
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("update the Codat CORS origins", stopped_detail=NOTHING_CHANGED):
+        with reported("update the Codat CORS origins"):
             return self._write(planned, diags)
 
     def read(self, state: dict, diags: Diagnostics) -> dict:
@@ -71,7 +71,7 @@ class CorsOriginsResource(Resource):
                 "on_destroy = \"reset\" (and apply) before destroying to empty the list instead.",
             )
             return
-        with reported("empty the Codat CORS origins", stopped_detail=NOTHING_CHANGED):
+        with reported("empty the Codat CORS origins"):
             self.provider.client.set_cors_origins([])
 
     def import_state(self, id: str, diags: Diagnostics) -> dict:

@@ -13,7 +13,7 @@ from codat_provider.custom_data_type.flatten import flatten_custom_data_type, re
 from codat_provider.custom_data_type.schema import SCHEMA
 from codat_provider.custom_data_type.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
-from codat_provider.reporting import NOTHING_CHANGED, reported
+from codat_provider.reporting import reported
 from codat_provider.validation import split_validation_error
 
 
@@ -26,7 +26,7 @@ class CustomDataTypeResource(Resource):
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
         key, identifier = planned["platform_key"], planned["identifier"]
-        with reported("create the Codat custom data type", stopped_detail=NOTHING_CHANGED):
+        with reported("create the Codat custom data type"):
             get_integration(self.provider.client, key)
             existed = self._find(key, identifier) is not None
             state = self._write(planned, diags)
@@ -39,7 +39,7 @@ class CustomDataTypeResource(Resource):
         return state
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("update the Codat custom data type", stopped_detail=NOTHING_CHANGED):
+        with reported("update the Codat custom data type"):
             return self._write(planned, diags)
 
     def read(self, state: dict, diags: Diagnostics) -> dict | None:

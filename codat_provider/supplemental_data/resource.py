@@ -11,7 +11,7 @@ from __future__ import annotations
 from tfplugin import Diagnostics, ProviderError, Resource
 
 from codat_provider.platforms import get_integration
-from codat_provider.reporting import NOTHING_CHANGED, reported
+from codat_provider.reporting import reported
 from codat_provider.supplemental_data.expand import ATTRIBUTES, sources_args
 from codat_provider.supplemental_data.flatten import flatten_sources, resource_id
 from codat_provider.supplemental_data.schema import SCHEMA
@@ -28,7 +28,7 @@ class SupplementalDataResource(Resource):
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
         key, data_type = planned["platform_key"], planned["data_type"]
-        with reported("create the Codat supplemental data configuration", stopped_detail=NOTHING_CHANGED):
+        with reported("create the Codat supplemental data configuration"):
             get_integration(self.provider.client, key)
             held = self.provider.client.get_supplemental_data(key, data_type)
             state = self._write(planned, diags)
@@ -42,7 +42,7 @@ class SupplementalDataResource(Resource):
         return state
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("update the Codat supplemental data configuration", stopped_detail=NOTHING_CHANGED):
+        with reported("update the Codat supplemental data configuration"):
             return self._write(planned, diags)
 
     def read(self, state: dict, diags: Diagnostics) -> dict | None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
-from codat_provider.reporting import NOTHING_CHANGED, reported
+from codat_provider.reporting import reported
 from codat_provider.sync_settings.expand import ATTRIBUTES, changed_data_types, overlay, reset
 from codat_provider.sync_settings.flatten import flatten_sync_settings
 from codat_provider.sync_settings.schema import SCHEMA, SYNC_SETTINGS_ID
 from codat_provider.sync_settings.validate import parse_import_id, validate_config
 from codat_provider.validation import split_validation_error
+
+
+WRITTEN = ("The sync settings were written, and Terraform was interrupted while reading them back: state does not "
+           "record the change, so the next plan compares the configuration with what Codat holds.")
 
 
 class SyncSettingsResource(Resource):
@@ -25,12 +29,10 @@ class SyncSettingsResource(Resource):
         validate_config(config, diags)
 
     def create(self, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("adopt the Codat sync settings", stopped_detail=NOTHING_CHANGED):
-            return self._write(planned, config, diags, adopting=True)
+        return self._write("adopt the Codat sync settings", planned, config, diags, adopting=True)
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict | None:
-        with reported("update the Codat sync settings", stopped_detail=NOTHING_CHANGED):
-            return self._write(planned, config, diags, adopting=False)
+        return self._write("update the Codat sync settings", planned, config, diags, adopting=False)
 
     def read(self, state: dict, diags: Diagnostics) -> dict:
         # A singleton never disappears: read never answers None.
@@ -47,7 +49,7 @@ class SyncSettingsResource(Resource):
                 "\"reset\" (and apply) before destroying to put the declared data types back to Codat's defaults.",
             )
             return
-        with reported("reset the Codat sync settings", stopped_detail=NOTHING_CHANGED):
+        with reported("reset the Codat sync settings"):
             self._post(reset(self._current(), managed), diags)
 
     def import_state(self, id: str, diags: Diagnostics) -> dict | None:
@@ -65,13 +67,16 @@ class SyncSettingsResource(Resource):
         """Codat's sync settings in Codat's field names (syncFromUtc as Codat's UTC text)."""
         return self.provider.client.get_sync_settings().model_dump(mode="json", by_alias=True, exclude_none=True)
 
-    def _write(self, planned: dict, config: dict, diags: Diagnostics, adopting: bool) -> dict | None:
+    def _write(self, what: str, planned: dict, config: dict, diags: Diagnostics, adopting: bool) -> dict | None:
         declared = config.get("data_types") or {}
-        current = self._current()
-        body = overlay(current, declared, planned["overrides_defaults"])
-        if not self._post(body, diags):
-            return None
-        stored = self._current()
+        with reported(what):
+            current = self._current()
+            body = overlay(current, declared, planned["overrides_defaults"])
+            if not self._post(body, diags):
+                return None
+        # Codat answers the POST with 204: read back what it stored.
+        with reported("read back the Codat sync settings", stopped_detail=WRITTEN):
+            stored = self._current()
         if adopting:
             changed = changed_data_types(current, stored, declared)
             others = len({s.get("dataType") for s in current.get("settings") or []} - set(declared))

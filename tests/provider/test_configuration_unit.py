@@ -5,8 +5,19 @@ and the codat_integration_branding data source."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
-from codat_client import Branding, CustomDataTypeConfiguration, SupplementalDataSource
+import pytest
+
+from codat_client import (
+    BadRequestError,
+    Branding,
+    CustomDataTypeConfiguration,
+    StoppedError,
+    SupplementalDataSource,
+    SyncSettings,
+)
+from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.flatten import removed_by
 from codat_provider.cors_origins.validate import validate_config as validate_cors
 from codat_provider.custom_data_type.expand import configuration_args
@@ -21,10 +32,11 @@ from codat_provider.supplemental_data.validate import parse_import_id as parse_s
 from codat_provider.supplemental_data.validate import validate_config as validate_supplemental
 from codat_provider.sync_settings.expand import changed_data_types, overlay, reset
 from codat_provider.sync_settings.flatten import flatten_sync_settings
+from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.sync_settings.resource import _attribute_path as sync_path
 from codat_provider.sync_settings.validate import parse_import_id as parse_sync_id
 from codat_provider.sync_settings.validate import validate_config as validate_sync
-from tfplugin import UNKNOWN, Diagnostics
+from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError
 
 CODAT = {
     "clientId": "367f7975-267b-439b-90c6-a6040ee680f3",
@@ -195,3 +207,91 @@ def test_branding_flattens_each_image_and_tolerates_missing_ones():
     assert values["source_id"] == "s" and (values["logo_full_src"], values["logo_full_alt"]) == ("https://f", "f")
     assert values["logo_square_src"] is None and values["button_hover_alt"] is None
     assert len(values) == 9
+
+
+# --- the resources over a fake client: stops and Codat's 400s -------------------------------------------
+
+
+class FakeConfigurationCodat:
+    """Just enough of CodatClient for the configuration resources: sync settings and CORS origins, with a
+    stop (StoppedError) or a refusal (BadRequestError) at a chosen call."""
+
+    def __init__(self, stop_at: str | None = None, refuse: list[str] | None = None):
+        self.stop_at, self.refuse, self.posts = stop_at, refuse, []
+        self.gets = 0
+
+    def get_sync_settings(self):
+        self.gets += 1
+        if self.stop_at == "read back" and self.posts:
+            raise StoppedError("GET /profile/syncSettings: stopped before the request was sent", took_effect=False)
+        return SyncSettings.model_validate(CODAT)
+
+    def set_sync_settings(self, settings):
+        if self.refuse:
+            raise BadRequestError("POST /profile/syncSettings: Codat answered 400", validation_errors=self.refuse)
+        if self.stop_at == "post":
+            raise StoppedError("POST /profile/syncSettings: stopped while waiting 2.0 s to retry after Codat "
+                               "answered 503, so whether it took effect is unknown", took_effect=None)
+        self.posts.append(settings)
+
+    def get_cors_origins(self):
+        return ["https://old.example"]
+
+    def set_cors_origins(self, origins):
+        if self.refuse:
+            raise BadRequestError("POST /corsSettings: Codat answered 400", validation_errors=self.refuse)
+        return list(origins)
+
+
+def _sync(client) -> SyncSettingsResource:
+    return SyncSettingsResource(SimpleNamespace(client=client))
+
+
+PLANNED_SYNC = {"id": UNKNOWN, "data_types": {"invoices": {**UNSET, "sync_schedule": 24}}, "overrides_defaults": True,
+                "on_destroy": "keep"}
+
+
+def test_sync_settings_create_adopts_with_a_warning_and_writes_everything_back():
+    client, diags = FakeConfigurationCodat(), Diagnostics()
+    state = _sync(client).create(PLANNED_SYNC, PLANNED_SYNC, diags)
+    (sent,) = client.posts
+    assert [s.data_type for s in sent.settings] == ["invoices", "balanceSheet", "payments"]
+    assert sent.settings[0].model_extra == {"futureField": "kept"}  # a field Codat added, sent back
+    assert [d.summary for d in diags.warnings] == ["Adopted the Codat sync settings"]
+    assert "The other 2 data type(s) Codat holds keep their settings" in diags.warnings[0].detail
+    assert set(state["data_types"]) == {"invoices"}
+
+
+def test_a_stop_says_what_was_applied():
+    with pytest.raises(ProviderError) as stopped:
+        _sync(FakeConfigurationCodat(stop_at="post")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+    assert stopped.value.summary == "Stopped: could not update the Codat sync settings"
+    assert "whether it took effect is unknown" in stopped.value.detail
+    with pytest.raises(ProviderError) as stopped:
+        _sync(FakeConfigurationCodat(stop_at="read back")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+    assert stopped.value.summary == "Stopped: could not read back the Codat sync settings"
+    assert stopped.value.detail.startswith("The sync settings were written")
+
+
+def test_codats_400s_land_on_the_attribute_they_name():
+    diags = Diagnostics()
+    refused = ["settings[0].syncSchedule: not a schedule", "settings[1]: a financial statement"]
+    assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, PLANNED_SYNC, diags) is None
+    assert [d.path for d in diags.errors] == [("data_types", "invoices", "sync_schedule"), ("data_types", "balanceSheet")]
+    cors = CorsOriginsResource(SimpleNamespace(client=FakeConfigurationCodat(refuse=["allowedOrigins[0]: no"])))
+    diags = Diagnostics()
+    planned = {"id": UNKNOWN, "allowed_origins": ["https://a.example"], "on_destroy": "keep"}
+    assert cors.update({}, planned, planned, diags) is None and diags.errors[0].path == ("allowed_origins",)
+
+
+def test_cors_plan_on_create_warns_about_origins_it_removes():
+    cors = CorsOriginsResource(SimpleNamespace(client=FakeConfigurationCodat()))
+    diags = Diagnostics()
+    req = PlanRequest(prior=None, config={}, planned={"id": UNKNOWN, "allowed_origins": ["https://new.example"],
+                                                      "on_destroy": "keep"})
+    cors.modify_plan(req, diags)
+    assert [d.summary for d in diags.warnings] == ["Creating codat_cors_origins removes allowed origins"]
+    assert "https://old.example" in diags.warnings[0].detail
+    quiet = Diagnostics()
+    cors.modify_plan(PlanRequest(prior=None, config={}, planned={"allowed_origins": [UNKNOWN]}), quiet)
+    assert not quiet  # not known yet: nothing to compare
