@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -95,14 +96,12 @@ def _text(value: object) -> bool:
 
 
 def _whole(value: object) -> bool:
-    """A whole number (JSON, TOML and Terraform may carry 24, 24.0 or Decimal('24'); true is not one)."""
-    if isinstance(value, bool):
+    """A whole number (TOML and Terraform may carry 24, 24.0 or Decimal('24'); true and "24" are not one)."""
+    if isinstance(value, (bool, complex)) or not isinstance(value, numbers.Number):
         return False
-    if isinstance(value, int):
-        return True
     try:
-        return float(value) == int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
+        return value == int(value)  # type: ignore[call-overload]
+    except (ValueError, OverflowError):  # NaN, infinity
         return False
 
 

@@ -49,7 +49,8 @@ class CodatSyncSettings(cdk.TerraformResource):
 
     Import: the ID is `all` (manage every data type Codat holds) or a comma-separated list of data types, e.g.
     `invoices,bills`. State then holds Codat's values; write `sync_from_utc` as Codat answers it
-    (`2024-01-01T00:00:00Z`) to make the first plan empty.
+    (`2024-01-01T00:00:00Z`), and `overrides_defaults = false` if Codat holds `false` and it should stay so,
+    to make the first plan empty.
 
     Args:
       data_types: The data types this resource manages, keyed by Codat's data type name (case-sensitive, e.g.

@@ -32,7 +32,8 @@ data types; 24 months of the financial statements, all history of the rest). Oth
 
 Import: the ID is `all` (manage every data type Codat holds) or a comma-separated list of data types, e.g. \
 `invoices,bills`. State then holds Codat's values; write `sync_from_utc` as Codat answers it \
-(`2024-01-01T00:00:00Z`) to make the first plan empty.
+(`2024-01-01T00:00:00Z`), and `overrides_defaults = false` if Codat holds `false` and it should stay so, to \
+make the first plan empty.
 """
 
 SETTING = NestedAttributes(
