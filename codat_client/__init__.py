@@ -24,21 +24,28 @@ from ._retry import RetryPolicy
 from ._secrets import scrub
 from .client import DEFAULT_BASE_URL, CodatClient, __version__
 from .models import (
+    AllowedOrigins,
     Branding,
     Company,
     Connection,
     ConnectionStatus,
     ConnectionUsage,
+    CustomDataTypeConfiguration,
     DatatypeFeature,
     Integration,
     Profile,
     SourceType,
+    SupplementalDataConfiguration,
+    SupplementalDataSource,
     SupportedFeature,
+    SyncSetting,
+    SyncSettings,
     WebhookConsumer,
 )
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "AllowedOrigins",
     "AuthenticationError",
     "BadRequestError",
     "Branding",
@@ -49,6 +56,7 @@ __all__ = [
     "Connection",
     "ConnectionStatus",
     "ConnectionUsage",
+    "CustomDataTypeConfiguration",
     "DatatypeFeature",
     "Integration",
     "LegacyEndpointUnavailableError",
@@ -63,7 +71,11 @@ __all__ = [
     "ServerError",
     "SourceType",
     "StoppedError",
+    "SupplementalDataConfiguration",
+    "SupplementalDataSource",
     "SupportedFeature",
+    "SyncSetting",
+    "SyncSettings",
     "TransportError",
     "UnexpectedResponseError",
     "WebhookConsumer",

@@ -37,14 +37,19 @@ from ._redact import describe_body, mask_headers
 from ._retry import RetryPolicy, response_time, server_wait
 from ._secrets import SecretHold, install_log_scrubbing
 from .models import (
+    AllowedOrigins,
     Branding,
     Company,
     Connection,
     ConnectionStatus,
     ConnectionUsage,
+    CustomDataTypeConfiguration,
     Integration,
     Page,
     Profile,
+    SupplementalDataConfiguration,
+    SupplementalDataSource,
+    SyncSettings,
     WebhookConsumer,
 )
 
@@ -68,6 +73,10 @@ _NOT_IDEMPOTENT = (
 _INTEGRATION_NOT_FOUND_NEXT = (
     "check the platform key: 4 lowercase letters (Xero is gbol); list_integrations() lists the ones "
     "this account has."
+)
+_CUSTOM_DATA_TYPE_NOT_FOUND_NEXT = (
+    "check the platform key (4 lowercase letters, Xero is gbol) and the identifier (case-sensitive); "
+    "put_custom_data_type() creates a custom data type."
 )
 
 
@@ -243,6 +252,84 @@ class CodatClient:
         """Replace the whole profile (Codat's PUT semantics: omitted optional fields are cleared)."""
         body = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
         return self._parse(Profile, self._call("PUT", "/profile", json=body))
+
+    # Instance configuration -------------------------------------------------------------------------------
+
+    def get_sync_settings(self) -> SyncSettings:
+        return self._parse(SyncSettings, self._call("GET", "/profile/syncSettings"))
+
+    def set_sync_settings(self, settings: SyncSettings, *, idempotency_key: str | None = None) -> None:
+        """Replace the whole sync settings object (Codat answers 204): data types left out of
+        ``settings.settings`` are gone. Send the ``client_id`` that ``get_sync_settings`` answered.
+        One ``Idempotency-Key`` per call, reused on its retries, makes retrying this POST safe."""
+        body = settings.model_dump(mode="json", by_alias=True, exclude_none=True)
+        self._call(
+            "POST",
+            "/profile/syncSettings",
+            json=body,
+            headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+        )
+
+    def get_cors_origins(self) -> list[str]:
+        """The origins allowed to call Codat from a browser (embedded Link), from ``/corsSettings``.
+
+        Design choice: ``/corsSettings`` is the current path; the older ``/connectionManagement/corsSettings``
+        (which Codat's Python SDK still calls) is deprecated and due to be removed, and both hold one list."""
+        return self._parse(AllowedOrigins, self._call("GET", "/corsSettings")).allowed_origins
+
+    def set_cors_origins(self, origins: Sequence[str], *, idempotency_key: str | None = None) -> list[str]:
+        """Replace the whole list of allowed origins; returns the list Codat saved. Retried safely with one
+        ``Idempotency-Key`` per call, like ``create_webhook``."""
+        response = self._call(
+            "POST",
+            "/corsSettings",
+            json={"allowedOrigins": list(origins)},
+            headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+        )
+        return self._parse(AllowedOrigins, response).allowed_origins
+
+    def get_supplemental_data(self, platform_key: str, data_type: str) -> dict[str, SupplementalDataSource]:
+        """The named source configurations of one platform and data type; {} when none."""
+        response = self._call(
+            "GET",
+            f"/integrations/{_seg(platform_key)}/dataTypes/{_seg(data_type)}/supplementalDataConfig",
+            not_found_next=_INTEGRATION_NOT_FOUND_NEXT,
+        )
+        return self._parse(SupplementalDataConfiguration, response).supplemental_data_config
+
+    def put_supplemental_data(
+        self, platform_key: str, data_type: str, sources: Mapping[str, SupplementalDataSource]
+    ) -> None:
+        """Replace the whole configuration of that platform and data type ({} clears it; Codat has no
+        DELETE). Codat answers 200 with no body."""
+        body = SupplementalDataConfiguration(supplemental_data_config=dict(sources))
+        self._call(
+            "PUT",
+            f"/integrations/{_seg(platform_key)}/dataTypes/{_seg(data_type)}/supplementalDataConfig",
+            json=body.model_dump(mode="json", by_alias=True, exclude_none=True),
+            not_found_next=_INTEGRATION_NOT_FOUND_NEXT,
+        )
+
+    def get_custom_data_type(self, platform_key: str, identifier: str) -> CustomDataTypeConfiguration:
+        """One custom data type's configuration (``NotFoundError`` when none is configured)."""
+        response = self._call(
+            "GET",
+            f"/integrations/{_seg(platform_key)}/dataTypes/custom/{_seg(identifier)}",
+            not_found_next=_CUSTOM_DATA_TYPE_NOT_FOUND_NEXT,
+        )
+        return self._parse(CustomDataTypeConfiguration, response)
+
+    def put_custom_data_type(
+        self, platform_key: str, identifier: str, configuration: CustomDataTypeConfiguration
+    ) -> CustomDataTypeConfiguration:
+        """Create or replace a custom data type; returns it as Codat stored it. Codat has no DELETE for them."""
+        response = self._call(
+            "PUT",
+            f"/integrations/{_seg(platform_key)}/dataTypes/custom/{_seg(identifier)}",
+            json=configuration.model_dump(mode="json", by_alias=True, exclude_none=True),
+            not_found_next=_INTEGRATION_NOT_FOUND_NEXT,
+        )
+        return self._parse(CustomDataTypeConfiguration, response)
 
     # Webhooks ------------------------------------------------------------------------------------------
 

@@ -125,6 +125,64 @@ class Profile(CodatModel):
     white_list_urls: StrList = []
 
 
+class _KeepsUnknownFields(CodatModel):
+    """A part of an object Codat replaces whole on write: fields this model does not name (ones Codat adds
+    later) are kept and sent back unchanged, as `Profile` does."""
+
+    model_config = ConfigDict(**{**CodatModel.model_config, "extra": "allow"})
+
+
+class SyncSetting(_KeepsUnknownFields):
+    """How often, and how much history, Codat fetches for one data type."""
+
+    data_type: str
+    fetch_on_first_link: bool
+    sync_schedule: int  # hours: 0 none, 1 hourly, 24 daily, 168 weekly, 720 monthly (the Portal's choices)
+    sync_order: int
+    # Codat answers it in UTC (`2024-01-01` comes back as `2024-01-01T00:00:00Z`): compare moments, not text.
+    sync_from_utc: datetime | None = None
+    sync_from_window: int | None = None  # months
+    months_to_sync: int | None = None  # months; financial statements only
+    is_locked: bool | None = None
+
+
+class SyncSettings(_KeepsUnknownFields):
+    """The instance's sync settings. POST /profile/syncSettings replaces the whole object: data types left
+    out of `settings` are gone, so change it read-modify-write. `client_id` is the instance's own (the POST
+    must carry the one GET answers); it is not a secret."""
+
+    client_id: str
+    settings: Annotated[list[SyncSetting], _null_as(list)] = []
+    overrides_defaults: bool = False
+
+
+class AllowedOrigins(CodatModel):
+    allowed_origins: StrList = []
+
+
+class SupplementalDataSource(CodatModel):
+    """One named source configuration: the platform endpoint and the extra properties to pull and push
+    (your name -> the platform's property name)."""
+
+    data_source: str | None = None
+    pull_data: dict[str, str] | None = None
+    push_data: dict[str, str] | None = None
+
+
+class SupplementalDataConfiguration(CodatModel):
+    supplemental_data_config: Annotated[dict[str, SupplementalDataSource], _null_as(dict)] = {}
+
+
+class CustomDataTypeConfiguration(CodatModel):
+    """A custom data type of one platform: where its records come from and how they are keyed. Codat does
+    not check the values against the platform."""
+
+    data_source: str | None = None
+    required_data: Annotated[dict[str, str], _null_as(dict)] = {}
+    key_by: StrList = []
+    source_modified_date: list[str] | None = None
+
+
 class WebhookConsumer(CodatModel):
     id: str
     url: str

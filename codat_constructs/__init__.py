@@ -7,24 +7,41 @@ They run on CDKTF or, with `CODAT_IAC_CDK=cdktn`, on CDK Terrain (`codat_constru
 `App` and `TerraformStack` from here rather than from `cdktf`, so it moves between the two unchanged.
 
 - L2 constructs: `XeroApp`, `CodatXeroIntegration`, `CodatAccountingIntegration`, `ConnectionCapGuard`.
+- Instance configuration: `SyncSettings` (with `SyncSetting` per data type) and `CorsOrigins`, one each per
+  Codat instance; `SupplementalDataSource` and `CustomDataType` for the integration constructs'
+  `supplemental_data` and `custom_data_types` props.
 - L1 bindings generated from the provider's schema (`codat_constructs.bindings`, regenerate with
   `scripts/generate_bindings.py`): `CodatProvider`, `CodatIntegration`, `CodatWebhook`, `CodatProfile`,
-  `DataCodatIntegration`, `DataCodatIntegrations`, `DataCodatConnectionUsage`.
+  `CodatSyncSettings`, `CodatCorsOrigins`, `CodatSupplementalData`, `CodatCustomDataType`,
+  `DataCodatIntegration`, `DataCodatIntegrations`, `DataCodatConnectionUsage`, `DataCodatIntegrationBranding`.
 - Environments: `load_environments` and `CodatEnvironmentStack`, one stack per Codat instance.
 """
 
 from codat_constructs._cdk import CDK_NAME, cdk
 from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, CodatIntegrationConfigError
 from codat_constructs.bindings import (
+    CodatCorsOrigins,
+    CodatCustomDataType,
     CodatIntegration,
     CodatProfile,
     CodatProvider,
+    CodatSupplementalData,
+    CodatSyncSettings,
     CodatWebhook,
     DataCodatConnectionUsage,
     DataCodatIntegration,
+    DataCodatIntegrationBranding,
     DataCodatIntegrations,
 )
 from codat_constructs.check import CheckAssertion, TerraformCheck
+from codat_constructs.configuration import (
+    CodatConfigurationError,
+    CorsOrigins,
+    CustomDataType,
+    SupplementalDataSource,
+    SyncSetting,
+    SyncSettings,
+)
 from codat_constructs.environments import (
     ENVIRONMENTS_ENV,
     CodatEnvironmentStack,
@@ -57,21 +74,32 @@ __all__ = [
     "CapWording",
     "CheckAssertion",
     "CodatAccountingIntegration",
+    "CodatConfigurationError",
+    "CodatCorsOrigins",
+    "CodatCustomDataType",
     "CodatEnvironmentStack",
     "CodatIntegration",
     "CodatIntegrationConfigError",
     "CodatProfile",
     "CodatProvider",
+    "CodatSupplementalData",
+    "CodatSyncSettings",
     "CodatWebhook",
     "CodatXeroIntegration",
     "ConnectionCapGuard",
+    "CorsOrigins",
+    "CustomDataType",
     "DataCodatConnectionUsage",
     "DataCodatIntegration",
+    "DataCodatIntegrationBranding",
     "DataCodatIntegrations",
     "Environment",
     "EnvironmentConfigError",
     "RUNBOOK_FILE",
     "Secret",
+    "SupplementalDataSource",
+    "SyncSetting",
+    "SyncSettings",
     "TerraformCheck",
     "TerraformStack",
     "XERO_PLATFORM_KEY",

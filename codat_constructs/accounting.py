@@ -10,13 +10,20 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Optional
+from typing import Mapping, Optional
 
 from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
 from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
+from codat_constructs.configuration import (
+    CustomDataType,
+    SupplementalDataSource,
+    add_integration_data,
+    dotted,
+    integration_data_problems,
+)
 from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.secret import Secret, require_secret
 
@@ -125,6 +132,12 @@ class CodatAccountingIntegration(Construct):
       connection_cap: how many companies your app on the platform may connect. When set, every plan reads
         `data.codat_connection_usage` for the platform: it warns from 80% of the cap linked (a `check`
         block) and fails above the cap (a precondition on the integration). Default: None (no guard).
+      supplemental_data: data type -> {name: `SupplementalDataSource`}: extra fields Codat pulls (and pushes)
+        for the platform, e.g. {"invoices": {"extras": SupplementalDataSource(data_source="/Invoices",
+        pull_data={"reference": "Reference"})}}. Each data type is one `codat_supplemental_data`, child
+        "supplemental_data_<data type>", which owns that data type's whole configuration. Default: none.
+      custom_data_types: identifier -> `CustomDataType`: custom data types Codat reads from the platform. Each is
+        one `codat_custom_data_type`, child "custom_data_type_<identifier>". Default: none.
     Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
     The child resource's id is "integration": a stable contract, renaming it replaces the resource. With a
     cap, the guard is the child "connection_cap" (`ConnectionCapGuard`).
@@ -142,6 +155,8 @@ class CodatAccountingIntegration(Construct):
         client_secret_version: int = 1,
         provider: Optional[cdk.TerraformProvider] = None,
         connection_cap: Optional[int] = None,
+        supplemental_data: Optional[Mapping[str, Mapping[str, SupplementalDataSource]]] = None,
+        custom_data_types: Optional[Mapping[str, CustomDataType]] = None,
         _cap_wording: Optional[CapWording] = None,
     ) -> None:
         problems = credential_problems(
@@ -151,6 +166,7 @@ class CodatAccountingIntegration(Construct):
             enabled=enabled,
             client_secret_version=client_secret_version,
         ) + cap_problems(connection_cap)
+        problems += dotted(integration_data_problems(platform_key, supplemental_data or {}, custom_data_types or {}))
         path = f"{scope.node.path}/{id}".lstrip("/")
         if problems:
             raise CodatIntegrationConfigError(type(self).__name__, path, problems)
@@ -198,3 +214,4 @@ class CodatAccountingIntegration(Construct):
             provider=provider,
             lifecycle=cdk.TerraformResourceLifecycle(precondition=[self.guard.precondition]) if self.guard else None,
         )
+        add_integration_data(self, platform_key, supplemental_data or {}, custom_data_types or {}, provider)

@@ -22,25 +22,31 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
 
 from constructs import Construct
 
-from codat_settings import SettingError, check_base_url
-
 from codat_constructs._cdk import cdk
+from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs._stack_hooks import after_synth
 from codat_constructs.accounting import CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
+from codat_constructs.configuration import CorsOrigins, SyncSettings
+from codat_constructs.environment_configuration import (
+    CorsOriginsTable,
+    IntegrationData,
+    SyncSettingsTable,
+    read_cors_origins,
+    read_integration_data,
+    read_sync_settings,
+)
 from codat_constructs.secret import Secret
-from codat_constructs.xero import API_KEY_ENV_CONTEXT, XERO_TABLE_CONTEXT, CodatXeroIntegration
+from codat_constructs.xero import API_KEY_ENV_CONTEXT, XERO_PLATFORM_KEY, XERO_TABLE_CONTEXT, CodatXeroIntegration
 from codat_constructs.xero_app import CODAT_XERO_REDIRECT_URI, XeroApp, XeroIntegrationType, XeroTier, _check
 
 #: The environment variable that names the environments file.
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TIERS = {tier.name.lower(): tier for tier in XeroTier}
 
 
@@ -68,6 +74,7 @@ class XeroSettings:
     enabled: bool = True
     client_secret_version: int = 1
     connection_guard: bool = True
+    data: IntegrationData = field(default_factory=IntegrationData)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class AccountingSettings:
     enabled: bool = True
     client_secret_version: int = 1
     connection_cap: Optional[int] = None
+    data: IntegrationData = field(default_factory=IntegrationData)
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,8 @@ class Environment:
     accounting: tuple[AccountingSettings, ...] = ()
     profile: Optional[ProfileSettings] = None
     webhooks: tuple[WebhookSettings, ...] = field(default_factory=tuple)
+    sync_settings: Optional[SyncSettingsTable] = None
+    cors_origins: Optional[CorsOriginsTable] = None
 
     @property
     def api_key_env_var(self) -> str:
@@ -133,80 +143,6 @@ class Environment:
 # Parsing ------------------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Typed reads of one table, collecting problems with their dotted paths instead of raising."""
-
-    def __init__(self, problems: list[str], path: str, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
-        self.problems, self.path, self.table = problems, path, table
-        unknown = [key for key in table if key not in known]
-        for key in unknown:
-            self.problems.append(f"{path}.{key} is not a known field: remove it, or use one of {', '.join(known)}.")
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}"
-
-    def get(self, key: str, kind: type | tuple, what: str, *, required: bool = False, default: Any = None) -> Any:
-        if key not in self.table:
-            if required:
-                self.problems.append(f"{self.at(key)} is missing: add {key} = <{what}>.")
-            return default
-        value = self.table[key]
-        if isinstance(value, bool) and kind in (int, (int,)):
-            value = None  # true/false is not a number
-        if value is None or not isinstance(value, kind):
-            self.problems.append(f"{self.at(key)} must be {what} (got {_shown(self.table[key])}).")
-            return default
-        return value
-
-    def strings(self, key: str, what: str) -> Optional[tuple[str, ...]]:
-        value = self.get(key, list, f"a list of {what}")
-        if value is None:
-            return None
-        if not all(isinstance(item, str) for item in value):
-            self.problems.append(f"{self.at(key)} must be a list of {what} (strings), e.g. [\"...\"].")
-            return None
-        return tuple(value)
-
-    def url(self, key: str, *, required: bool = False, localhost_http: bool = False) -> Optional[str]:
-        value = self.get(key, str, "an https:// URL", required=required)
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
-        if not (parts.scheme == "https" and parts.hostname) and not (localhost_http and local):
-            also = " (or http:// for localhost)" if localhost_http else ""
-            self.problems.append(f"{self.at(key)} must be an https:// URL{also} (got {value!r}).")
-        return value
-
-    def base_url(self, key: str) -> Optional[str]:
-        """A Codat API base URL, by the rule every entry point applies (codat_settings)."""
-        value = self.get(key, str, "an https:// URL")
-        if value is None:
-            return None
-        try:
-            return check_base_url(value, self.at(key))
-        except SettingError as problem:
-            self.problems.append(f"{problem}")
-            return value
-
-    def variable(self, key: str, default: str) -> str:
-        value = self.get(key, str, "a Terraform variable name", default=default)
-        if not _VARIABLE.fullmatch(value):
-            self.problems.append(
-                f"{self.at(key)} must be a Terraform variable name of letters, digits and underscores "
-                f"(got {value!r}): Terraform reads it from TF_VAR_<name>."
-            )
-        return value
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
 def _or(value: Any, placeholder: Any) -> Any:
     return placeholder if value is None else value
 
@@ -222,7 +158,8 @@ def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
     known = ("app_name", "company_url", "client_id", "client_secret_variable", "tier", "redirect_uris",
-             "privacy_policy_url", "terms_url", "enabled", "client_secret_version", "connection_guard")
+             "privacy_policy_url", "terms_url", "enabled", "client_secret_version", "connection_guard",
+             "supplemental_data", "custom_data_types")
     r = _Reader(problems, path, table, known)
     tier_name = r.get("tier", str, f"one of {', '.join(_TIERS)}", default="starter")
     tier = _TIERS.get(tier_name.lower())
@@ -256,9 +193,10 @@ def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
     if settings["client_secret_version"] < 1:
         app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the secret.")
     problems += _prefixed(path, app_problems)
+    data = read_integration_data(problems, path, table, XERO_PLATFORM_KEY)
     if missing or tier is None:
         return None
-    return XeroSettings(tier=tier, **settings)
+    return XeroSettings(tier=tier, data=data, **settings)
 
 
 def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingSettings, ...]:
@@ -273,7 +211,8 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
             problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.quickbooks]).")
             continue
         r = _Reader(problems, at, table, ("platform_key", "client_id", "client_secret_variable", "enabled",
-                                           "client_secret_version", "connection_cap"))
+                                           "client_secret_version", "connection_cap", "supplemental_data",
+                                           "custom_data_types"))
         settings = AccountingSettings(
             id=key,
             platform_key=r.get("platform_key", str, "Codat's 4-letter platform key, e.g. \"qhyg\"", required=True),
@@ -282,6 +221,7 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
             enabled=r.get("enabled", bool, "true or false", default=True),
             client_secret_version=r.get("client_secret_version", int, "a whole number from 1", default=1),
             connection_cap=r.get("connection_cap", int, "a whole number from 1"),
+            data=read_integration_data(problems, at, table, table.get("platform_key")),
         )
         if settings.platform_key is None or settings.client_id is None:
             continue
@@ -347,7 +287,7 @@ class _Placeholder(Secret):
 _PLACEHOLDER = _Placeholder()
 
 
-_RESERVED_IDS = ("codat", "xero", "xero_app", "profile")
+_RESERVED_IDS = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
 
 
 def _clashes(environment: Environment) -> list[str]:
@@ -395,7 +335,8 @@ def parse_environments(data: Mapping[str, Any], source: str = "the environments 
         if not isinstance(table, dict):
             problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
             continue
-        r = _Reader(problems, path, table, ("base_url", "api_key_variable", "xero", "accounting", "profile", "webhooks"))
+        r = _Reader(problems, path, table, ("base_url", "api_key_variable", "xero", "accounting", "profile", "webhooks",
+                                            "sync_settings", "cors_origins"))
         environment = Environment(
             name=name,
             base_url=r.base_url("base_url"),
@@ -404,6 +345,10 @@ def parse_environments(data: Mapping[str, Any], source: str = "the environments 
             accounting=_accounting(problems, name, table["accounting"]) if "accounting" in table else (),
             profile=_profile(problems, name, table["profile"]) if "profile" in table else None,
             webhooks=_webhooks(problems, name, table["webhooks"]) if "webhooks" in table else (),
+            sync_settings=(read_sync_settings(problems, f"{path}.sync_settings", table["sync_settings"])
+                           if "sync_settings" in table else None),
+            cors_origins=(read_cors_origins(problems, f"{path}.cors_origins", table["cors_origins"])
+                          if "cors_origins" in table else None),
         )
         problems += _clashes(environment)
         found.append(environment)
@@ -439,7 +384,9 @@ class CodatEnvironmentStack(cdk.TerraformStack):
 
     Children (stable ids: renaming one replaces what it creates): "codat" (the provider), the API key
     variable, "xero_app" and "xero" (with `[xero]`), one `CodatAccountingIntegration` per
-    `[accounting.<id>]` under that id, "profile" (with `[profile]`) and "webhook_<id>" per `[webhooks.<id>]`.
+    `[accounting.<id>]` under that id, "profile" (with `[profile]`), "webhook_<id>" per `[webhooks.<id>]`,
+    "sync_settings" (with `[sync_settings]`) and "cors_origins" (with `[cors_origins]`). An integration's
+    supplemental data and custom data types are children of its construct.
     """
 
     def __init__(self, scope: Construct, environment: Environment) -> None:
@@ -463,14 +410,16 @@ class CodatEnvironmentStack(cdk.TerraformStack):
                 self, "xero", app=app,
                 client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
                 enabled=xero.enabled, client_secret_version=xero.client_secret_version,
-                connection_guard=xero.connection_guard,
+                connection_guard=xero.connection_guard, supplemental_data=xero.data.supplemental_data,
+                custom_data_types=xero.data.custom_data_types,
             )
         for accounting in environment.accounting:
             CodatAccountingIntegration(
                 self, accounting.id, platform_key=accounting.platform_key, client_id=accounting.client_id,
                 client_secret=Secret.from_env(self, accounting.client_secret_variable),
                 enabled=accounting.enabled, client_secret_version=accounting.client_secret_version,
-                connection_cap=accounting.connection_cap,
+                connection_cap=accounting.connection_cap, supplemental_data=accounting.data.supplemental_data,
+                custom_data_types=accounting.data.custom_data_types,
             )
         if environment.profile is not None:
             profile = environment.profile
@@ -486,3 +435,10 @@ class CodatEnvironmentStack(cdk.TerraformStack):
                 company_tags=list(hook.company_tags) if hook.company_tags is not None else None,
                 disabled=hook.disabled,
             )
+        if environment.sync_settings is not None:
+            sync = environment.sync_settings
+            SyncSettings(self, "sync_settings", data_types=sync.data_types, overrides_defaults=sync.overrides_defaults,
+                         on_destroy=sync.on_destroy)
+        if environment.cors_origins is not None:
+            cors = environment.cors_origins
+            CorsOrigins(self, "cors_origins", allowed_origins=cors.allowed_origins, on_destroy=cors.on_destroy)

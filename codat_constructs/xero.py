@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Mapping, Optional
 
 from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs.accounting import CodatAccountingIntegration, CodatIntegrationConfigError, credential_problems
+from codat_constructs.configuration import CustomDataType, SupplementalDataSource
 from codat_constructs.guard import CapWording
 from codat_constructs.runbook import CodatSideFacts
 from codat_constructs.secret import Secret
@@ -41,6 +42,8 @@ class CodatXeroIntegration(CodatAccountingIntegration):
       connection_guard: guard the app's connection cap (its `tier`): every plan reads
         `data.codat_connection_usage` for Xero, warns from 80% of the cap linked and fails above the cap,
         saying which tier to move to. Tiers without a cap (Enterprise, App Partner) get no guard. Default: True.
+      supplemental_data, custom_data_types: Xero's supplemental data and custom data types, as on
+        `CodatAccountingIntegration`. Default: none.
     Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
     The child resource's id is "integration": a stable contract, renaming it replaces the resource. With a
     guard, the guard is the child "connection_cap" (`ConnectionCapGuard`).
@@ -57,6 +60,8 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         client_secret_version: int = 1,
         provider: Optional[cdk.TerraformProvider] = None,
         connection_guard: bool = True,
+        supplemental_data: Optional[Mapping[str, Mapping[str, SupplementalDataSource]]] = None,
+        custom_data_types: Optional[Mapping[str, CustomDataType]] = None,
     ) -> None:
         app_problems = []
         if not isinstance(app, XeroApp):
@@ -90,6 +95,8 @@ class CodatXeroIntegration(CodatAccountingIntegration):
             client_secret_version=client_secret_version,
             provider=provider,
             connection_cap=cap,
+            supplemental_data=supplemental_data,
+            custom_data_types=custom_data_types,
             _cap_wording=_xero_wording(app, _xero_table(scope)) if cap is not None else None,
         )
         self.app = app

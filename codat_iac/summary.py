@@ -25,7 +25,8 @@ ON_DESTROY = {
     "delete_credentials": "switched off in Codat and its credentials deleted",
     "forget": "left as it is in Codat; only Terraform forgets it",
 }
-LABELS = {"codat_webhook": "webhook", "codat_profile": "profile"}
+LABELS = {"codat_webhook": "webhook", "codat_profile": "profile", "codat_sync_settings": "sync settings",
+          "codat_cors_origins": "CORS origins"}
 NOT_RUN = "not run"  # how a StackChanges error starts when the stack was skipped after an earlier failure
 
 
@@ -115,6 +116,10 @@ def _construct(stack: str, path: Optional[str], address: str) -> str:
 def _label(resource_type: str, values: dict) -> str:
     if resource_type == "codat_integration" and values.get("platform_key"):
         return str(values["platform_key"])
+    if resource_type == "codat_supplemental_data" and values.get("platform_key"):
+        return f"{values['platform_key']} supplemental data for {values.get('data_type')}"
+    if resource_type == "codat_custom_data_type" and values.get("platform_key"):
+        return f"{values['platform_key']} custom data type {values.get('identifier')}"
     return LABELS.get(resource_type, resource_type)
 
 

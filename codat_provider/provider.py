@@ -5,16 +5,22 @@ from __future__ import annotations
 import os
 import threading
 
+from codat_settings import SettingError, base_url_origin, check_base_url
 from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
+from codat_provider.cors_origins.resource import CorsOriginsResource
+from codat_provider.custom_data_type.resource import CustomDataTypeResource
 from codat_provider.data_sources.sources import (
     ConnectionUsageDataSource,
+    IntegrationBrandingDataSource,
     IntegrationDataSource,
     IntegrationsDataSource,
 )
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.profile.resource import ProfileResource
+from codat_provider.supplemental_data.resource import SupplementalDataResource
+from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
@@ -25,7 +31,8 @@ DEFAULT_BASE_URL = "https://api.codat.io"
 
 PROVIDER_SCHEMA = Schema(
     description="Manages Codat through its API: integrations (credentials and the enabled switch), webhook "
-    "consumers and the account profile; reads integrations and connection usage.",
+    "consumers, the account profile, sync settings, CORS origins, supplemental data and custom data types; "
+    "reads integrations, their branding and connection usage.",
     attributes=[
         Attribute(
             "base_url",
@@ -50,8 +57,21 @@ PROVIDER_SCHEMA = Schema(
 class CodatProvider(Provider):
     type_name = "codat"
     schema = PROVIDER_SCHEMA
-    resources = [IntegrationResource, WebhookResource, ProfileResource]
-    data_sources = [IntegrationDataSource, IntegrationsDataSource, ConnectionUsageDataSource]
+    resources = [
+        IntegrationResource,
+        WebhookResource,
+        ProfileResource,
+        SyncSettingsResource,
+        CorsOriginsResource,
+        SupplementalDataResource,
+        CustomDataTypeResource,
+    ]
+    data_sources = [
+        IntegrationDataSource,
+        IntegrationsDataSource,
+        ConnectionUsageDataSource,
+        IntegrationBrandingDataSource,
+    ]
 
     def __init__(self) -> None:
         self.base_url = DEFAULT_BASE_URL
@@ -60,9 +80,6 @@ class CodatProvider(Provider):
         self._stopped = False
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
-        # Imported here: the schema and validate starts never need the URL rules (ipaddress, urllib).
-        from codat_settings import SettingError, check_base_url
-
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
         base_url = config.get("base_url") or os.environ.get("CODAT_BASE_URL") or DEFAULT_BASE_URL
         api_key = config.get("api_key") or os.environ.get("CODAT_API_KEY")
@@ -95,16 +112,16 @@ class CodatProvider(Provider):
         """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
 
         Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
-        so the schema and validate starts never load httpx and pydantic. The scrubber goes on Terraform's
-        log before the first request: from then on no line of this process shows a secret the client holds.
-        The client shares its reads (``cache_reads``): a process serves one plan or one apply, so every
-        resource and data source reading the same Codat object or list costs one request, and each write
-        makes the next read ask Codat again.
+        so the schema and validate starts never load httpx and pydantic. The scrubber goes on everything the
+        process sends Terraform (log lines, diagnostics, stderr) before the first request: from then on none of
+        it shows a secret the client holds. The client shares its reads (``cache_reads``): a process serves one
+        plan or one apply, so every resource and data source reading the same Codat object or list costs one
+        request, and each write makes the next read ask Codat again.
         """
         from codat_client import CodatClient, scrub
-        from tfplugin.provider import set_log_scrubber
+        from tfplugin import set_scrubber
 
-        set_log_scrubber(scrub)
+        set_scrubber(scrub)
         with self._lock:
             if self._client is not None:
                 self._client.close()
@@ -120,8 +137,6 @@ class CodatProvider(Provider):
 
     def origin(self) -> str:
         """The Codat these resources live in, recorded in their state (tfplugin stops on a mismatch)."""
-        from codat_settings import base_url_origin
-
         return base_url_origin(self.base_url)
 
     @property

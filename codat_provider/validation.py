@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tfplugin import UNKNOWN
+from tfplugin import UNKNOWN, Diagnostics
+
 
 def given(value: object) -> bool:
     """True for a value that is set and known: only those can be checked at validate and plan time."""
@@ -28,3 +29,37 @@ def bad_request_paths(validation_errors: list[str], api_fields: Mapping[str, str
             path = (name, int(match.group(2))) if match.group(2) is not None else (name,)
             found.append((path, match.group(3)))
     return found
+
+
+def checkable(value: object) -> object:
+    """`value` for the shared rules of `codat_settings.configuration`: Terraform's unknowns (at any depth)
+    become `UNCHECKED`, which the rules skip."""
+    from codat_settings.configuration import UNCHECKED
+
+    if value is UNKNOWN:
+        return UNCHECKED
+    if isinstance(value, dict):
+        return {k: checkable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [checkable(v) for v in value]
+    return value
+
+
+def report(diags: Diagnostics, summary: str, problems, prefix: tuple = ()) -> None:
+    """One error per `codat_settings.configuration.Problem`, at `prefix` + its path."""
+    for problem in problems:
+        diags.error(summary, problem.message, path=prefix + problem.path)
+
+
+_ITEM_PATH = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def item_path(item_id: str) -> tuple[str | int, ...]:
+    """Codat's `itemId` as steps: `settings[2].syncSchedule` -> ("settings", 2, "syncSchedule")."""
+    return tuple(int(index) if index else name for index, name in _ITEM_PATH.findall(item_id))
+
+
+def split_validation_error(text: str) -> tuple[tuple[str | int, ...], str]:
+    """A CodatError's `validation_errors` entry (`itemId: message`) as (steps, message)."""
+    item_id, sep, message = text.partition(": ")
+    return (item_path(item_id.strip()), message) if sep else ((), text)

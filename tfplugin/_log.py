@@ -14,10 +14,10 @@ through the root logger, so all of them are covered. The layer never logs
 attribute values, so sensitive and write-only values cannot leak from here.
 
 A provider whose code or libraries may log values it must not show (an API key,
-a secret a server echoes) registers a scrubber with ``set_scrubber`` (exported
-as ``tfplugin.provider.set_log_scrubber``): every line written from then on
-passes through it, each field first (message, exception text, extra fields) and
-then the whole formatted line. A line the scrubber fails on is not written.
+a secret a server echoes) registers a scrubber (``tfplugin.set_scrubber``, see
+``_scrub``): every line written from then on passes through it, each field first
+(message, exception text, extra fields) and then the whole formatted line. A line
+the scrubber fails on is not written.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+
+from ._scrub import ScrubbedStream, scrubbed
 
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
@@ -35,24 +36,6 @@ logging.addLevelName(TRACE, "TRACE")
 _LEVELS = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
            "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 OFF = logging.CRITICAL + 10
-
-
-_scrubber: Callable[[str], str] | None = None
-
-
-def set_scrubber(scrubber: Callable[[str], str] | None) -> None:
-    """Pass every log line this process writes through ``scrubber`` (text in, text out); None: no scrubbing.
-
-    One scrubber per process (a later call replaces it); it must be thread-safe, as records arrive from
-    every thread.
-    """
-    global _scrubber
-    _scrubber = scrubber
-
-
-def _scrubbed(text: str) -> str:
-    scrubber = _scrubber
-    return text if scrubber is None else scrubber(text)
 
 
 def level_from_env(env=None) -> int:
@@ -97,14 +80,13 @@ class HclogHandler(logging.Handler):
         if isinstance(extra, dict):
             for k, v in extra.items():
                 entry.setdefault(str(k), v if isinstance(v, (str, int, float, bool)) else str(v))
-        if _scrubber is not None:
-            entry = {k: _scrubbed(v) if isinstance(v, str) else v for k, v in entry.items()}
-        return _scrubbed(json.dumps(entry, ensure_ascii=False, default=str))
+        entry = {k: scrubbed(v) if isinstance(v, str) else v for k, v in entry.items()}
+        return scrubbed(json.dumps(entry, ensure_ascii=False, default=str))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format_record(record) + "\n"
-            stream = self.stream or sys.stderr
+            stream = _beneath(self.stream or sys.stderr)
             with self._wlock:
                 stream.write(line)
                 stream.flush()
@@ -120,14 +102,19 @@ class HumanHandler(logging.StreamHandler):
     """For --debug: readable lines on stderr."""
 
     def __init__(self):
-        super().__init__(sys.stderr)
+        super().__init__(_beneath(sys.stderr))
         self.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
 
     def format(self, record: logging.LogRecord) -> str:
-        return _scrubbed(super().format(record))
+        return scrubbed(super().format(record))
 
     def handleError(self, record: logging.LogRecord) -> None:
         _withheld(self.stream)
+
+
+def _beneath(stream):
+    """The stream under stderr's scrubbing wrapper: these handlers scrub their text themselves, field by field."""
+    return stream.unscrubbed if isinstance(stream, ScrubbedStream) else stream
 
 
 def _withheld(stream) -> None:

@@ -5,6 +5,7 @@ import functools
 import threading
 
 from . import values as V
+from ._scrub import scrubbed
 from .diagnostics import ERROR, Diagnostic, Diagnostics, ProviderError
 from .provider import PlanRequest
 from .schema import Schema
@@ -736,7 +737,7 @@ def _path_steps(path, typ) -> list:
 def _diags_proto(diags, typ) -> list:
     out = []
     for d in diags:
-        item = {"severity": d.severity, "summary": d.summary, "detail": d.detail}
+        item = {"severity": d.severity, "summary": scrubbed(d.summary), "detail": scrubbed(d.detail)}
         if d.path:
             item["attribute"] = {"steps": _path_steps(d.path, typ)}
         out.append(item)

@@ -4,17 +4,7 @@ from __future__ import annotations
 from .schema import Schema
 from .values import UNKNOWN
 
-__all__ = ["Provider", "Resource", "DataSource", "PlanRequest", "set_log_scrubber"]
-
-
-def set_log_scrubber(scrubber) -> None:
-    """Pass every log line of this process (message, exception text, extra fields, then the whole hclog
-    line) through ``scrubber(text) -> text`` before Terraform gets it; None removes it. For values the
-    layer cannot know are secret, e.g. an API key a server echoes into a reason phrase that an HTTP
-    library logs. Thread-safe callables only; a line the scrubber fails on is withheld."""
-    from ._log import set_scrubber
-
-    set_scrubber(scrubber)
+__all__ = ["Provider", "Resource", "DataSource", "PlanRequest"]
 
 
 class Provider:

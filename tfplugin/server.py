@@ -274,6 +274,9 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
 def _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert,
                            client_cert, max_message) -> None:
     env = os.environ
+    from ._scrub import ScrubbedStream
+
+    sys.stderr = ScrubbedStream(sys.stderr)  # a traceback or warning printed by any thread passes the scrubber too
     log = _setup_logging(debug)
     from ._rpc import ProviderService
 

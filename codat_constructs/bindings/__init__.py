@@ -2,34 +2,49 @@
 # schema in codat_provider/ and run `.venv/bin/python scripts/generate_bindings.py`.
 """L1 bindings of the `codat` provider, generated from its schema: one class per block."""
 
+from codat_constructs.bindings.cors_origins import CodatCorsOrigins
+from codat_constructs.bindings.custom_data_type import CodatCustomDataType
 from codat_constructs.bindings.data_connection_usage import DataCodatConnectionUsage
 from codat_constructs.bindings.data_integration import DataCodatIntegration
+from codat_constructs.bindings.data_integration_branding import DataCodatIntegrationBranding
 from codat_constructs.bindings.data_integrations import DataCodatIntegrations
 from codat_constructs.bindings.integration import CodatIntegration
 from codat_constructs.bindings.profile import CodatProfile
 from codat_constructs.bindings.provider import CodatProvider
+from codat_constructs.bindings.supplemental_data import CodatSupplementalData
+from codat_constructs.bindings.sync_settings import CodatSyncSettings
 from codat_constructs.bindings.webhook import CodatWebhook
 
 #: Terraform type -> binding class
 RESOURCES = {
+    "codat_cors_origins": CodatCorsOrigins,
+    "codat_custom_data_type": CodatCustomDataType,
     "codat_integration": CodatIntegration,
     "codat_profile": CodatProfile,
+    "codat_supplemental_data": CodatSupplementalData,
+    "codat_sync_settings": CodatSyncSettings,
     "codat_webhook": CodatWebhook,
 }
 DATA_SOURCES = {
     "codat_connection_usage": DataCodatConnectionUsage,
     "codat_integration": DataCodatIntegration,
+    "codat_integration_branding": DataCodatIntegrationBranding,
     "codat_integrations": DataCodatIntegrations,
 }
 
 __all__ = [
+    "CodatCorsOrigins",
+    "CodatCustomDataType",
     "CodatIntegration",
     "CodatProfile",
     "CodatProvider",
+    "CodatSupplementalData",
+    "CodatSyncSettings",
     "CodatWebhook",
     "DATA_SOURCES",
     "DataCodatConnectionUsage",
     "DataCodatIntegration",
+    "DataCodatIntegrationBranding",
     "DataCodatIntegrations",
     "RESOURCES",
 ]

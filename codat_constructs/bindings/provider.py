@@ -27,7 +27,8 @@ ATTRIBUTES = {
 @synthesized_by_table
 class CodatProvider(cdk.TerraformProvider):
     """`provider "codat"`: Manages Codat through its API: integrations (credentials and the enabled switch),
-    webhook consumers and the account profile; reads integrations and connection usage.
+    webhook consumers, the account profile, sync settings, CORS origins, supplemental data and custom data
+    types; reads integrations, their branding and connection usage.
 
     Args:
       base_url: Codat API base URL. Falls back to CODAT_BASE_URL, then https://api.codat.io. Each resource's

@@ -45,3 +45,16 @@ def flatten_usage(usage: Any | None) -> dict:
     if usage is None:
         return {"linked": 0, "pending": 0, "total": 0}
     return {"linked": usage.linked, "pending": usage.pending, "total": usage.total}
+
+
+def flatten_branding(branding: Any) -> dict:
+    """`codat_integration_branding` attributes: each image's URL and alternative text (null when Codat has none)."""
+    from codat_provider.data_sources.schema import BRANDING_IMAGES
+
+    values: dict = {"source_id": branding.source_id}
+    for prefix, group, image, _ in BRANDING_IMAGES:
+        found = getattr(getattr(branding, group, None), image, None)
+        reference = getattr(found, "image", None)
+        values[f"{prefix}_src"] = getattr(reference, "src", None)
+        values[f"{prefix}_alt"] = getattr(reference, "alt", None)
+    return values

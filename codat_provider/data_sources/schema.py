@@ -71,3 +71,28 @@ CONNECTION_USAGE = Schema(
         ),
     ],
 )
+
+# (attribute prefix, Codat's group, Codat's image, what it is)
+BRANDING_IMAGES = (
+    ("logo_full", "logo", "full", "the platform's full logo"),
+    ("logo_square", "logo", "square", "the platform's square logo"),
+    ("button_default", "button", "default", "the connect button"),
+    ("button_hover", "button", "hover", "the connect button under the pointer"),
+)
+
+INTEGRATION_BRANDING = Schema(
+    description="The logos and button images Codat's Link shows for one platform, read by its platform key "
+    "(e.g. to show the same images in your own connection page).",
+    attributes=[
+        Attribute("platform_key", types.String, required=True, description=_PLATFORM_KEY),
+        Attribute("source_id", types.String, computed=True, description="Codat's id of the data source."),
+        *(
+            attribute
+            for prefix, _, _, what in BRANDING_IMAGES
+            for attribute in (
+                Attribute(f"{prefix}_src", types.String, computed=True, description=f"URL of {what}."),
+                Attribute(f"{prefix}_alt", types.String, computed=True, description=f"Alternative text of {what}."),
+            )
+        ),
+    ],
+)

@@ -9,8 +9,13 @@ from __future__ import annotations
 from tfplugin import DataSource, Diagnostics, ProviderError
 
 from codat_provider.data_sources.expand import integrations_query
-from codat_provider.data_sources.flatten import flatten_integration, flatten_integration_list, flatten_usage
-from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, INTEGRATIONS
+from codat_provider.data_sources.flatten import (
+    flatten_branding,
+    flatten_integration,
+    flatten_integration_list,
+    flatten_usage,
+)
+from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, INTEGRATION_BRANDING, INTEGRATIONS
 from codat_provider.data_sources.validate import validate_filters
 from codat_provider.platforms import check_platform_key, get_integration
 from codat_provider.reporting import reported
@@ -66,3 +71,17 @@ class ConnectionUsageDataSource(DataSource):
             # A misspelt key would count zero and let a connection-cap check pass: make it an error instead.
             get_integration(client, key)
             return flatten_usage(client.connection_usage().get(key))
+
+
+class IntegrationBrandingDataSource(DataSource):
+    type_name = "codat_integration_branding"
+    schema = INTEGRATION_BRANDING
+
+    def validate(self, config: dict, diags: Diagnostics) -> None:
+        check_platform_key(config.get("platform_key"), diags)
+
+    def read(self, config: dict, diags: Diagnostics) -> dict:
+        key = config["platform_key"]
+        with reported("read the Codat integration's branding"):
+            get_integration(self.provider.client, key)  # an unknown key: a clean error on platform_key
+            return flatten_branding(self.provider.client.get_branding(key))

@@ -173,7 +173,8 @@ def codat_target(record_mode: str, tmp_path_factory: pytest.TempPathFactory) -> 
         if os.environ.get("CODAT_RECORD_WRITES") != "yes":
             pytest.exit(
                 "Recording against a live Codat account writes to it (fake Xero credentials on gbol, the "
-                "enabled toggle, a temporary webhook). Use a test account and set CODAT_RECORD_WRITES=yes.",
+                "enabled toggle, a temporary webhook, CORS origins, supplemental data, and a custom data type "
+                "that cannot be deleted). Use a test account and set CODAT_RECORD_WRITES=yes.",
                 returncode=2,
             )
         recorded_origins.append(str(httpx.URL(live_url)).rstrip("/"))

@@ -3,7 +3,9 @@
 #
 #   CODAT_BASE_URL and CODAT_API_KEY set: record against that live account. Recording writes to it
 #     (fake Xero credentials on gbol, then deleted; the gbol enabled toggle, flipped and restored; a
-#     temporary webhook; the profile written back unchanged), so use a test account and also set
+#     temporary webhook; the profile and the sync settings written back unchanged; a CORS origin and a
+#     supplemental data source on gbol invoices, added then removed; a custom data type
+#     `codatClientCassette` on gbol, which Codat's API cannot delete), so use a test account and also set
 #     CODAT_RECORD_WRITES=yes.
 #   otherwise: record against a fresh local emulator (python -m codat_emulator), started and stopped
 #     by the test session.

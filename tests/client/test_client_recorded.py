@@ -19,9 +19,11 @@ from codat_client import (
     Branding,
     CodatClient,
     ConnectionUsage,
+    CustomDataTypeConfiguration,
     Integration,
     NotFoundError,
     RetryPolicy,
+    SupplementalDataSource,
 )
 
 pytestmark = pytest.mark.vcr
@@ -77,6 +79,41 @@ def test_profile(recorded_client):
     assert recorded_client.put_profile(profile) == profile
 
 
+def test_sync_settings(recorded_client):
+    held = recorded_client.get_sync_settings()
+    assert held.client_id and held.settings
+    assert len({s.data_type for s in held.settings}) == len(held.settings)
+    assert recorded_client.set_sync_settings(held) is None  # written back unchanged
+    assert recorded_client.get_sync_settings() == held
+
+
+def test_cors_origins(recorded_client):
+    before = recorded_client.get_cors_origins()
+    wanted = [*before, "https://codat-client-cassette.example"]
+    assert recorded_client.set_cors_origins(wanted) == wanted
+    assert recorded_client.get_cors_origins() == wanted
+    assert recorded_client.set_cors_origins(before) == before  # put back
+
+
+def test_supplemental_data(recorded_client):
+    before = recorded_client.get_supplemental_data("gbol", "invoices")
+    extras = SupplementalDataSource(data_source="/Invoices", pull_data={"cassetteRef": "Reference"})
+    recorded_client.put_supplemental_data("gbol", "invoices", {**before, "codat-client-cassette": extras})
+    assert recorded_client.get_supplemental_data("gbol", "invoices")["codat-client-cassette"] == extras
+    recorded_client.put_supplemental_data("gbol", "invoices", before)  # put back
+    assert recorded_client.get_supplemental_data("gbol", "invoices") == before
+
+
+def test_custom_data_type(recorded_client):
+    # Codat's API cannot delete a custom data type: recording against a live account leaves this one.
+    wanted = CustomDataTypeConfiguration(data_source="/api.xro/2.0/Accounts", key_by=["$.AccountID"],
+                                         required_data={"name": "$.Name"}, source_modified_date=["$.UpdatedDateUTC"])
+    assert recorded_client.put_custom_data_type("gbol", "codatClientCassette", wanted) == wanted
+    assert recorded_client.get_custom_data_type("gbol", "codatClientCassette") == wanted
+    with pytest.raises(NotFoundError):
+        recorded_client.get_custom_data_type("gbol", "codatClientCassetteNone")
+
+
 def test_webhooks(recorded_client):
     made = recorded_client.create_webhook(
         "https://example.com/codat-client-cassette",
@@ -129,6 +166,14 @@ ENDPOINTS = {
     ("PUT", r"/integrations/[a-z]{4}/enabled"),
     ("GET", r"/profile"),
     ("PUT", r"/profile"),
+    ("GET", r"/profile/syncSettings"),
+    ("POST", r"/profile/syncSettings"),
+    ("GET", r"/corsSettings"),
+    ("POST", r"/corsSettings"),
+    ("GET", r"/integrations/[a-z]{4}/dataTypes/[^/]+/supplementalDataConfig"),
+    ("PUT", r"/integrations/[a-z]{4}/dataTypes/[^/]+/supplementalDataConfig"),
+    ("GET", r"/integrations/[a-z]{4}/dataTypes/custom/[^/]+"),
+    ("PUT", r"/integrations/[a-z]{4}/dataTypes/custom/[^/]+"),
     ("GET", r"/webhooks"),
     ("POST", r"/webhooks"),
     ("DELETE", r"/webhooks/[^/]+"),

@@ -39,6 +39,52 @@ def test_the_example_file():
     assert production.secret_env_vars() == ["TF_VAR_codat_api_key_production", "TF_VAR_xero_client_secret_production"]
 
 
+def test_the_example_file_declares_the_instance_configuration():
+    production = load_environments(EXAMPLE)[1]
+    assert production.sync_settings.data_types["invoices"].sync_schedule == 24
+    assert production.sync_settings.data_types["profitAndLoss"].months_to_sync == 36
+    assert production.cors_origins.allowed_origins == ("https://app.acme.example",)
+    (extras,) = production.xero.data.supplemental_data["invoices"].values()
+    assert extras.pull_data == {"reference": "Reference"}
+    assert production.xero.data.custom_data_types["purchaseOrders"].key_by == ["$.PurchaseOrderID"]
+
+
+def test_configuration_tables_become_the_stacks_resources():
+    (environment,) = parse_environments(tomllib.loads('''
+        [environments.qa.sync_settings]
+        on_destroy = "reset"
+        [environments.qa.sync_settings.data_types.invoices]
+        sync_schedule = 24
+        sync_from_utc = 2024-01-01
+        [environments.qa.cors_origins]
+        allowed_origins = ["https://app.acme.example", "http://localhost:3000"]
+        [environments.qa.accounting.quickbooks]
+        platform_key = "qhyg"
+        client_id = "qbo-client"
+        [environments.qa.accounting.quickbooks.supplemental_data.customers.extra]
+        data_source = "/Customer"
+        push_data = { note = "Notes" }
+        [environments.qa.accounting.quickbooks.custom_data_types.estimates]
+        data_source = "/estimate"
+        key_by = ["$.Id"]
+        source_modified_date = ["$.MetaData.LastUpdatedTime"]
+    '''))
+    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(cdk.Testing.app(), environment)))
+    resources = synthesized["resource"]
+    (sync,) = resources["codat_sync_settings"].values()
+    assert sync == {
+        "data_types": {"invoices": {"sync_schedule": 24, "sync_from_utc": "2024-01-01"}},  # a TOML date, as text
+        "overrides_defaults": True, "on_destroy": "reset"}
+    (cors,) = resources["codat_cors_origins"].values()
+    assert cors["allowed_origins"] == [
+        "https://app.acme.example", "http://localhost:3000"]
+    (supplemental,) = resources["codat_supplemental_data"].values()
+    assert (supplemental["platform_key"], supplemental["data_type"]) == ("qhyg", "customers")
+    assert supplemental["configurations"] == {"extra": {"data_source": "/Customer", "push_data": {"note": "Notes"}}}
+    (custom,) = resources["codat_custom_data_type"].values()
+    assert custom["identifier"] == "estimates" and custom["source_modified_date"] == ["$.MetaData.LastUpdatedTime"]
+
+
 def test_no_file_means_no_environments(monkeypatch):
     monkeypatch.delenv(ENVIRONMENTS_ENV, raising=False)
     assert load_environments() is None
@@ -138,6 +184,19 @@ BAD = [
     ("webhook-url", "[environments.qa.webhooks.sync]\nurl = 'http://hooks.example'", "environments.qa.webhooks.sync.url must be an https:// URL", "localhost"),
     ("webhook-events", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevent_types = [1]", "environments.qa.webhooks.sync.event_types must be a list of event type names", '["...'),
     ("webhook-unknown", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevents = ['x']", "environments.qa.webhooks.sync.events is not a known field", "event_types"),
+    ("sync-data-type", "[environments.qa.sync_settings.data_types.invoice]\nsync_schedule = 24", "environments.qa.sync_settings.data_types.invoice: 'invoice' is not a data type Codat syncs", "Did you mean invoices?"),
+    ("sync-schedule", "[environments.qa.sync_settings.data_types.invoices]\nsync_schedule = 12", "environments.qa.sync_settings.data_types.invoices.sync_schedule is in hours", "24 (daily)"),
+    ("sync-field", "[environments.qa.sync_settings.data_types.invoices]\nfrequency = 'daily'", "environments.qa.sync_settings.data_types.invoices.frequency is not a known field", "sync_schedule"),
+    ("sync-report", "[environments.qa.sync_settings.data_types.balanceSheet]\nsync_from_utc = 2024-01-01", "environments.qa.sync_settings.data_types.balanceSheet.sync_from_utc: balanceSheet is a financial statement", "months_to_sync"),
+    ("sync-on-destroy", "[environments.qa.sync_settings]\non_destroy = 'wipe'", "environments.qa.sync_settings.on_destroy must be one of keep, reset", "got 'wipe'"),
+    ("sync-not-tables", "[environments.qa.sync_settings]\ndata_types = ['invoices']", "environments.qa.sync_settings.data_types must be a table of tables", "[environments.qa.sync_settings.data_types.invoices]"),
+    ("cors-missing", "[environments.qa.cors_origins]\non_destroy = 'reset'", "environments.qa.cors_origins.allowed_origins is missing", "allowed_origins = <"),
+    ("cors-path", "[environments.qa.cors_origins]\nallowed_origins = ['https://app.example/']", "environments.qa.cors_origins.allowed_origins[0]: 'https://app.example/' is not an origin", "https://app.example"),
+    ("supplemental-type", GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoice.extras]\ndata_source = '/Invoices'", "environments.sandbox.xero.supplemental_data.invoice: 'invoice' is not a data type Codat takes supplemental data for", "Did you mean invoices?"),
+    ("supplemental-source", GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoices.extras]\npull_data = { ref = 'Reference' }", "environments.sandbox.xero.supplemental_data.invoices.extras.data_source is required", "/Invoices"),
+    ("custom-key-by", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n[environments.qa.accounting.qbo.custom_data_types.po]\ndata_source = '/po'", "environments.qa.accounting.qbo.custom_data_types.po.key_by is required", '["$.Id"]'),
+    ("custom-identifier", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n[environments.qa.accounting.qbo.custom_data_types.'p o']\ndata_source = '/po'\nkey_by = ['$.Id']", 'environments.qa.accounting.qbo.custom_data_types."p o": \'p o\' cannot name a custom data type', "1 to 64 letters"),
+    ("configuration-name", "[environments.qa.accounting.cors_origins]\nplatform_key = 'qhyg'\nclient_id = 'x'", "environments.qa.accounting.cors_origins: the name 'cors_origins' is taken", "rename the table"),
 ]
 
 

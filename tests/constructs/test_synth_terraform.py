@@ -65,6 +65,10 @@ def test_cdktf_synth_hcl_is_complete_and_valid(project):
     assert 'resource "codat_profile" "profile"' in production
     assert 'resource "codat_webhook" "webhook_sync_complete"' in production
     assert 'event_types = [\n    "DataSyncCompleted"\n  ]' in production  # a list attribute, rendered in full
+    for part in ('resource "codat_sync_settings" "sync_settings_resource', 'resource "codat_cors_origins" "cors_origins_resource',
+                 'resource "codat_supplemental_data" "xero_supplemental_data_invoices',
+                 'resource "codat_custom_data_type" "xero_custom_data_type_purchaseOrders'):
+        assert part in production, f"{part!r} missing from production/cdk.tf:\n{production}"
     _no_secret_in(project.dir, outputs)
 
 

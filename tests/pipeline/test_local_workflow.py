@@ -57,7 +57,7 @@ class Checkout:
         self.env = {
             name: value for name, value in os.environ.items()
             if not name.startswith(("CODAT_", "TF_", "XERO_", "XDG_", "PIP_", "npm_", "JSII_", "CDKTF_", "PG_",
-                                    "PYTEST", "PYTHON"))
+                                    "PYTEST", "PYTHON", "MAKE", "MFLAGS"))  # MAKE*: from CI's own `make test`
         }
         self.env.update(HOME=str(home), CI="true")
         self.outputs: list[str] = []

@@ -70,3 +70,16 @@ def test_json_carries_the_same_lines():
     [stack] = summary.as_json([summary.from_plan("codat", plan, CONFIG)])
     assert stack["status"] == "changed" and stack["lines"] == ["codat / xero (gbol): new; credentials set"]
     assert stack["resources"][0]["text"] == stack["lines"][0]
+
+
+def test_configuration_resources_are_named_in_codats_words():
+    plan = {"resource_changes": [
+        _change("codat_sync_settings.sync", ["update"], {"overrides_defaults": False}, {"overrides_defaults": True}),
+        _change("codat_cors_origins.cors", ["create"], None, {"allowed_origins": ["https://app.example"]}),
+        _change("codat_supplemental_data.sup", ["create"], None, {"platform_key": "gbol", "data_type": "invoices"}),
+        _change("codat_custom_data_type.po", ["create"], None, {"platform_key": "gbol", "identifier": "purchaseOrders"}),
+    ]}
+    labels = [line.split(": ", 1)[0] for line in _lines(plan)]
+    assert labels == ["codat / codat_sync_settings.sync (sync settings)", "codat / codat_cors_origins.cors (CORS origins)",
+                      "codat / codat_supplemental_data.sup (gbol supplemental data for invoices)",
+                      "codat / codat_custom_data_type.po (gbol custom data type purchaseOrders)"]

@@ -76,3 +76,15 @@ def tf(tmp_path: Path, emulator) -> Terraform:
         env.pop(name, None)
     env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
     return Terraform(work, env)
+
+
+@pytest.fixture
+def codat_api(emulator):
+    """Plain HTTP to the test's emulator (Codat's Basic auth), to check what Codat holds after terraform."""
+    import base64
+
+    import httpx
+
+    token = base64.b64encode(emulator.api_key.encode()).decode()
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": f"Basic {token}"}, timeout=10) as client:
+        yield client

@@ -21,7 +21,7 @@ from codat_provider.provider import CodatProvider
 from tests.careless.careless_server import CarelessCodat
 from tfplugin import Diagnostics, ProviderError
 from tfplugin._log import HclogHandler
-from tfplugin.provider import set_log_scrubber
+from tfplugin import set_scrubber
 
 REPO = Path(__file__).resolve().parents[2]
 API_KEY = "provider-unit-api-key-6b2e"
@@ -44,7 +44,7 @@ def configured(codat, monkeypatch) -> CodatProvider:
     assert diags.items == []
     yield provider
     provider.client.close()
-    set_log_scrubber(None)
+    set_scrubber(None)
 
 
 def test_schema_and_validate_starts_load_neither_httpx_nor_pydantic_and_configure_does():
@@ -127,7 +127,7 @@ def test_a_stop_before_configure_stops_the_client_configure_builds(codat):
             provider.client.get_integration("gbol")
     finally:
         provider.client.close()
-        set_log_scrubber(None)
+        set_scrubber(None)
     assert codat.requests() == []
 
 
@@ -154,9 +154,9 @@ def test_a_log_line_the_scrubber_fails_on_is_withheld():
         raise ValueError("scrubber broke")
 
     stream = io.StringIO()
-    set_log_scrubber(broken)
+    set_scrubber(broken)
     try:
         HclogHandler(stream).emit(logging.makeLogRecord({"msg": f"key {API_KEY}", "levelno": logging.INFO}))
     finally:
-        set_log_scrubber(None)
+        set_scrubber(None)
     assert API_KEY not in stream.getvalue() and "withheld" in stream.getvalue()

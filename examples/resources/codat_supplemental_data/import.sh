@@ -1,0 +1,2 @@
+# <platform_key>/<data_type>:
+terraform import codat_supplemental_data.xero_invoices gbol/invoices
