@@ -337,3 +337,17 @@ def test_the_client_is_a_context_manager(harness):
     with h.client as client:
         client.get_integration("gbol")
     assert h.client._http.is_closed
+
+
+def test_https_keeps_certificate_checks_and_plain_http_trusts_no_certificate():
+    """A plain-HTTP base URL (loopback only) skips loading the CA bundle; its context trusts nothing, so a TLS
+    connection could never pass on it. https keeps httpx's certificate checks."""
+    import ssl
+
+    from codat_client.client import _tls_for
+
+    assert _tls_for("https://api.codat.io") is True
+    plain = _tls_for("http://127.0.0.1:8080")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
