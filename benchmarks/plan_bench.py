@@ -15,18 +15,26 @@ refreshes existing objects (reads them back), as a drift check does:
 Rounds are interleaved (floor, then each of ours, per round) so load on the machine hits all alike. Prints medians,
 ratios to the floor with their goals, plan failures, and the peak resident memory of the 500-resource plan
 (terraform plus every provider process it started, sampled every 20 ms).
+
+Then the requests one no-change plan sends to Codat, as the emulator counts them (GET /_emulator/requests), for
+the 50 webhooks and for the reference stack (main.py's stack, synthesized with `python main.py` and applied):
+the goal is each Codat object read once per plan and a list-only endpoint listed once.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,10 +68,16 @@ def _codat_env(root: Path) -> dict[str, str]:
 
 
 class Folder:
-    def __init__(self, path: Path, env: dict[str, str], hcl: str, parallelism: int = 10) -> None:
+    def __init__(self, path: Path, env: dict[str, str], hcl: str | None, parallelism: int = 10) -> None:
         self.path, self.env, self.parallelism = path, env, parallelism
-        path.mkdir(parents=True)
-        (path / "main.tf").write_text(hcl)
+        if hcl is not None:
+            path.mkdir(parents=True)
+            (path / "main.tf").write_text(hcl)
+
+    @classmethod
+    def existing(cls, path: Path, env: dict[str, str], parallelism: int = 10) -> "Folder":
+        """A folder that already holds its configuration (e.g. a synthesized stack)."""
+        return cls(path, env, None, parallelism)
 
     def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
         return subprocess.run(["terraform", *args], cwd=self.path, env=self.env, capture_output=True, text=True,
@@ -158,6 +172,48 @@ def _floor(count: int) -> str:
     return "".join(f'resource "terraform_data" "r{i}" {{\n  input = {i}\n}}\n' for i in range(count))
 
 
+def _emulator_requests(url: str, forget: bool = False) -> dict[str, int]:
+    """The emulator's count of API requests by method and target; ``forget`` empties it."""
+    request = urllib.request.Request(f"{url}/_emulator/requests", method="DELETE" if forget else "GET",
+                                     headers={"Authorization": "Basic " + base64.b64encode(API_KEY.encode()).decode()})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)["requests"]
+
+
+def counted_plan(folder: "Folder", url: str) -> dict[str, int]:
+    """The requests one no-change plan of ``folder`` sends to the emulator at ``url``."""
+    _emulator_requests(url, forget=True)
+    _, ok = folder.plan()
+    if not ok:
+        raise SystemExit(f"{folder.path.name}: the counted plan failed or found changes")
+    return _emulator_requests(url)
+
+
+def reference_stack(root: Path, url: str, codat: dict[str, str]) -> "Folder":
+    """main.py's stack (the Xero integration and its connection usage), synthesized and applied."""
+    app = root / "reference"
+    app.mkdir()
+    shutil.copy(REPO / "main.py", app / "main.py")
+    env = dict(codat, PYTHONPATH=str(REPO), CODAT_BASE_URL=url, XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+               TF_VAR_xero_client_secret="bench-secret-0000")
+    for name in ("CODAT_IAC_ENVIRONMENTS", "CODAT_IAC_STATE", "PG_CONN_STR"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "main.py"], cwd=app, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"reference stack: python main.py failed:\n{done.stdout}\n{done.stderr}")
+    stack = Folder.existing(app / "cdktf.out" / "stacks" / "codat", env, parallelism=10)
+    stack.prepare()
+    return stack
+
+
+def report_requests(name: str, counted: dict[str, int]) -> None:
+    total = sum(counted.values())
+    once = all(n == 1 for n in counted.values())
+    shown = ", ".join(f"{target} x{n}" for target, n in sorted(counted.items()))
+    print(f"  {name:<28} {total:3d} request{'s' if total != 1 else ' '}  {shown}  "
+          f"goal: each once: {'MET' if once and total else 'MISSED'}")
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -214,6 +270,11 @@ def main() -> int:
                   f"(-parallelism=10; floor = built-in terraform_data, no provider of ours):")
             for name in list(small)[1:]:
                 report(name, times[name], times[floor_name], failures[name], GOALS.get(name))
+
+            print("requests one no-change plan sends to Codat (the emulator's count; goal: each Codat object read "
+                  "once, a list-only endpoint listed once):")
+            report_requests("codat_webhook x 50", counted_plan(small["codat_webhook x 50"], url))
+            report_requests("reference stack (main.py)", counted_plan(reference_stack(root, url, codat), url))
 
             if not options.skip_big:
                 hcl = codat_required
