@@ -63,7 +63,8 @@ from codat_provider.provider import CodatProvider
 provider = CodatProvider()
 provider.schema.to_proto()
 [c.schema.to_proto() for c in provider.resources + provider.data_sources]
-[c(provider).validate({a.name: None for a in c.schema.attributes}, Diagnostics()) for c in provider.resources]
+for c in provider.resources + provider.data_sources:
+    c(provider).validate({a.name: None for a in c.schema.attributes}, Diagnostics())
 print(sorted(m for m in ("httpx", "pydantic") if m in sys.modules))
 """
 

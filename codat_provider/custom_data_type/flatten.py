@@ -7,7 +7,9 @@ shows as drift.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def resource_id(platform_key: str, identifier: str) -> str:

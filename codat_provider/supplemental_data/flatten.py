@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def resource_id(platform_key: str, data_type: str) -> str:
