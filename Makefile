@@ -60,9 +60,11 @@ docs: install
 emulator-stop:
 	@$(PY) -m codat_iac emulator stop
 
-# Speed, measured side by side in one run against a floor that contains nothing of ours (see each script).
+# Speed, measured side by side in one run against a floor that contains nothing of ours (see each script):
+# provider start-up, the first Codat call, plans against terraform_data and their requests, deploy vs cdktf.
 bench: install
 	$(PY) benchmarks/tfplugin_bench.py
+	$(PY) benchmarks/first_call_bench.py
 	$(PY) benchmarks/plan_bench.py
 	$(PY) benchmarks/deploy_bench.py
 
