@@ -26,9 +26,9 @@ import struct
 import threading
 
 try:
-    from _queue import SimpleQueue  # the C queue: `queue` itself imports heapq, collections and more
+    from _queue import Empty as _Empty, SimpleQueue  # the C queue: `queue` itself imports heapq and more
 except ImportError:  # another Python: the public module
-    from queue import SimpleQueue
+    from queue import Empty as _Empty, SimpleQueue
 
 from . import _hpack
 
@@ -652,27 +652,35 @@ class Server:
 class _Workers:
     """The threads that run requests. A request goes to an idle worker; a new thread starts only when none
     is idle, so as many run at once as before (one each), but a plan's hundreds of RPCs no longer each pay
-    for starting a thread (~0.1 ms and a hand-off between threads). Workers never exit: they are daemons,
-    and the process ends when Terraform is done with it."""
+    for starting a thread (~0.1 ms and a hand-off between threads). A worker idle for IDLE_SECONDS ends."""
+
+    IDLE_SECONDS = 10.0
 
     def __init__(self, log_exception) -> None:
         self._queue: SimpleQueue = SimpleQueue()
         self._lock = threading.Lock()
-        self._idle = 0
+        self._idle = 0  # idle workers no request has been promised to
         self._log_exception = log_exception
 
     def submit(self, fn, *args) -> None:
         with self._lock:
             start = not self._idle
             if not start:
-                self._idle -= 1
+                self._idle -= 1  # promised: that worker will take this request from the queue
         self._queue.put((fn, args))
         if start:
             threading.Thread(target=self._work, name="rpc", daemon=True).start()
 
     def _work(self) -> None:
         while True:
-            fn, args = self._queue.get()
+            try:
+                fn, args = self._queue.get(timeout=self.IDLE_SECONDS)
+            except _Empty:
+                with self._lock:
+                    if self._idle:  # no request is promised to this worker: it may go
+                        self._idle -= 1
+                        return
+                continue  # a request was promised to the idle workers just now: stay for it
             try:
                 fn(*args)
             except BaseException:  # noqa: BLE001 - a worker must outlive any request

@@ -118,3 +118,35 @@ def test_huffman_coded_request_headers(raw):
             assert dict(dec.decode(payload))["grpc-status"] == "0"
             break
     assert pb.GetMetadata.Response.FromString(body[5:]).resources
+
+
+def test_requests_waiting_on_each_other_all_run_at_once():
+    """A request that waits (a slow remote call) never holds up another: with no idle worker a new one starts."""
+    import threading
+
+    from tfplugin._h2 import _Workers
+
+    workers = _Workers(lambda message: None)
+    together = threading.Barrier(20, timeout=30)  # passes only when all 20 run at the same time
+    passed = threading.Semaphore(0)
+    for _ in range(20):
+        workers.submit(lambda: (together.wait(), passed.release()))
+    assert all(passed.acquire(timeout=30) for _ in range(20))
+
+
+def test_a_request_still_runs_after_idle_workers_ended():
+    """Workers idle past the limit end; one that ends must leave the count of idle workers right, or a later
+    request would be queued for a worker that is gone."""
+    import random
+    import threading
+    import time
+
+    from tfplugin._h2 import _Workers
+
+    workers = _Workers(lambda message: None)
+    workers.IDLE_SECONDS = 0.01
+    for _ in range(60):
+        ran = threading.Event()
+        workers.submit(ran.set)
+        assert ran.wait(30), "a request was queued for a worker that had ended"
+        time.sleep(random.uniform(0, 0.03))  # around the idle limit: some requests find the worker gone
