@@ -50,6 +50,7 @@ _NEEDS_INIT = (
     "please run \"terraform init\"",
 )
 _LOCK_ERROR = "Error acquiring the state lock"
+_CHECKSUM_MISMATCH = "doesn't match any of the checksums previously recorded in the dependency lock file"
 _STALE_PLAN = "Saved plan is stale"
 
 
@@ -257,7 +258,10 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
         return False
     done = terraform(["init", "-input=false", "-no-color"], stack_dir, env)
     if done.returncode != 0:
-        raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}")
+        hint = (f"\nThe provider in terraform-mirror/ is not the one its lock file "
+                f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
+                f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
+        raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
     (stack_dir / ".terraform" / INIT_STAMP).write_text(_init_key(stack_dir) + "\n")
     return True
 

@@ -10,8 +10,8 @@ path, so it hashes the same on every machine and platform, and the lock file bel
 shared. (pip's own entry-point scripts bake the venv's path in, so they cannot be locked that way.)
 
 `terraform-mirror/.terraform.lock.hcl` is the provider's lock entry for every platform, made by
-`terraform providers lock -fs-mirror`. codat-iac copies it into each synthesized stack that has no lock file
-yet (pipeline.App.synth), so `terraform init` checks the launcher it runs against the committed one.
+`terraform providers lock -fs-mirror`. codat-iac gives each synthesized stack that entry (pipeline.App.synth),
+so `terraform init` checks the launcher it runs against the committed one, and an upgrade reaches the stacks.
 
 `ensure` writes the installed version's launchers where they are missing (every command calls it through
 the tool environment, so a project made by hand works too); `install` (`codat-iac provider install`, also run
@@ -21,6 +21,7 @@ by `codat-iac init`) rewrites them, drops other versions' launchers and remakes 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -126,9 +127,26 @@ def uses_provider(config: dict) -> bool:
     return any(isinstance(spec, dict) and spec.get("source") == PROVIDER_SOURCE for spec in required.values())
 
 
+def _provider_block(lock_text: str) -> str | None:
+    found = _BLOCK.search(lock_text)
+    return found.group(0) if found else None
+
+
+_BLOCK = re.compile(r'^provider "' + re.escape(PROVIDER_SOURCE) + r'" \{\n.*?^\}\n', re.MULTILINE | re.DOTALL)
+
+
 def seed_lock(mirror: Path, stack_dir: Path, config: dict) -> None:
-    """Give a synthesized stack that uses the provider the project's lock file when it has none yet (see the
-    module's doc); Terraform adds any other provider's entry to it at init."""
+    """Give a synthesized stack that uses the provider the project's lock entry: the project's lock file when
+    the stack has none yet, else its Codat block replaced when it differs (e.g. after an upgrade and
+    `codat-iac provider install`). Other providers' entries are Terraform's to add and keep."""
     source, target = mirror / LOCK_FILE, stack_dir / LOCK_FILE
-    if source.is_file() and not target.exists() and uses_provider(config):
-        target.write_text(source.read_text())
+    if not source.is_file() or not uses_provider(config):
+        return
+    ours = source.read_text()
+    if not target.exists():
+        target.write_text(ours)
+        return
+    theirs = target.read_text()
+    block, current = _provider_block(ours), _provider_block(theirs)
+    if block and current != block:
+        target.write_text(theirs.replace(current, block) if current else theirs.rstrip("\n") + "\n\n" + block)
