@@ -290,7 +290,7 @@ def _init(options) -> int:
     _preflight("terraform", env=dict(os.environ))
     root = Path(options.dir).expanduser().resolve()
     created = scaffold.create(root, force=options.force,
-                              environment=lambda created: tool_environment(project=created))
+                              environment=lambda new: tool_environment(project=new))
     print(f"Created a codat-iac project in {root}:")
     print("".join(f"  {path}\n" for path in created.written), end="")
     for path in created.kept:
