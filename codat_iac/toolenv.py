@@ -16,7 +16,7 @@ from pathlib import Path
 from codat_iac import project as projects
 from codat_iac.cdk import cdk_environment  # CDK Terrain hook (docs/cdk-terrain.md)
 from codat_iac.provider_mirror import PROVIDER_HOST, PROVIDER_SOURCE, PYTHON_ENV, ensure
-from codat_settings import SettingError, state_kind
+from codat_settings import COMMAND_ENV, SettingError, state_kind
 
 __all__ = ["PROVIDER_HOST", "PROVIDER_SOURCE", "PACKAGE_ROOT", "FROM_SOURCE", "tool_environment",
            "python_environment", "write_cli_config"]
@@ -72,6 +72,7 @@ def tool_environment(
     env.update(
         {
             "TF_CLI_CONFIG_FILE": str(write_cli_config(state_dir, project.mirror)),
+            COMMAND_ENV: project.command,  # the runbook the app writes names it
             # cdktf runs `terraform providers lock`, which ignores provider_installation.
             "TF_CLI_ARGS_providers_lock": f"-fs-mirror={project.mirror}",
             "CHECKPOINT_DISABLE": "1",

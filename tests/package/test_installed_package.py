@@ -100,6 +100,8 @@ def test_a_project_of_ones_own_deploys_drifts_repairs_and_is_destroyed(installed
         first = _ok(run("deploy"))
         assert first.stdout.splitlines()[-1] == "  codat / xero (gbol): new; credentials set"
         assert "Local Codat emulator started" in first.stderr
+        runbook = (project / "cdktf.out" / "stacks" / "codat" / "RUNBOOK.md").read_text()
+        assert "\ncodat-iac deploy codat\n" in runbook and "bin/codat-iac" not in runbook  # this project's command
 
         data = project / ".codat-iac" / "emulator" / "data"
         _ok(_run(str(venv / "bin" / "python"), "-m", "codat_emulator", "portal", "disable", "gbol", "--data", str(data),
