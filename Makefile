@@ -1,8 +1,11 @@
 # Two commands matter (see README): `make deploy` and `make test`. Both install what is missing first.
+# A thin caller: after the virtualenv exists, every target runs a `codat-iac` command (bin/codat-iac here; the
+# installed `codat-iac` in a project of your own), so this repository and `codat-iac init` projects work alike.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+CODAT_IAC := bin/codat-iac
 # Installers keep their caches and logs in the repo (ignored), never in the home folder.
 CACHE := $(CURDIR)/.codat-iac/cache
 export PIP_CACHE_DIR := $(CACHE)/pip
@@ -24,26 +27,26 @@ $(VENV)/.installed: requirements.txt
 	@$(STEP) "install Python packages (.venv)" -- $(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-node_modules/.installed: package-lock.json
-	@$(PYTHON) codat_iac/preflight.py node npm
-	@$(STEP) "install the cdktf CLI (node_modules)" -- npm ci --no-audit --no-fund --loglevel=error
+# npm ci of the pinned cdktf CLI inside the project, npm's cache and logs too (codat-iac install checks node/npm).
+node_modules/.installed: package-lock.json | $(VENV)/.installed
+	@$(CODAT_IAC) install
 	@touch $@
 
 # Deploy every stack of main.py: to the local emulator unless CODAT_BASE_URL (or CODAT_IAC_ENVIRONMENTS) is set.
 deploy: install
-	@$(PY) -m codat_iac deploy
+	@$(CODAT_IAC) deploy
 
 # What deploy would change, drift from Portal edits included (exit 2, which make takes as success here).
 diff: install
-	@$(PY) -m codat_iac diff || [ $$? -eq 2 ]
+	@$(CODAT_IAC) diff || [ $$? -eq 2 ]
 
 # Remove what deploy made, each resource as its on_destroy says; asks first (on a terminal only).
 destroy: install
-	@$(PY) -m codat_iac destroy
+	@$(CODAT_IAC) destroy
 
 # Drift check (codat-iac drift): exit 0 clean, 2 drift or configuration not applied yet, 1 error.
 drift: install
-	@$(PY) -m codat_iac drift
+	@$(CODAT_IAC) drift
 
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install
@@ -58,7 +61,7 @@ docs: install
 	$(PY) scripts/generate_docs.py
 
 emulator-stop:
-	@$(PY) -m codat_iac emulator stop
+	@$(CODAT_IAC) emulator stop
 
 # Speed, measured side by side in one run against a floor that contains nothing of ours (see each script):
 # provider start-up, the first Codat call, plans against terraform_data and their requests, deploy vs cdktf.

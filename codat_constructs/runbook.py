@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 RUNBOOK_FILE = "RUNBOOK.md"
+# How codat-iac is run where no other is named: this repository's wrapper. codat-iac names the project's own
+# (codat_settings.COMMAND_ENV) in the environment it synthesizes in.
+DEFAULT_COMMAND = "bin/codat-iac"
 XERO_PORTAL = "https://developer.xero.com"
 
 
@@ -52,8 +55,11 @@ def _cap(cap: Optional[int]) -> str:
     return "unlimited" if cap is None else f"{cap:,}"
 
 
-def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, heading_level: int = 2) -> str:
-    """The steps for one Xero app, in the order a person does them, with the values filled in."""
+def render_xero_app(
+    app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, heading_level: int = 2, command: str = DEFAULT_COMMAND
+) -> str:
+    """The steps for one Xero app, in the order a person does them, with the values filled in; `command` is
+    how codat-iac is run in the project (`bin/codat-iac` in its own repository, `codat-iac` elsewhere)."""
     h = "#" * heading_level
     form_uri, *more_uris = app.redirect_uris
     lines: list[str] = []
@@ -95,7 +101,7 @@ def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, headi
         env_vars = sorted({side.secret_env_var for side in codat})
         names = " and ".join(f"`{name}`" for name in env_vars)
         add(f"2. Store it in your secret store as the value of {names}, and have the pipeline export it")
-        add("   in the environment of `bin/codat-iac deploy`. Terraform reads it there; it is never written to")
+        add(f"   in the environment of `{command} deploy`. Terraform reads it there; it is never written to")
         add("   `cdk.tf.json`, to state or to a saved plan (the variable is sensitive and ephemeral).")
     else:
         add("2. Store it in your secret store. No `CodatXeroIntegration` in this app uses this Xero app yet,")
@@ -125,7 +131,7 @@ def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, headi
         add(f"- **Terms and conditions URL**: `{app.terms_url}`")
         add("Then complete Xero's certification checkpoints; Xero, not this stack, grants partner status.")
 
-    section("Codat side: what `bin/codat-iac deploy` does")
+    section(f"Codat side: what `{command} deploy` does")
     if not codat:
         add("Nothing yet: no `CodatXeroIntegration` uses this app. Add one to send the credentials to Codat.")
     for side in codat:
@@ -142,23 +148,25 @@ def render_xero_app(app: XeroAppFacts, codat: Sequence[CodatSideFacts], *, headi
         add("")
         add("```sh")
         for stack in sorted({side.stack for side in codat}):
-            add(f"bin/codat-iac deploy {stack}")
+            add(f"{command} deploy {stack}")
         add("```")
         add("")
-        add("Afterwards `bin/codat-iac drift` exits 0 when Codat matches the stack (2 means drift, e.g.")
-        add("someone switched the integration off in the Portal; `bin/codat-iac deploy` puts it back).")
+        add(f"Afterwards `{command} drift` exits 0 when Codat matches the stack (2 means drift, e.g.")
+        add(f"someone switched the integration off in the Portal; `{command} deploy` puts it back).")
     return "\n".join(lines)
 
 
-def render_runbook(stack: str, apps: Sequence[tuple[XeroAppFacts, Sequence[CodatSideFacts]]]) -> str:
+def render_runbook(
+    stack: str, apps: Sequence[tuple[XeroAppFacts, Sequence[CodatSideFacts]]], *, command: str = DEFAULT_COMMAND
+) -> str:
     """The whole `RUNBOOK.md` of one stack: one section per Xero app, in construct order."""
     out = [
         f"# Runbook for stack `{stack}`: Xero app setup",
         "",
         "Generated at synth; do not edit (change the stack and synth again). Xero has no API to create",
         "or configure an app, so a person does the Xero steps below once per app, in order;",
-        "`bin/codat-iac deploy` then does the Codat side. This file holds no secret.",
+        f"`{command} deploy` then does the Codat side. This file holds no secret.",
     ]
     for app, codat in apps:
-        out += ["", render_xero_app(app, codat)]
+        out += ["", render_xero_app(app, codat, command=command)]
     return "\n".join(out) + "\n"

@@ -18,7 +18,8 @@ from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
-from codat_constructs.runbook import RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
+from codat_constructs.runbook import DEFAULT_COMMAND, RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
+from codat_settings import COMMAND_ENV
 
 #: Codat's callback for Xero; the app's redirect URIs must contain it exactly.
 CODAT_XERO_REDIRECT_URI = "https://xero.codat.io/oauth2/callback"
@@ -299,11 +300,17 @@ class XeroApp(Construct):
 
     def runbook(self) -> str:
         """This app's section of the stack's RUNBOOK.md."""
-        return render_runbook(cdk.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))])
+        return render_runbook(cdk.TerraformStack.of(self).node.id, [(self.facts(), list(self._integrations))],
+                              command=_command())
 
     def _used_by(self, facts: CodatSideFacts) -> None:
         """Called by `CodatXeroIntegration`: the runbook's Codat side lists it."""
         self._integrations.append(facts)
+
+
+def _command() -> str:
+    """How the runbook tells a person to run codat-iac: as codat-iac named it for this project, if it did."""
+    return os.environ.get(COMMAND_ENV, "").strip() or DEFAULT_COMMAND
 
 
 def _write_runbook(stack: cdk.TerraformStack, output: SynthOutput) -> None:
@@ -311,6 +318,6 @@ def _write_runbook(stack: cdk.TerraformStack, output: SynthOutput) -> None:
     apps = [node for node in stack.node.find_all() if isinstance(node, XeroApp)]
     if not apps:
         return
-    text = render_runbook(stack.node.id, [(app.facts(), list(app._integrations)) for app in apps])
+    text = render_runbook(stack.node.id, [(app.facts(), list(app._integrations)) for app in apps], command=_command())
     with open(os.path.join(output.folder, RUNBOOK_FILE), "w", encoding="utf-8") as out:
         out.write(text)

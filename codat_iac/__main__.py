@@ -1,5 +1,8 @@
-"""`codat-iac` (bin/codat-iac, `python -m codat_iac`): deploy, diff, drift, plan, apply, destroy, env, and the
-local emulator and PostgreSQL helpers.
+"""`codat-iac` (the installed console script; bin/codat-iac and `python -m codat_iac` here): init, deploy, diff,
+drift, plan, apply, destroy, env, install, provider install, and the local emulator and PostgreSQL helpers.
+
+Every command but `init` works on one project (codat_iac/project.py): --app-dir, else CODAT_IAC_APP_DIR, else the
+nearest folder holding cdktf.json from the working directory up.
 
 Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
 traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
@@ -17,16 +20,18 @@ import time
 import traceback
 from pathlib import Path
 
-from codat_iac import cdk, deploy, drift, environment, local_emulator, pipeline, postgres, preflight, summary
+from codat_iac import (cdk, deploy, drift, environment, local_emulator, pipeline, postgres, preflight, project,
+                       provider_mirror, scaffold, summary)
 from codat_iac.steps import Steps
-from codat_iac.toolenv import REPO, tool_environment
+from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
 
 DEBUG_ENV = "CODAT_IAC_DEBUG"
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
-            postgres.PostgresUnavailable)
+            postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
+            provider_mirror.ProviderInstallError)
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
@@ -41,8 +46,8 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _preflight(*programs: str) -> None:
-    missing = preflight.problems(programs, tool_environment())
+def _preflight(*programs: str, env: dict[str, str] | None = None) -> None:
+    missing = preflight.problems(programs, tool_environment() if env is None else env)
     if missing:
         raise environment.EnvironmentProblem("\n".join(missing))
 
@@ -67,12 +72,12 @@ def _exec_tool(tool: str, args: list[str]) -> int:
         _preflight("terraform")
         path = shutil.which(tool, path=tool_environment()["PATH"])
     if not path or not os.path.exists(path):
-        _say(f"codat-iac: {tool} is not installed here; run `make install` first.")
+        _say(f"codat-iac: {tool} is not installed here; run `{cdk.install_hint('cdktf')}` first.")
         return 127
     command = next((arg for arg in args if not arg.startswith("-")), "")
     if tool in cdk.CLIS and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
         _say(f"codat-iac: `{tool} {command}` asks for approval on a terminal, and stdin is not one here. Run "
-             f"`bin/codat-iac {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
+             f"`{project.current().command} {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
              + f" (no prompt; prints what changed in Codat), or `bin/{tool} {command} --auto-approve [STACK]`.")
         return EXIT_ERROR
     offline = command in OFFLINE or not args or args[0] in OFFLINE
@@ -85,13 +90,13 @@ def _exec_tool(tool: str, args: list[str]) -> int:
 
 
 def _app(options) -> pipeline.App:
-    return pipeline.App(Path(options.app_dir).resolve())
+    return pipeline.App(project.current().root)
 
 
 def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Steps) -> list[pipeline.Stack]:
     """Run the app on the CDK that CODAT_IAC_CDK picks (its library; this path needs no CDK CLI)."""
     name = cdk.chosen(env)
-    problem = cdk.missing(name)
+    problem = cdk.missing(name, need_cli=False)
     if problem:
         raise SettingError(problem)
     with steps.step("synth") as step:
@@ -145,7 +150,7 @@ def _destroy(options) -> int:
     if not options.auto_approve and not interactive:
         raise pipeline.PipelineError(
             "destroy asks for confirmation on a terminal, and this is not one: nothing was destroyed. To destroy "
-            "without asking (e.g. in CI), run `bin/codat-iac destroy --auto-approve "
+            f"without asking (e.g. in CI), run `{project.current().command} destroy --auto-approve "
             + (" ".join(options.stacks) or "[STACK ...]") + "`."
         )
     _preflight("terraform", "node")
@@ -210,7 +215,7 @@ def _plan(options) -> int:
         planned = pipeline.plan_to_artifact(stacks, out, target.env, timeout=timeout, echo=sys.stdout.write)
     changed = [p.name for p in planned if p.changes]
     print(f"Plan saved in {out} ({', '.join(changed) + ' to change' if changed else 'no changes'}); "
-          f"apply exactly this plan with: bin/codat-iac apply {options.out}")
+          f"apply exactly this plan with: {project.current().command} apply {options.out}")
     return EXIT_DIFFERENT if changed else EXIT_OK
 
 
@@ -247,7 +252,7 @@ def _emulator(options) -> int:
 
 def _postgres(options) -> int:
     """A throwaway local PostgreSQL to try team state with (its URL goes in CODAT_IAC_STATE)."""
-    pointer = REPO / ".codat-iac" / "postgres-home"
+    pointer = project.current().state_dir / "postgres-home"
     home = Path(pointer.read_text().strip()) if pointer.exists() else None
     server = postgres.found(home) if home and home.exists() else None
     if server is not None and not server.alive():
@@ -277,8 +282,46 @@ def _exec(options) -> int:
     return _exec_tool(options.tool, options.args)
 
 
+# ------------------------------------------------------------------------------- a project of your own
+
+
+def _init(options) -> int:
+    """A new project in DIR: files from the package's templates, the provider's mirror and its lock file."""
+    _preflight("terraform", env=dict(os.environ))
+    root = Path(options.dir).expanduser().resolve()
+    created = scaffold.create(root, force=options.force,
+                              environment=lambda new: tool_environment(project=new))
+    print(f"Created a codat-iac project in {root}:")
+    print("".join(f"  {path}\n" for path in created.written), end="")
+    for path in created.kept:
+        print(f"  {path}: yours, kept as it was (not written)")
+    if created.ignored_added:
+        print(f"  .gitignore: yours, with {', '.join(created.ignored_added)} added")
+    print(f"Next, in {root}: `codat-iac deploy` (to a local Codat emulator while CODAT_BASE_URL is unset); "
+          f"README.md there has the rest.")
+    return EXIT_OK
+
+
+def _install(options) -> int:
+    """npm ci of the project's pinned cdktf CLI into node_modules/ (only raw `cdktf` use needs it)."""
+    _preflight("node", "npm")
+    code = cdk.install_cdktf_cli(project.current(), tool_environment())
+    return EXIT_OK if code == 0 else EXIT_ERROR
+
+
+def _provider(options) -> int:
+    """Rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    _preflight("terraform")
+    found = project.current()
+    lock = provider_mirror.install(found.mirror, tool_environment())
+    print(f"Codat provider {provider_mirror.VERSION} in {found.mirror} (launcher runs $CODAT_IAC_PYTHON, set by "
+          f"codat-iac; this one: {sys.executable}); lock file {lock.relative_to(found.root)}: commit both.")
+    return EXIT_OK
+
+
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec}
+            "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
+            "install": _install, "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -294,8 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     app_dir = argparse.ArgumentParser(add_help=False)
-    app_dir.add_argument("--app-dir", default=os.environ.get("CODAT_IAC_APP_DIR", str(REPO)),
-                         help="the CDKTF app folder (cdktf.json, main.py); default: $CODAT_IAC_APP_DIR or this repo")
+    app_dir.add_argument("--app-dir", default=None,
+                         help=f"the project folder (cdktf.json, main.py); default: ${project.APP_DIR_ENV}, else the "
+                         f"nearest folder with cdktf.json from here up")
     locking = argparse.ArgumentParser(add_help=False)
     locking.add_argument("--lock-timeout", default=None,
                          help=f"how long to wait for another run's state lock, e.g. 30s, 5m (default: "
@@ -324,19 +368,32 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", parents=[common, app_dir, locking, stacks],
                                help="plan to files for review (exit 0 no changes, 2 changes, 1 error)")
     plan.add_argument("--out", required=True, help="folder for the plan artifact (created)")
-    apply = commands.add_parser("apply", parents=[common, locking], help="apply exactly a plan made by `plan --out`")
+    apply = commands.add_parser("apply", parents=[common, app_dir, locking],
+                                help="apply exactly a plan made by `plan --out`")
     apply.add_argument("plan_dir", help="the folder `plan --out` wrote")
-    commands.add_parser("env", parents=[common],
-                        help='print shell exports for raw tools: eval "$(bin/codat-iac env)"')
-    emulator = commands.add_parser("emulator", parents=[common], help="the local emulator that `deploy` uses by default")
+    commands.add_parser("env", parents=[common, app_dir],
+                        help='print shell exports for raw tools: eval "$(codat-iac env)"')
+    emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")
     emulator.add_argument("action", choices=["start", "stop", "status"])
-    pg = commands.add_parser("postgres", parents=[common],
+    pg = commands.add_parser("postgres", parents=[common, app_dir],
                              help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
     pg.add_argument("action", choices=["start", "stop", "status"])
     run = commands.add_parser("exec", help="run cdktf, cdktn or terraform with the project's environment (bin/cdktf, "
                               "bin/cdktn, bin/terraform)")
     run.add_argument("tool", choices=[*cdk.CLIS, "terraform"])
     run.add_argument("args", nargs=argparse.REMAINDER)
+    init = commands.add_parser("init", parents=[common],
+                               help="create a project in DIR: cdktf.json, main.py, requirements.txt, the pipeline, "
+                               "the provider's mirror and lock file")
+    init.add_argument("dir", metavar="DIR", help="a new or empty folder")
+    init.add_argument("--force", action="store_true",
+                      help="also in a folder that is not empty; files that exist are kept, never changed")
+    commands.add_parser("install", parents=[common, app_dir],
+                        help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
+    provider = commands.add_parser("provider", parents=[common, app_dir],
+                                   help="the Codat provider in the project's terraform-mirror/")
+    provider.add_argument("action", choices=["install"],
+                          help="rewrite the mirror for the installed codat-iac and remake its lock file")
     return parser
 
 
@@ -345,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
     try:
+        if options.command != "init":
+            project.use(project.find(getattr(options, "app_dir", None)))
         return COMMANDS[options.command](options)
     except KeyboardInterrupt:
         _say(f"codat-iac {options.command}: interrupted")

@@ -7,19 +7,22 @@ One rule, used by `deploy`, `diff`, `drift`, `plan`, `apply`, `destroy`, `env` a
   variable; no local emulator (nothing is started, no banner).
 - `CODAT_BASE_URL` set: real Codat (or any Codat the user names); its API key and the Xero settings must be
   set too, and none of them is ever printed.
-- neither: the local emulator of this repo (`.codat-iac/emulator/`), started when needed, with its generated
+- neither: the local emulator of the project (`.codat-iac/emulator/`), started when needed, with its generated
   key and stable demo Xero credentials. Raw tools get the same settings when the emulator is running or was
-  started from this repo before, so `bin/cdktf diff` after `make deploy` needs nothing exported.
+  started in the project before, so `bin/cdktf diff` after `make deploy` needs nothing exported.
 """
 
 from __future__ import annotations
 
 import shlex
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 from codat_iac import local_emulator
-from codat_iac.toolenv import REPO, tool_environment
+from codat_iac.project import current
+from codat_iac.toolenv import tool_environment
 from codat_settings import SettingError, check_base_url, shown_url, state_kind
 
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
@@ -68,17 +71,25 @@ def _with_emulator(env: dict[str, str], emulator: local_emulator.LocalEmulator) 
     return env
 
 
+def _shown_path(path: Path) -> str:
+    """`path` relative to the project root when inside it (as a user in that folder would type it)."""
+    root = current().root
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def banner(emulator: local_emulator.LocalEmulator) -> str:
     """What a command prints when it starts the emulator: where it is, its key (it opens only this local
     emulator), its data and how to try a Portal change."""
-    data = emulator.data_dir.relative_to(REPO)
+    data = _shown_path(emulator.data_dir)
+    python = _shown_path(Path(sys.executable))
+    raw = "raw tools (bin/cdktf, bin/terraform) use it too; " if current().command == "bin/codat-iac" else ""
     return "\n".join([
         "Local Codat emulator started (CODAT_BASE_URL is unset, so the tool uses it):",
         f"  url:     {emulator.url}",
         f"  api key: {emulator.api_key}   (opens this local emulator only)",
         f"  data:    {data}/",
-        f"  try a Portal change: .venv/bin/python -m codat_emulator portal disable gbol --data {data}",
-        "  raw tools (bin/cdktf, bin/terraform) use it too; `eval \"$(bin/codat-iac env)\"` exports it.",
+        f"  try a Portal change: {python} -m codat_emulator portal disable gbol --data {data}",
+        f"  {raw}`eval \"$({current().command} env)\"` exports it.",
     ])
 
 
@@ -114,15 +125,17 @@ def for_tools(say: Callable[[str], None]) -> dict[str, str]:
     emulator, started = local_emulator.ensure_running()
     if started:
         say(f"codat-iac: started the local Codat emulator again at {emulator.url} (its data: "
-            f"{emulator.data_dir.relative_to(REPO)}/)")
+            f"{_shown_path(emulator.data_dir)}/)")
     return _with_emulator(env, emulator)
 
 
 def exports(say: Callable[[str], None]) -> str:
-    """Shell `export` lines for `eval "$(bin/codat-iac env)"`: what raw tools need. The emulator's own key
+    """Shell `export` lines for `eval "$(codat-iac env)"`: what raw tools need (CODAT_IAC_PYTHON for the
+    provider's launcher included). The emulator's own key
     and demo secret are exported for the local emulator; a key or secret the user set is never printed."""
     env = tool_environment()
-    lines = [f"# codat-iac environment for {REPO}"]
+    project = current()
+    lines = [f"# codat-iac environment for {project.root}"]
     if uses_local_emulator(env):
         emulator, started = local_emulator.ensure_running()
         if started:
@@ -136,5 +149,9 @@ def exports(say: Callable[[str], None]) -> str:
         names = []
     names += [name for name in sorted(set(tool_environment({})) - {"PATH"}) if name in env]
     lines += [f"export {name}={shlex.quote(env[name])}" for name in dict.fromkeys(names)]
-    lines.append(f"export PATH={shlex.quote(str(REPO / 'bin'))}:\"$PATH\"")
+    # The project's wrappers (this repository's bin/) first, then its cdktf CLI when `codat-iac install` ran.
+    first = [project.wrappers] if current().command == "bin/codat-iac" else []
+    first += [project.node_bin] if project.node_bin.is_dir() else []
+    if first:
+        lines.append(f"export PATH={shlex.quote(':'.join(str(folder) for folder in first))}:\"$PATH\"")
     return "\n".join(lines) + "\n"

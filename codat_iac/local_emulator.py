@@ -1,6 +1,6 @@
 """Start (or reuse) the local Codat emulator that `make deploy` targets when CODAT_BASE_URL is unset.
 
-Its files live in `.codat-iac/emulator/` (ignored by git): `data/` (the emulator's state), `api-key`
+Its files live in the project's `.codat-iac/emulator/` (ignored by git): `data/` (the emulator's state), `api-key`
 (generated once, mode 0600), `url`, `pid` and `server.log`. A second `make deploy` finds the same
 server, or restarts it on the same data and key, so nothing changes.
 """
@@ -19,10 +19,15 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from codat_iac.toolenv import REPO, STATE_DIR
+from codat_iac.project import current
+from codat_iac.toolenv import python_environment
 
-HOME = STATE_DIR / "emulator"
 START_TIMEOUT_S = 15.0
+
+
+def default_home() -> Path:
+    """The current project's emulator folder."""
+    return current().state_dir / "emulator"
 
 
 class EmulatorError(RuntimeError):
@@ -67,16 +72,18 @@ def _api_key(home: Path) -> str:
     return key
 
 
-def running(home: Path = HOME) -> LocalEmulator | None:
-    """The emulator started earlier from this repo, if it still answers."""
+def running(home: Path | None = None) -> LocalEmulator | None:
+    """The emulator started earlier in this project, if it still answers."""
+    home = home or default_home()
     url, pid = _read(home / "url"), _read(home / "pid")
     if url and pid and _healthy(url):
         return LocalEmulator(url, _api_key(home), home / "data", int(pid))
     return None
 
 
-def was_started_here(home: Path = HOME) -> bool:
-    """True once an emulator was started from this repo (its key and data stay when it stops)."""
+def was_started_here(home: Path | None = None) -> bool:
+    """True once an emulator was started in this project (its key and data stay when it stops)."""
+    home = home or default_home()
     return (home / "api-key").exists()
 
 
@@ -89,9 +96,10 @@ def _previous_port(home: Path) -> int:
         return 0
 
 
-def ensure_running(home: Path = HOME) -> tuple[LocalEmulator, bool]:
+def ensure_running(home: Path | None = None) -> tuple[LocalEmulator, bool]:
     """Reuse the running emulator, or start one in the background on loopback: on the port it had before
     when that is free, else on a free one. Returns the emulator and whether this call started it."""
+    home = home or default_home()
     found = running(home)
     if found:
         return found, False
@@ -111,7 +119,7 @@ def _start(home: Path, key: str, port: int) -> LocalEmulator | None:
         process = subprocess.Popen(
             [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--data", str(home / "data"), "--ready-file", str(ready_file)],
-            cwd=REPO, env=dict(os.environ, CODAT_API_KEY=key), stdin=subprocess.DEVNULL,
+            cwd=home, env=python_environment(dict(os.environ, CODAT_API_KEY=key)), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
         )
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -127,8 +135,9 @@ def _start(home: Path, key: str, port: int) -> LocalEmulator | None:
     return None
 
 
-def stop(home: Path = HOME) -> bool:
+def stop(home: Path | None = None) -> bool:
     """Stop the background emulator and wait until it is gone, so a restart gets its port; its data stays."""
+    home = home or default_home()
     found = running(home)
     if not found:
         return False
@@ -153,8 +162,9 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def demo_xero_credentials(home: Path = HOME) -> tuple[str, str]:
+def demo_xero_credentials(home: Path | None = None) -> tuple[str, str]:
     """A stable made-up Xero client id and secret for the emulator demo, generated once (mode 0600)."""
+    home = home or default_home()
     path = home / "demo-xero.json"
     text = _read(path)
     if text:

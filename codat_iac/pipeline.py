@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codat_iac import drift, summary
+from codat_iac import drift, provider_mirror, summary
+from codat_iac.project import Project
 
 DEFAULT_LOCK_TIMEOUT = "5m"
 LOCK_TIMEOUT_ENV = "CODAT_IAC_LOCK_TIMEOUT"
@@ -49,6 +50,7 @@ _NEEDS_INIT = (
     "please run \"terraform init\"",
 )
 _LOCK_ERROR = "Error acquiring the state lock"
+_CHECKSUM_MISMATCH = "doesn't match any of the checksums previously recorded in the dependency lock file"
 _STALE_PLAN = "Saved plan is stale"
 
 
@@ -126,7 +128,8 @@ class App:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def synth(self, env: dict[str, str]) -> list[Stack]:
-        """Run the app as `cdktf synth` would, without the cdktf CLI; return the stacks, dependencies first."""
+        """Run the app as `cdktf synth` would, without the cdktf CLI; return the stacks, dependencies first,
+        each given the project's provider lock file when it has none yet."""
         manifest = self.outdir / "manifest.json"
         manifest.unlink(missing_ok=True)
         run_env = dict(env, CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(self.context()))
@@ -139,7 +142,10 @@ class App:
             output = "\n".join(part for part in (done.stderr, done.stdout) if part.strip())
             output = _trim(output if os.environ.get("CODAT_IAC_DEBUG", "").strip() not in ("", "0") else without_traceback(output))
             raise PipelineError(f"synth failed: `{self.command()}` exited {done.returncode} in {self.dir}\n{output}")
-        return read_manifest(self.outdir)
+        stacks = read_manifest(self.outdir)
+        for stack in stacks:
+            provider_mirror.seed_lock(Project(self.dir).mirror, stack.dir, stack.config())
+        return stacks
 
 
 def read_manifest(outdir: Path) -> list[Stack]:
@@ -252,7 +258,10 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
         return False
     done = terraform(["init", "-input=false", "-no-color"], stack_dir, env)
     if done.returncode != 0:
-        raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}")
+        hint = (f"\nThe provider in terraform-mirror/ is not the one its lock file "
+                f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
+                f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
+        raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
     (stack_dir / ".terraform" / INIT_STAMP).write_text(_init_key(stack_dir) + "\n")
     return True
 

@@ -85,13 +85,14 @@ class Steps:
             frame += 1
 
 
-def run_command_as_step(name: str, command: list[str]) -> int:
+def run_command_as_step(name: str, command: list[str], cwd: Optional[str] = None,
+                        env: Optional[dict] = None) -> int:
     """Run `command` as one step: its output is shown only when it fails (then its exit code is returned)."""
     steps = Steps()
     try:
         with steps.step(name):
             done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, cwd=cwd, env=env)
             if done.returncode != 0:
                 raise RuntimeError(done.stdout)
     except RuntimeError as failure:

@@ -19,6 +19,9 @@ __all__ = ["SettingError", "check_base_url", "shown_url", "base_url_origin", "is
 
 STATE_ENV = "CODAT_IAC_STATE"
 CDK_ENV = "CODAT_IAC_CDK"
+# Not a user setting: how codat-iac is run in the project (`bin/codat-iac` in its repository, `codat-iac` in a
+# project of your own), set by codat-iac for the app it synthesizes, so the runbook names the right command.
+COMMAND_ENV = "CODAT_IAC_COMMAND"
 _EXAMPLE = "https://api.codat.io"
 
 

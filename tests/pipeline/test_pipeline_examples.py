@@ -27,13 +27,19 @@ def _script(job: dict) -> str:
 
 
 def _commands(script: str) -> list[list[str]]:
-    """Every `bin/codat-iac ...` invocation in a shell script, as argv (up to a redirection or pipe)."""
+    """Every `codat-iac ...` (or `bin/codat-iac ...`) invocation in a shell script, as argv (up to a
+    redirection or pipe)."""
     found = []
     for line in script.splitlines():
-        if "bin/codat-iac" not in line:
+        if "codat-iac" not in line:
+            continue
+        words = shlex.split(line.rstrip().rstrip("\\"), comments=True)
+        starts = [i for i, word in enumerate(words) if word in ("codat-iac", "bin/codat-iac")
+                  and (i == 0 or words[i - 1] in (";", "&&", "||", "|"))]  # in command position
+        if not starts:
             continue
         argv = []
-        for word in shlex.split(line[line.index("bin/codat-iac"):])[1:]:
+        for word in words[starts[0] + 1:]:
             if word.startswith((">", "|", "&", ";", "2>")):
                 break
             argv.append(word)
@@ -41,7 +47,14 @@ def _commands(script: str) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.y*ml")), ids=lambda p: p.name)
+# `codat-iac init` writes the same pipeline, adapted, into every new project.
+INIT_TEMPLATE = Path(__file__).resolve().parents[2] / "codat_iac" / "templates" / "project" / "github-actions.yml"
+
+
+WORKFLOWS = pytest.mark.parametrize("workflow_file", [WORKFLOW, INIT_TEMPLATE], ids=["example", "init-template"])
+
+
+@pytest.mark.parametrize("path", [*sorted(EXAMPLES.glob("*.y*ml")), INIT_TEMPLATE], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_example_parses_as_a_workflow(path):
     workflow = _load(path)
     assert isinstance(workflow, dict) and _triggers(workflow) and workflow["jobs"]
@@ -53,18 +66,20 @@ def test_every_example_parses_as_a_workflow(path):
             build_parser().parse_args(argv)  # exits (SystemExit) on a flag the tool does not have
 
 
-def test_drift_runs_nightly_and_writes_a_markdown_job_summary():
-    workflow = _load(WORKFLOW)
+@WORKFLOWS
+def test_drift_runs_nightly_and_writes_a_markdown_job_summary(workflow_file):
+    workflow = _load(workflow_file)
     assert [entry["cron"] for entry in _triggers(workflow)["schedule"]]
     drift = workflow["jobs"]["drift"]
     assert "schedule" in drift["if"]
     script = _script(drift)
-    assert "bin/codat-iac drift --markdown" in script and "$GITHUB_STEP_SUMMARY" in script
+    assert "codat-iac drift --markdown" in script and "$GITHUB_STEP_SUMMARY" in script
     assert "exit $code" in script  # drift (2) or an error (1) fails the job
 
 
-def test_main_applies_the_artifact_the_pull_request_planned():
-    workflow = _load(WORKFLOW)
+@WORKFLOWS
+def test_main_applies_the_artifact_the_pull_request_planned(workflow_file):
+    workflow = _load(workflow_file)
     plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
     assert plan["if"] == "github.event_name == 'pull_request'"
     assert "refs/heads/main" in apply["if"] and "push" in apply["if"]
@@ -90,11 +105,15 @@ def test_main_applies_the_artifact_the_pull_request_planned():
     assert env["CODAT_IAC_LOCK_TIMEOUT"]
 
 
-def test_every_job_caches_the_installers_caches_in_the_repo():
-    """README "In CI": caches live in .codat-iac/cache (never HOME), keyed on the two lock files."""
-    for name, job in _load(WORKFLOW)["jobs"].items():
+@WORKFLOWS
+def test_every_job_caches_the_installers_caches_in_the_repo(workflow_file):
+    """README "In CI": caches live in .codat-iac/cache (never HOME), keyed on the two lock files; the install
+    step (`make install` here, `pip install -r requirements.txt` in an init project) comes after the cache."""
+    for name, job in _load(workflow_file)["jobs"].items():
         cache = next(step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/cache"))
         assert cache["with"]["path"] == ".codat-iac/cache", name
         assert "requirements.txt" in cache["with"]["key"] and "package-lock.json" in cache["with"]["key"], name
         steps = [step.get("uses") or step.get("run") for step in job["steps"]]
-        assert steps.index(cache["uses"]) < steps.index("make install"), name
+        install = next(i for i, step in enumerate(steps) if step.split("#")[0].strip() in
+                       ("make install", "python -m pip install -r requirements.txt"))
+        assert steps.index(cache["uses"]) < install, name

@@ -1,0 +1,149 @@
+"""codat-iac used as a team would from its own repository, outside this checkout: build the wheel, install it
+into a fresh virtualenv in a temp folder, `codat-iac init`, deploy to the local emulator, a Portal change,
+drift (exit 2), deploy repairs it, drift (exit 0), destroy. Nothing of this checkout takes part: not on
+PYTHONPATH, not in the provider's launcher, not in the synthesized stack, not in any file the project holds.
+
+pip may use the package registry; its cache is this checkout's .codat-iac/cache/pip, so a rerun is fast. HOME
+is left as it is (the other end-to-end tests hold the no-writes-to-HOME rule).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+PIP_CACHE = REPO / ".codat-iac" / "cache" / "pip"
+# What a user's environment has none of: this repository's settings, paths and tool state.
+DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV")
+
+
+def _run(*command: str, cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def _ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert done.returncode == 0, f"{done.args}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def _source_copy(target: Path) -> Path:
+    """This checkout's files as git sees them (tracked and new, not ignored): builds never write into it."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh virtualenv with the wheel built from this checkout, and a user's environment to run it in."""
+    work = tmp_path_factory.mktemp("installed")
+    user_env = {name: value for name, value in os.environ.items()
+                if not name.startswith(DROPPED) and name not in ("PWD", "OLDPWD")}
+    path = [folder for folder in user_env.get("PATH", "").split(os.pathsep) if folder and not folder.startswith(str(REPO))]
+    user_env.update(CI="true", PATH=os.pathsep.join(path), PIP_CACHE_DIR=str(PIP_CACHE),
+                    PIP_DISABLE_PIP_VERSION_CHECK="1")
+    source = _source_copy(work / "source")
+    started = time.monotonic()
+    _ok(_run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "dist"), str(source),
+             cwd=work, env=user_env))
+    [wheel] = (work / "dist").glob("codat_iac-*.whl")
+    venv = work / "venv"
+    _ok(_run(sys.executable, "-m", "venv", str(venv), cwd=work, env=user_env))
+    _ok(_run(str(venv / "bin" / "python"), "-m", "pip", "install", str(wheel), cwd=work, env=user_env, timeout=600))
+    print(f"wheel {wheel.stat().st_size // 1024} KiB; built and installed in {time.monotonic() - started:.1f} s")
+    return wheel, venv, user_env, work
+
+
+def test_the_wheel_holds_the_packages_and_their_data_and_nothing_of_the_repository(installed):
+    wheel, *_ = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"codat_constructs", "codat_provider", "tfplugin", "codat_client", "codat_iac", "codat_emulator",
+                    "codat_settings", "codat_iac-0.1.0.dist-info"}
+    for needed in ("codat_constructs/bindings/integration.py", "tfplugin/_proto/wire.py", "tfplugin/_proto/tfplugin6.proto",
+                   "codat_iac/templates/project/main.py", "codat_iac/templates/cdktf-cli/package-lock.json",
+                   "codat_iac/templates/project/github-actions.yml", "codat_emulator/__main__.py"):
+        assert needed in names
+    for name in names:
+        assert not name.startswith(("tests/", "benchmarks/", "scripts/", "terraform-mirror/", "node_modules/")), name
+        assert "cassette" not in name and "/data/" not in name and ".codat-iac" not in name and "__pycache__" not in name
+    entry_points = zipfile.ZipFile(wheel).read("codat_iac-0.1.0.dist-info/entry_points.txt").decode()
+    assert "codat-iac = codat_iac.__main__:main" in entry_points
+
+
+def test_a_project_of_ones_own_deploys_drifts_repairs_and_is_destroyed(installed):
+    _, venv, user_env, work = installed
+    codat_iac = str(venv / "bin" / "codat-iac")
+    project = work / "infra" / "codat"
+    _ok(_run(codat_iac, "init", str(project), cwd=work, env=user_env))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return _run(codat_iac, *args, cwd=project, env=user_env)
+
+    try:
+        first = _ok(run("deploy"))
+        assert first.stdout.splitlines()[-1] == "  codat / xero (gbol): new; credentials set"
+        assert "Local Codat emulator started" in first.stderr
+        runbook = (project / "cdktf.out" / "stacks" / "codat" / "RUNBOOK.md").read_text()
+        assert "\ncodat-iac deploy codat\n" in runbook and "bin/codat-iac" not in runbook  # this project's command
+
+        data = project / ".codat-iac" / "emulator" / "data"
+        _ok(_run(str(venv / "bin" / "python"), "-m", "codat_emulator", "portal", "disable", "gbol", "--data", str(data),
+                 cwd=project, env=user_env))
+        drifted = run("drift", "--json")
+        assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+        [row] = json.loads(drifted.stdout)["differences"]
+        assert (row["kind"], row["attribute"], row["expected"], row["actual"]) == ("drift", "enabled", True, False)
+
+        repaired = _ok(run("deploy"))
+        assert "enabled false -> true (changed outside Terraform)" in repaired.stdout
+        assert run("drift").returncode == 0
+
+        exported = _ok(run("env")).stdout
+        plain = _run("bash", "-c", f'eval "$({codat_iac} env)" && cd cdktf.out/stacks/codat && '
+                     "terraform plan -detailed-exitcode -input=false -no-color", cwd=project, env=user_env)
+        assert plain.returncode == 0, plain.stdout + plain.stderr  # plain terraform, the exported config
+
+        removed = _ok(run("destroy", "--auto-approve"))
+        assert removed.stdout.splitlines()[-1].startswith("  codat / xero (gbol): removed (on_destroy = disable")
+    finally:
+        run("emulator", "stop")
+
+    # Nothing of this checkout: not in the environment the commands got, the launcher, the stack or any file.
+    assert not any(str(REPO) in value for value in user_env.values() if value != str(PIP_CACHE))
+    assert f"export CODAT_IAC_PYTHON={venv / 'bin' / 'python'}" in exported and str(REPO) not in exported
+    assert "PYTHONPATH" not in exported
+    stack = project / "cdktf.out" / "stacks" / "codat"
+    [linked] = (stack / ".terraform" / "providers" / "codat.local" / "codat" / "codat").glob("*/*")  # version/platform
+    assert linked.resolve().is_relative_to(project / "terraform-mirror")  # Terraform runs this project's launcher
+    for path in project.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert str(REPO).encode() not in path.read_bytes(), f"{path} names this checkout"
+    home = [line for line in (venv / "pyvenv.cfg").read_text().splitlines() if line.startswith("home")]
+    assert home and str(REPO) not in home[0]  # the venv's Python is the machine's, not this checkout's .venv
+
+
+def test_cdk_terrain_without_its_extra_is_named_with_the_install_command(installed):
+    _, venv, user_env, work = installed
+    project = work / "terrain"
+    _ok(_run(str(venv / "bin" / "codat-iac"), "init", str(project), cwd=work, env=user_env))
+    done = _run(str(venv / "bin" / "codat-iac"), "deploy", cwd=project, env=dict(user_env, CODAT_IAC_CDK="cdktn"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "run `pip install 'codat-iac[cdktn]'`" in done.stderr
+    _run(str(venv / "bin" / "codat-iac"), "emulator", "stop", cwd=project, env=user_env)
