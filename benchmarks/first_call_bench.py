@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/first_call_bench.py [--runs N]
 
-Each run is a fresh Python process set up as the provider's launcher sets it up (bytecode kept in
-.codat-iac/pycache, PYDANTIC_DISABLE_PLUGINS as codat_provider's entry point sets it) doing what the plan process
+Each run is a fresh Python process set up as the provider's launcher sets it up (bytecode kept between runs,
+PYDANTIC_DISABLE_PLUGINS as codat_provider's entry point sets it) doing what the plan process
 does from ConfigureProvider to its first answer: configure the provider (which imports codat_client, httpx and
 pydantic and builds the client), then GET /webhooks from a local emulator holding 50 consumers. Prints medians of
 each part, `python -X importtime -c "import codat_client"` split into httpx (with httpcore), pydantic and the rest,
@@ -23,6 +23,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from codat_iac.toolenv import python_environment  # noqa: E402
+
 API_KEY = "bench-api-key-0001"
 # Loaded on the way to the first answer although the call never uses them: the module that imports them -> why.
 UNUSED = {
@@ -70,9 +74,8 @@ print(sorted(m for m in ("httpx", "pydantic") if m in sys.modules))
 
 
 def _environment(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=str(REPO / ".codat-iac" / "pycache"),
-               PYDANTIC_DISABLE_PLUGINS="__all__", CODAT_API_KEY=API_KEY, CODAT_BASE_URL=url)
+    env = python_environment({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    env.update(PYDANTIC_DISABLE_PLUGINS="__all__", CODAT_API_KEY=API_KEY, CODAT_BASE_URL=url)
     return env
 
 

@@ -25,6 +25,8 @@ sys.path.insert(0, REPO)
 import tfplugin_harness as harness  # noqa: E402
 from tfplugin_certs import client_cert  # noqa: E402
 
+from codat_iac.toolenv import python_environment  # noqa: E402
+
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 TARGET_MS = 120
 CODAT_LAUNCHER = os.path.join(REPO, "terraform-mirror", "codat.local", "codat", "codat", "0.1.0", "linux_amd64",
@@ -74,8 +76,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
     tpt = harness.Env(python=sys.executable)
-    codat_env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    codat_env["CODAT_IAC_HOME"] = REPO
+    codat_env = python_environment({k: v for k, v in os.environ.items() if not k.startswith("TF_")})
     providers = {"test provider (tpt)": (tpt.launcher, tpt.env()), "Codat provider": (CODAT_LAUNCHER, codat_env)}
     cert_pem, key_pem = client_cert()
     import grpc  # noqa: F401 - warm the client side before timing
