@@ -1,6 +1,7 @@
 """HPACK: RFC 7541 Appendix C examples, Huffman round trips."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,3 +62,22 @@ def test_static_table_shape():
     assert len(_hpack.STATIC_TABLE) == 61
     assert _hpack.STATIC_TABLE[30] == (b"content-type", b"")
     assert _hpack.STATIC_TABLE[60] == (b"www-authenticate", b"")
+
+
+def test_a_repeated_block_follows_the_dynamic_table_as_it_changes():
+    """Blocks made only of table references are decoded once while the table is unchanged; an entry added in
+    between, or a table size update, makes the same bytes mean something else."""
+    d = _hpack.Decoder()
+
+    def literal_indexed(name: bytes, value: bytes) -> bytes:
+        return b"\x40" + bytes((len(name),)) + name + bytes((len(value),)) + value
+
+    newest = b"\xbe"  # indexed field 62: the newest dynamic entry
+    d.decode(literal_indexed(b"x-call", b"one"))
+    assert d.decode(newest) == [("x-call", "one")]
+    assert d.decode(newest) == [("x-call", "one")]
+    d.decode(literal_indexed(b"x-call", b"two"))
+    assert d.decode(newest) == [("x-call", "two")]
+    d.decode(b"\x20")  # table size update to 0: the dynamic table is emptied
+    with pytest.raises(_hpack.HpackError, match="out of range"):
+        d.decode(newest)
