@@ -18,6 +18,7 @@ Custom data types cannot be listed at all (Codat has no such endpoint): always n
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -192,6 +193,7 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
         table = "xero" if integration.key == XERO else _table_id(integration.name, integration.key, taken)
         found.integrations.append(Integration(integration.key, integration.name, table, integration.enabled, held,
                                               accounting=source_type == "Accounting"))
+    found.integrations.sort(key=lambda i: i.key != XERO)  # Xero first, the others in Codat's order
 
 
 def _supplemental_data(reads: _Reads, integration: Integration, found: Adopted) -> None:
@@ -322,4 +324,4 @@ def _cors_origins(reads: _Reads, found: Adopted) -> None:
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if not isinstance(value, Mapping) else "a table"
+    return "a table" if isinstance(value, Mapping) else json.dumps(value)

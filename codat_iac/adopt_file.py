@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,14 @@ def _header(path: tuple[str, ...]) -> str:
     return "[" + ".".join(_key(step) for step in path) + "]"
 
 
-def _comment(lines: list[str]) -> str:
-    return "".join(f"# {line}".rstrip() + "\n" for line in lines)
+def _comment(lines: list[str], width: int = 116) -> str:
+    """Comment lines, each wrapped at `width` (continuations indented as the line's own text is)."""
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip(" -")))
+        out += textwrap.wrap(line, width - 2, subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False) or [""]
+    return "".join(f"# {line}".rstrip() + "\n" for line in out)
 
 
 def _integration_comments(found: Adopted, integration: Integration) -> list[str]:
@@ -100,18 +107,18 @@ def _integration_comments(found: Adopted, integration: Integration) -> list[str]
     if integration.credentials:
         lines += [
             "Codat shows the client id only masked, so it is not written here: set "
-            f"TF_VAR_{found.client_id_variable(integration)} to the app's client id",
-            "(or replace client_id_variable with client_id = \"<the id>\"). The client secret comes from "
-            f"TF_VAR_{found.client_secret_variable(integration)};",
-            "the plan compares its last 4 characters with Codat's and stops, before any write, when they differ.",
+            f"TF_VAR_{found.client_id_variable(integration)} to the app's client id (or replace client_id_variable "
+            f"with client_id = \"<the id>\"). The client secret comes from "
+            f"TF_VAR_{found.client_secret_variable(integration)}; the plan compares its last 4 characters with "
+            "Codat's and stops, before any write, when they differ.",
         ]
     elif not found.credentials_readable:
         lines.append("Codat's credentials endpoints are unavailable: add client_id and the secret to manage them.")
     else:
         lines.append("Add client_id (or client_id_variable) to set credentials; without them Codat's are left alone.")
     if integration.key == XERO:
-        lines += ["Codat does not know the Xero app's name, URL or tier: add app_name, company_url, client_id and tier",
-                  "to declare the app (its RUNBOOK.md and the connection-cap guard)."]
+        lines.append("Codat does not know the Xero app's name, URL or tier: add app_name, company_url, client_id and "
+                     "tier to declare the app (its RUNBOOK.md and the connection-cap guard).")
     return lines
 
 
@@ -138,7 +145,7 @@ def _tables(found: Adopted) -> list[tuple[tuple[str, ...], dict[str, Any], list[
         settings = dict(data["sync_settings"])
         data_types = settings.pop("data_types")
         tables.append((env + ("sync_settings",), settings, [
-            "The data types whose sync setting is not Codat's default, as Codat holds them; this table manages",
+            "The data types whose sync setting is not Codat's default, as Codat holds them; this table manages "
             "only those, and Codat keeps its settings for the others."]))
         for data_type, fields in data_types.items():
             tables.append((env + ("sync_settings", "data_types", data_type), fields, []))
@@ -152,19 +159,17 @@ def render(found: Adopted, command: str) -> str:
     """The environments file for `found`: a header that says where it came from, what to set and what is not
     represented, then one table per adopted object."""
     head = [
-        f"Environments file written by `{command} adopt --name {found.name}` from Codat at {found.base_url}",
-        f"({found.requests} GET requests, no write). Use it with CODAT_IAC_ENVIRONMENTS; the format is described in",
+        f"Environments file written by `{command} adopt --name {found.name}` from Codat at {found.base_url} "
+        f"({found.requests} GET requests, no write). Use it with CODAT_IAC_ENVIRONMENTS; the format is described in "
         "codat_constructs/environments.example.toml.",
         "",
-        "Every table with an import_id is something Codat already has: Terraform imports it instead of creating it,",
-        f"so the first `{command} plan {found.name} --out DIR` shows imports only (0 to add, 0 to change, 0 to destroy).",
-        "After the first apply the import_id keys do nothing: keep them or remove them.",
+        "Every table with an import_id is something Codat already has: Terraform imports it instead of creating it, "
+        f"so the first `{command} plan {found.name} --out DIR` shows imports only (0 to add, 0 to change, 0 to "
+        "destroy). After the first apply the import_id keys do nothing: keep them or remove them.",
         "",
         "No secret and no masked value is in this file. Set these before planning:",
     ]
-    variables = found.variables()
-    width = max(map(len, variables))
-    head += [f"  {name.ljust(width)}  {what}" for name, what in variables.items()]
+    head += [f"  - {name}: {what}" for name, what in found.variables().items()]
     if found.not_represented:
         head += ["", "Not represented here (each stays in Codat as it is):"]
         head += [f"  - {item}" for item in found.not_represented]
