@@ -196,6 +196,9 @@ def write(path: Path, text: str, force: bool) -> None:
 
 
 def refuse_existing(path: Path, force: bool) -> None:
+    if not str(path).strip() or path.is_dir():
+        raise AdoptError(f"--out {str(path)!r} is not a file name: give the environments file to write, e.g. "
+                         "--out environments.toml.")
     if path.exists() and not force:
         raise AdoptError(f"--out {path} exists; adopt does not overwrite it: choose another file, or add --force to "
                          "replace it.")
@@ -244,7 +247,10 @@ def render_text(found: Adopted, out: Path, written: bool, command: str) -> str:
             lines.append(f"  cors_origins: {', '.join(found.cors_origins)}")
         lines.append(f"Set before `{command} plan {found.name} --out DIR` (CODAT_IAC_ENVIRONMENTS={out}):")
         lines += [f"  {name}: {what}" for name, what in found.variables().items()]
-    if found.not_represented:
+    # With nothing adopted, what the profile holds and what cannot be listed say nothing about a setup.
+    missing = found.not_represented if written else [
+        n for n in found.not_represented if not n.what.startswith("profile") and n.what != "custom data types"]
+    if missing:
         lines.append("Not represented" + (f" (also listed as comments in {out}):" if written else ":"))
-        lines += [f"  - {item}" for item in found.not_represented]
+        lines += [f"  - {item}" for item in missing]
     return "\n".join(lines) + "\n"

@@ -210,6 +210,14 @@ def test_adopted_tables_synthesize_import_blocks_and_client_ids_from_variables()
     assert "xero_integration_335A4F86" in synthesized["resource"]["codat_integration"]
 
 
+def test_the_example_files_adopted_instance_loads_when_uncommented():
+    text = EXAMPLE.read_text()
+    block = text[text.index("# [environments.adopted]"):]
+    (adopted,) = parse_environments(tomllib.loads("\n".join(line[2:] for line in block.splitlines())))
+    assert adopted.xero.import_id == "gbol" and adopted.xero.app_name is None
+    assert adopted.accounting[0].client_secret_variable is None and adopted.webhooks[0].import_id
+
+
 ADOPTED_BAD = [
     ("import-id-key", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nimport_id = 'gbol'",
      "environments.qa.accounting.qbo.import_id must be 'qhyg', the platform key", "got 'gbol'"),
