@@ -24,7 +24,7 @@ from typing import Any, Mapping, Optional
 
 from constructs import Construct
 
-from codat_settings import TABLE_NAME
+from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
 
 from codat_constructs._cdk import cdk
 from codat_constructs._file_reader import _Reader, _shown
@@ -362,7 +362,6 @@ class _Placeholder(Secret):
 _PLACEHOLDER = _Placeholder()
 
 
-_RESERVED_IDS = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
 
 
 def _clashes(environment: Environment) -> list[str]:
@@ -382,7 +381,7 @@ def _clashes(environment: Environment) -> list[str]:
     secret_names = {environment.api_key_variable} | {name for _, name in secrets}
     problems += [f"{field_path} is {name!r}, a secret's variable: give the client id its own variable."
                  for field_path, name in ids if name in secret_names]
-    taken = set(_RESERVED_IDS) | secret_names | {name for _, name in ids}
+    taken = set(RESERVED_TABLE_NAMES) | secret_names | {name for _, name in ids}
     for a in environment.accounting:
         if a.id in taken or a.id.startswith("webhook_"):
             problems.append(

@@ -231,6 +231,16 @@ def _apply(options) -> int:
 
 def _adopt(options) -> int:
     """Describe the Codat instance (GET requests only) as environment NAME of a new environments file."""
+    try:
+        return _adopt_into(options)
+    except EXPECTED as problem:
+        if options.json:  # a reviewer's script still gets a document saying what failed
+            sys.stdout.write(json.dumps({"command": "adopt", "exit_code": EXIT_ERROR, "written": False,
+                                         "error": str(problem)}, indent=2) + "\n")
+        raise
+
+
+def _adopt_into(options) -> int:
     from codat_client import CodatClient
 
     out = Path(options.out)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from codat_settings import TABLE_NAME, url_allowed
+from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME, url_allowed
 from codat_settings.configuration import (
     SUPPLEMENTAL_DATA_TYPES,
     default_sync_setting,
@@ -41,12 +41,10 @@ SYNC_FIELDS = {"fetchOnFirstLink": "fetch_on_first_link", "syncSchedule": "sync_
                "isLocked": "is_locked"}
 PROFILE_FIELDS = {"name": "name", "redirectUrl": "redirect_url", "logoUrl": "logo_url", "iconUrl": "icon_url",
                   "whiteListUrls": "white_list_urls"}
-# Child ids of an environment's stack that an [accounting.<id>] table may not take (environments.py).
-RESERVED_IDS = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
-CUSTOM_DATA_TYPES_NOTE = (
-    "custom data types: Codat has no endpoint that lists them, so adopt cannot find any. Declare the ones your "
-    "account has under custom_data_types of their integration's table: the first apply adopts one that exists, "
-    "with a warning.")
+CUSTOM_DATA_TYPES = (
+    "custom data types",
+    "Codat has no endpoint that lists them, so adopt cannot find any. Declare the ones your account has under "
+    "custom_data_types of their integration's table: the first apply adopts one that exists, with a warning.")
 
 
 class AdoptError(RuntimeError):
@@ -89,7 +87,7 @@ class Adopted:
     sync_settings: Optional[dict[str, Any]] = None  # overrides_defaults, data_types
     cors_origins: Optional[list[str]] = None
     not_represented: list[NotRepresented] = field(default_factory=list)
-    credentials_readable: bool = True
+    credentials_unreadable: list[str] = field(default_factory=list)  # keys whose credentials Codat did not show
     requests: int = 0
 
     @property
@@ -153,7 +151,7 @@ def read(client: Any, name: str, base_url: str) -> Adopted:
             _supplemental_data(reads, integration, found)
     except CodatError as failed:
         raise AdoptError(f"reading Codat at {base_url} failed, so nothing was written: {failed}") from None
-    found.not_represented.append(NotRepresented("custom data types", CUSTOM_DATA_TYPES_NOTE.split(": ", 1)[1]))
+    found.not_represented.append(NotRepresented(*CUSTOM_DATA_TYPES))
     found.requests = reads.count
     return found
 
@@ -173,20 +171,16 @@ def _table_id(name: str, key: str, taken: set[str]) -> str:
 def _integrations(reads: _Reads, found: Adopted) -> None:
     from codat_client import LegacyEndpointUnavailableError, NotFoundError
 
-    taken = set(RESERVED_IDS)
+    taken = set(RESERVED_TABLE_NAMES)
     for integration in reads("list_integrations", page_size=5000):
-        held = False
-        if found.credentials_readable:
-            try:
-                held = bool(reads("get_credentials", integration.key))
-            except NotFoundError:
-                held = False
-            except LegacyEndpointUnavailableError:
-                found.credentials_readable = False  # the endpoint is the account's: no use asking for the others
-                found.not_represented.append(NotRepresented(
-                    "credentials", "Codat's credentials endpoints are unavailable on this account, so adopt could not "
-                    "tell which integrations hold credentials: enabled ones are adopted without them (Codat keeps "
-                    "its own); add client_id and the secret to a table to manage them."))
+        try:
+            held = bool(reads("get_credentials", integration.key))
+        except NotFoundError:
+            held = False
+        except LegacyEndpointUnavailableError:  # 404/405 from the legacy endpoint: unknown, not "none"
+            held = False
+            if integration.enabled:
+                found.credentials_unreadable.append(integration.key)
         if not (integration.enabled or held):
             continue
         source_type = getattr(integration.source_type, "value", integration.source_type)
@@ -194,6 +188,11 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
         found.integrations.append(Integration(integration.key, integration.name, table, integration.enabled, held,
                                               accounting=source_type == "Accounting"))
     found.integrations.sort(key=lambda i: i.key != XERO)  # Xero first, the others in Codat's order
+    if found.credentials_unreadable:
+        found.not_represented.append(NotRepresented(
+            "credentials", f"Codat's credentials endpoint did not answer for {', '.join(found.credentials_unreadable)} "
+            "(404/405: legacy endpoints unavailable), so whether they hold credentials is unknown: they are adopted "
+            "without them (Codat keeps its own). Add client_id and the secret to a table to manage them."))
 
 
 def _supplemental_data(reads: _Reads, integration: Integration, found: Adopted) -> None:

@@ -112,8 +112,8 @@ def _integration_comments(found: Adopted, integration: Integration) -> list[str]
             f"TF_VAR_{found.client_secret_variable(integration)}; the plan compares its last 4 characters with "
             "Codat's and stops, before any write, when they differ.",
         ]
-    elif not found.credentials_readable:
-        lines.append("Codat's credentials endpoints are unavailable: add client_id and the secret to manage them.")
+    elif integration.key in found.credentials_unreadable:
+        lines.append("Codat's credentials endpoint did not answer for it: add client_id and the secret to manage them.")
     else:
         lines.append("Add client_id (or client_id_variable) to set credentials; without them Codat's are left alone.")
     if integration.key == XERO:

@@ -16,7 +16,7 @@ import re
 from urllib.parse import urlsplit
 
 __all__ = ["SettingError", "check_base_url", "shown_url", "base_url_origin", "is_loopback", "state_kind", "STATE_ENV",
-           "cdk_choice", "CDK_ENV", "TABLE_NAME", "url_allowed"]
+           "cdk_choice", "CDK_ENV", "TABLE_NAME", "RESERVED_TABLE_NAMES", "url_allowed"]
 
 STATE_ENV = "CODAT_IAC_STATE"
 CDK_ENV = "CODAT_IAC_CDK"
@@ -27,6 +27,8 @@ _EXAMPLE = "https://api.codat.io"
 #: The name of an environment, or of an `accounting.<id>` or `webhooks.<id>` table, in the environments file: it
 #: becomes a stack or construct id and part of TF_VAR_ variable names.
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: Child ids of an environment's stack, which an `accounting.<id>` table may not take as its name.
+RESERVED_TABLE_NAMES = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
 
 
 class SettingError(ValueError):

@@ -175,3 +175,8 @@ def test_adopt_with_a_wrong_key_is_a_clear_error_and_writes_no_file(pipeline, tm
     assert "codat-iac adopt: reading Codat at" in done.stderr and "nothing was written" in done.stderr
     assert "Codat rejected the API key" in done.stderr and "Traceback" not in done.stderr
     assert "not-the-key" not in done.stderr + done.stdout
+    as_json = pipeline.run("adopt", "--app-dir", str(pipeline.dir), "--name", "prod", "--out", str(out), "--json",
+                           CODAT_API_KEY="not-the-key")
+    failed = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and failed["exit_code"] == 1 and "Codat rejected the API key" in failed["error"]
+    assert not out.exists()

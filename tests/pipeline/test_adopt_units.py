@@ -118,12 +118,14 @@ def test_values_the_file_refuses_are_listed_not_written_and_whole_lists_are_neve
     assert found.anything
 
 
-def test_credentials_endpoints_unavailable_are_said_once_and_enabled_integrations_come_without_credentials():
-    codat = FakeCodat(integrations=[("gbol", "Xero", True), ("qhyg", "QuickBooks Online", True)], legacy=True)
+def test_credentials_codat_does_not_show_are_named_and_enabled_integrations_come_without_them():
+    codat = FakeCodat(integrations=[("gbol", "Xero", True), ("qhyg", "QuickBooks Online", True),
+                                    ("pbtz", "Wave", False)], legacy=True)
     found = adopt.read(codat, "prod", "https://api.codat.io")
-    assert codat.calls.count("get_credentials") == 1  # the endpoint is the account's: asked once
-    assert [i.credentials for i in found.integrations] == [False, False]
-    assert [n.what for n in found.not_represented][0] == "credentials"
+    assert [(i.key, i.credentials) for i in found.integrations] == [("gbol", False), ("qhyg", False)]
+    (note,) = [n for n in found.not_represented if n.what == "credentials"]
+    assert "gbol, qhyg" in note.why and "pbtz" not in note.why  # Wave is off: nothing to adopt either way
+    assert "did not answer for it" in adopt_file.render(found, "codat-iac")
 
 
 def test_an_instance_nobody_set_up_has_nothing_to_adopt_and_a_bad_name_is_refused():
