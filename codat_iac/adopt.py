@@ -121,7 +121,8 @@ class Adopted:
 
 
 class _Reads:
-    """The client calls adopt makes, counted: each is one GET (lists are read in one page)."""
+    """The client calls adopt makes, counted: each is one GET (lists are read in one page; retries the client
+    makes after a 429 or 5xx are not counted)."""
 
     def __init__(self, client: Any) -> None:
         self.client, self.count = client, 0
