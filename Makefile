@@ -16,7 +16,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift
+.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift adopt
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -47,6 +47,12 @@ destroy: install
 # Drift check (codat-iac drift): exit 0 clean, 2 drift or configuration not applied yet, 1 error.
 drift: install
 	@$(CODAT_IAC) drift
+
+# Describe the Codat in CODAT_BASE_URL/CODAT_API_KEY (else the local emulator) as environment NAME of a new
+# environments file OUT, with import ids (reads only): make adopt NAME=production OUT=environments.toml
+adopt: install
+	@test -n "$(NAME)" -a -n "$(OUT)" || { echo "usage: make adopt NAME=<environment> OUT=<file> [FORCE=1]" >&2; exit 1; }
+	@$(CODAT_IAC) adopt --name "$(NAME)" --out "$(OUT)" $(if $(FORCE),--force)
 
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install

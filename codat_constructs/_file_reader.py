@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
-
-from codat_settings import SettingError, check_base_url
+from codat_settings import SettingError, check_base_url, url_allowed
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -50,9 +48,7 @@ class _Reader:
         value = self.get(key, str, "an https:// URL", required=required)
         if value is None:
             return None
-        parts = urlsplit(value)
-        local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
-        if not (parts.scheme == "https" and parts.hostname) and not (localhost_http and local):
+        if not url_allowed(value, localhost_http=localhost_http):
             also = " (or http:// for localhost)" if localhost_http else ""
             self.problems.append(f"{self.at(key)} must be an https:// URL{also} (got {value!r}).")
         return value

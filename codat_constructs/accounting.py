@@ -88,12 +88,25 @@ def credential_problems(
 ) -> list[str]:
     """What is wrong with one set of integration props (empty when nothing is)."""
     problems = []
+    credentials = not (client_id is None and client_secret is None)  # neither: Codat's credentials left alone
     if not isinstance(platform_key, str) or not _PLATFORM_KEY.fullmatch(platform_key):
         problems.append(
             f"platform_key must be 4 lowercase letters, Codat's key for the platform (got {platform_key!r}): "
             f"e.g. platform_key=\"qhyg\" for QuickBooks Online. Known keys: {_known_keys()}."
         )
-    if not isinstance(client_id, str) or not client_id:
+    if not credentials:
+        pass
+    elif client_secret is None:
+        problems.append(
+            "client_secret is missing: give client_secret=Secret.from_env(self, \"my_secret\") (Terraform reads it "
+            "from TF_VAR_my_secret) with client_id, or neither to leave the credentials Codat holds as they are."
+        )
+    elif client_id is None:
+        problems.append(
+            "client_id is missing: give it with client_secret (the Client ID of your app on the platform), or neither "
+            "to leave the credentials Codat holds as they are."
+        )
+    elif not isinstance(client_id, str) or not client_id:
         problems.append(
             f"client_id must be a non-empty string (got {client_id!r}): copy the Client ID of your app "
             "from the platform's developer portal."
@@ -102,10 +115,11 @@ def credential_problems(
         problems.append(
             "client_id contains whitespace: copy the Client ID again without spaces or line breaks (strip it)."
         )
-    try:
-        require_secret(client_secret, "client_secret")
-    except TypeError as wrong:
-        problems.append(str(wrong))
+    if client_secret is not None:
+        try:
+            require_secret(client_secret, "client_secret")
+        except TypeError as wrong:
+            problems.append(str(wrong))
     if not isinstance(enabled, bool):
         problems.append(f"enabled must be True or False (got {enabled!r}).")
     if isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int) or client_secret_version < 1:
@@ -125,7 +139,9 @@ class CodatAccountingIntegration(Construct):
         warning at synth.
       client_id: your app's Client ID on that platform (no whitespace).
       client_secret: a `Secret` (never a string), e.g. `Secret.from_env(self, "qbo_client_secret")`;
-        sent write-only, so neither state nor plan files hold it.
+        sent write-only, so neither state nor plan files hold it. Give client_id and client_secret together,
+        or neither (None, the default) to switch the platform on or off and leave its credentials in Codat
+        as they are (e.g. Codat Sandbox, which needs none).
       enabled: whether the platform is switched on in Codat. Default: True.
       client_secret_version: add 1 to send the secret again after rotating it. Default: 1.
       provider: the `CodatProvider` to use. Default: None (the stack's default `codat` provider).
@@ -140,7 +156,8 @@ class CodatAccountingIntegration(Construct):
         one `codat_custom_data_type`, child "custom_data_type_<identifier>". Default: none.
     Invalid props raise `CodatIntegrationConfigError` at synth, listing every problem.
     The child resource's id is "integration": a stable contract, renaming it replaces the resource. With a
-    cap, the guard is the child "connection_cap" (`ConnectionCapGuard`).
+    cap, the guard is the child "connection_cap" (`ConnectionCapGuard`). `import_existing()` takes over the
+    integration Codat already has instead of creating it.
     """
 
     def __init__(
@@ -149,8 +166,8 @@ class CodatAccountingIntegration(Construct):
         id: str,
         *,
         platform_key: str,
-        client_id: str,
-        client_secret: Secret,
+        client_id: Optional[str] = None,
+        client_secret: Optional[Secret] = None,
         enabled: bool = True,
         client_secret_version: int = 1,
         provider: Optional[cdk.TerraformProvider] = None,
@@ -171,11 +188,12 @@ class CodatAccountingIntegration(Construct):
         if problems:
             raise CodatIntegrationConfigError(type(self).__name__, path, problems)
         super().__init__(scope, id)
-        client_secret.require_no_whitespace(f"client_secret of {path}")
+        if client_secret is not None:
+            client_secret.require_no_whitespace(f"client_secret of {path}")
         self.platform_key = platform_key
         self.platform_name: Optional[str] = ACCOUNTING_PLATFORMS.get(platform_key)
         self.client_id = client_id
-        self.client_secret: Secret = client_secret
+        self.client_secret: Optional[Secret] = client_secret
         self.enabled = enabled
         self.client_secret_version = client_secret_version
         if self.platform_name is None:
@@ -188,7 +206,7 @@ class CodatAccountingIntegration(Construct):
         self.guard: Optional[ConnectionCapGuard] = None
         if connection_cap is not None:
             name = self.platform_name or platform_key
-            shown_id = client_id.replace('"', "'")  # the messages may not hold a double quote (HCL synthesis)
+            shown_id = (client_id or platform_key).replace('"', "'")  # no double quote in messages (HCL synthesis)
             self.guard = ConnectionCapGuard(
                 self,
                 "connection_cap",
@@ -208,10 +226,25 @@ class CodatAccountingIntegration(Construct):
             "integration",
             platform_key=platform_key,
             client_id=client_id,
-            client_secret_wo=client_secret.token,
-            client_secret_wo_version=client_secret_version,
+            client_secret_wo=client_secret.token if client_secret is not None else None,
+            client_secret_wo_version=client_secret_version if client_secret is not None else None,
             enabled=enabled,
             provider=provider,
             lifecycle=cdk.TerraformResourceLifecycle(precondition=[self.guard.precondition]) if self.guard else None,
         )
-        add_integration_data(self, platform_key, supplemental_data or {}, custom_data_types or {}, provider)
+        self.supplemental_data = add_integration_data(self, platform_key, supplemental_data or {},
+                                                      custom_data_types or {}, provider)
+
+    def import_existing(self) -> None:
+        """Take over what Codat already has instead of creating it: Terraform `import` blocks for the integration
+        and its supplemental data (`<platform_key>/<data type>`). With credentials the integration's import ID
+        carries the client id and secret version, so the first plan is empty when Codat holds them; the provider
+        then treats the integration as adopted and refuses, at plan and before any write, a secret or client id
+        whose last 4 characters differ from Codat's (docs/configuration.md). After the first apply the blocks
+        do nothing: keep or remove them."""
+        key = self.platform_key
+        options = (f":client_id={self.client_id},client_secret_wo_version={self.client_secret_version}"
+                   if self.client_secret is not None else "")
+        self.resource.import_from(f"{key}{options}")
+        for data_type, resource in self.supplemental_data.items():
+            resource.import_from(f"{key}/{data_type}")

@@ -265,15 +265,17 @@ def add_integration_data(
     supplemental_data: Mapping[str, Mapping[str, SupplementalDataSource]],
     custom_data_types: Mapping[str, CustomDataType],
     provider: Optional[cdk.TerraformProvider],
-) -> None:
+) -> dict[str, CodatSupplementalData]:
     """The integration construct's children for its platform (props checked already): one
-    `codat_supplemental_data` per data type ("supplemental_data_<data type>") and one `codat_custom_data_type`
-    per identifier ("custom_data_type_<identifier>"). Their ids are a stable contract."""
-    for data_type, sources in supplemental_data.items():
-        CodatSupplementalData(
+    `codat_supplemental_data` per data type ("supplemental_data_<data type>", returned by data type) and one
+    `codat_custom_data_type` per identifier ("custom_data_type_<identifier>"). Their ids are a stable contract."""
+    supplemental = {
+        data_type: CodatSupplementalData(
             scope, f"supplemental_data_{data_type}", platform_key=platform_key, data_type=data_type,
             configurations={name: _fields(source) for name, source in sources.items()}, provider=provider,
         )
+        for data_type, sources in supplemental_data.items()
+    }
     for identifier, configuration in custom_data_types.items():
         fields = _fields(configuration)
         CodatCustomDataType(
@@ -281,3 +283,4 @@ def add_integration_data(
             data_source=fields["data_source"], key_by=fields["key_by"], required_data=fields.get("required_data"),
             source_modified_date=fields.get("source_modified_date"), provider=provider,
         )
+    return supplemental

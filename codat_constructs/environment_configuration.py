@@ -1,8 +1,8 @@
 """The environments file's instance configuration tables, read into the configuration constructs' props:
 
-    [environments.<name>.sync_settings]                          overrides_defaults, on_destroy
+    [environments.<name>.sync_settings]                          overrides_defaults, on_destroy, import_id
     [environments.<name>.sync_settings.data_types.<data type>]   sync_schedule, fetch_on_first_link, ...
-    [environments.<name>.cors_origins]                           allowed_origins (required), on_destroy
+    [environments.<name>.cors_origins]                           allowed_origins (required), on_destroy, import_id
     [environments.<name>.xero.supplemental_data.<data type>.<name>]   data_source (required), pull_data, push_data
     [environments.<name>.xero.custom_data_types.<identifier>]         data_source, key_by (required),
                                                                       required_data, source_modified_date
@@ -39,6 +39,7 @@ class SyncSettingsTable:
     data_types: Mapping[str, SyncSetting] = field(default_factory=dict)
     overrides_defaults: bool = True
     on_destroy: str = "keep"
+    import_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class CorsOriginsTable:
 
     allowed_origins: tuple[str, ...]
     on_destroy: str = "keep"
+    import_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def read_sync_settings(problems: list[str], path: str, table: Any) -> Optional[S
     if not isinstance(table, dict):
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
-    r = _Reader(problems, path, table, ("data_types", "overrides_defaults", "on_destroy"))
+    r = _Reader(problems, path, table, ("data_types", "overrides_defaults", "on_destroy", "import_id"))
     data_types = {}
     for data_type, setting in _tables(problems, r.at("data_types"), table.get("data_types", {}), "invoices").items():
         _Reader(problems, f"{r.at('data_types')}.{data_type}", setting, SYNC_SETTING_FIELDS)
@@ -83,6 +85,7 @@ def read_sync_settings(problems: list[str], path: str, table: Any) -> Optional[S
         data_types=data_types,
         overrides_defaults=table.get("overrides_defaults", True),
         on_destroy=table.get("on_destroy", "keep"),
+        import_id=r.get("import_id", str, '"all" or data types comma-separated (Terraform imports them)'),
     )
     problems += dotted(sync_settings_problems(found.data_types, found.overrides_defaults, found.on_destroy), path)
     return found
@@ -92,11 +95,13 @@ def read_cors_origins(problems: list[str], path: str, table: Any) -> Optional[Co
     if not isinstance(table, dict):
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
-    r = _Reader(problems, path, table, ("allowed_origins", "on_destroy"))
+    r = _Reader(problems, path, table, ("allowed_origins", "on_destroy", "import_id"))
     origins = r.get("allowed_origins", list, 'a list of origins, e.g. ["https://app.example.com"]', required=True)
+    import_id = r.get("import_id", str, '"cors" (Terraform imports the list Codat has)')
     if origins is None:
         return None
-    found = CorsOriginsTable(allowed_origins=tuple(origins), on_destroy=table.get("on_destroy", "keep"))
+    found = CorsOriginsTable(allowed_origins=tuple(origins), on_destroy=table.get("on_destroy", "keep"),
+                             import_id=import_id)
     problems += dotted(cors_origins_problems(list(found.allowed_origins), found.on_destroy), path)
     return found
 

@@ -17,7 +17,6 @@ A file with mistakes raises `EnvironmentConfigError`, which lists every problem 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +24,12 @@ from typing import Any, Mapping, Optional
 
 from constructs import Construct
 
+from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
+
 from codat_constructs._cdk import cdk
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs._stack_hooks import after_synth
-from codat_constructs.accounting import CodatAccountingIntegration, cap_problems, credential_problems
+from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
 from codat_constructs.configuration import CorsOrigins, SyncSettings
 from codat_constructs.environment_configuration import (
@@ -46,7 +47,7 @@ from codat_constructs.xero_app import CODAT_XERO_REDIRECT_URI, XeroApp, XeroInte
 #: The environment variable that names the environments file.
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
 
-_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_NAME = TABLE_NAME
 _TIERS = {tier.name.lower(): tier for tier in XeroTier}
 
 
@@ -61,12 +62,16 @@ class EnvironmentConfigError(ValueError):
 
 @dataclass(frozen=True)
 class XeroSettings:
-    """`[environments.<name>.xero]`: a `XeroApp` and the `CodatXeroIntegration` that uses it."""
+    """`[environments.<name>.xero]`: a `XeroApp` and the `CodatXeroIntegration` that uses it; or, for an
+    integration adopted from Codat (`import_id`) without its app (no `app_name`), Codat's Xero integration alone.
+    No credentials (neither `client_id` nor `client_id_variable`): Codat's are left as they are."""
 
-    app_name: str
-    company_url: str
-    client_id: str
-    client_secret_variable: str
+    app_name: Optional[str]
+    company_url: Optional[str]
+    client_id: Optional[str]
+    client_secret_variable: Optional[str]
+    client_id_variable: Optional[str] = None
+    import_id: Optional[str] = None
     tier: XeroTier = XeroTier.STARTER
     redirect_uris: tuple[str, ...] = (CODAT_XERO_REDIRECT_URI,)
     privacy_policy_url: Optional[str] = None
@@ -83,8 +88,10 @@ class AccountingSettings:
 
     id: str
     platform_key: str
-    client_id: str
-    client_secret_variable: str
+    client_id: Optional[str]
+    client_secret_variable: Optional[str]
+    client_id_variable: Optional[str] = None
+    import_id: Optional[str] = None
     enabled: bool = True
     client_secret_version: int = 1
     connection_cap: Optional[int] = None
@@ -100,6 +107,7 @@ class ProfileSettings:
     logo_url: Optional[str] = None
     icon_url: Optional[str] = None
     white_list_urls: Optional[tuple[str, ...]] = None
+    import_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class WebhookSettings:
     event_types: Optional[tuple[str, ...]] = None
     company_tags: Optional[tuple[str, ...]] = None
     disabled: bool = False
+    import_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,8 @@ class Environment:
         if self.xero:
             names.append(self.xero.client_secret_variable)
         names += [a.client_secret_variable for a in self.accounting]
-        return [f"TF_VAR_{n}" for n in dict.fromkeys(names)]
+        return [f"TF_VAR_{n}" for n in dict.fromkeys(names) if n]
+
 
 
 # Parsing ------------------------------------------------------------------------------------------------
@@ -152,15 +162,50 @@ def _prefixed(path: str, problems: list[str]) -> list[str]:
     return [f"{path}.{problem}" for problem in problems]
 
 
+def _import_id(r: _Reader, platform_key: Any) -> Optional[str]:
+    """An integration table's `import_id`: its platform key (Terraform imports the integration Codat has)."""
+    value = r.get("import_id", str, f"the platform key, {platform_key!r}")
+    if value is not None and isinstance(platform_key, str) and value != platform_key:
+        r.problems.append(f"{r.at('import_id')} must be {platform_key!r}, the platform key (got {value!r}): an "
+                          "integration is imported by its platform key.")
+    return value
+
+
+def _credentials(r: _Reader, default_secret: str) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """(client_id, client_id_variable, client_secret_variable) of an integration table: the client id is given
+    as client_id or as client_id_variable (Terraform's TF_VAR_<name>), or neither, and then the table manages
+    no credentials (Codat's are left as they are) and names no secret."""
+    client_id = r.get("client_id", str, "your app's Client ID on the platform")
+    variable = r.variable("client_id_variable", "") if "client_id_variable" in r.table else None
+    if client_id is not None and variable is not None:
+        r.problems.append(f"{r.at('client_id_variable')}: give client_id or client_id_variable, not both.")
+    if client_id is None and variable is None:
+        for key in ("client_secret_variable", "client_secret_version"):
+            if key in r.table:
+                r.problems.append(f"{r.at(key)} needs the client id too: add client_id (or client_id_variable), or "
+                                  f"remove {key} to leave the credentials Codat holds as they are.")
+        return None, None, None
+    return client_id, variable, r.variable("client_secret_variable", default_secret)
+
+
+_APP_FIELDS = ("tier", "redirect_uris", "privacy_policy_url", "terms_url", "connection_guard")
+
+
 def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
     path = f"environments.{env}.xero"
     if not isinstance(table, dict):
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
-    known = ("app_name", "company_url", "client_id", "client_secret_variable", "tier", "redirect_uris",
-             "privacy_policy_url", "terms_url", "enabled", "client_secret_version", "connection_guard",
-             "supplemental_data", "custom_data_types")
+    known = ("app_name", "company_url", "client_id", "client_id_variable", "client_secret_variable", "tier",
+             "redirect_uris", "privacy_policy_url", "terms_url", "enabled", "client_secret_version", "connection_guard",
+             "import_id", "supplemental_data", "custom_data_types")
     r = _Reader(problems, path, table, known)
+    import_id = _import_id(r, XERO_PLATFORM_KEY)
+    if import_id is not None and "app_name" not in table and "company_url" not in table:
+        return _xero_without_app(r, env, import_id)
+    if "client_id_variable" in table:
+        problems.append(f"{r.at('client_id_variable')} is for a Xero integration adopted without its app "
+                        f"(import_id and no app_name): with the app declared, give client_id itself.")
     tier_name = r.get("tier", str, f"one of {', '.join(_TIERS)}", default="starter")
     tier = _TIERS.get(tier_name.lower())
     if tier is None:
@@ -196,7 +241,35 @@ def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
     data = read_integration_data(problems, path, table, XERO_PLATFORM_KEY)
     if missing or tier is None:
         return None
-    return XeroSettings(tier=tier, data=data, **settings)
+    return XeroSettings(tier=tier, data=data, import_id=import_id, **settings)
+
+
+def _xero_without_app(r: _Reader, env: str, import_id: str) -> XeroSettings:
+    """An adopted Xero integration declared without its app: Codat knows no app name, URL or tier."""
+    for key in _APP_FIELDS:
+        if key in r.table:
+            r.problems.append(f"{r.at(key)} describes the Xero app: declare the app too (app_name, company_url, "
+                              f"client_id), or remove {key}.")
+    client_id, client_id_variable, secret_variable = _credentials(r, f"xero_client_secret_{env}")
+    settings = XeroSettings(
+        app_name=None, company_url=None, client_id=client_id, client_secret_variable=secret_variable,
+        client_id_variable=client_id_variable, import_id=import_id, connection_guard=False,
+        enabled=r.get("enabled", bool, "true or false", default=True),
+        client_secret_version=r.get("client_secret_version", int, "a whole number from 1", default=1),
+        data=read_integration_data(r.problems, r.path, r.table, XERO_PLATFORM_KEY),
+    )
+    r.problems.extend(_prefixed(r.path, _credential_problems(XERO_PLATFORM_KEY, settings)))
+    return settings
+
+
+def _credential_problems(platform_key: Any, settings: XeroSettings | AccountingSettings) -> list[str]:
+    """The integration construct's own rules for a table's credential fields (the secret comes later)."""
+    managed = settings.client_secret_variable is not None
+    return credential_problems(
+        platform_key=platform_key, client_id=(settings.client_id or "from-a-variable") if managed else None,
+        client_secret=_PLACEHOLDER if managed else None, enabled=settings.enabled,
+        client_secret_version=settings.client_secret_version,
+    )
 
 
 def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingSettings, ...]:
@@ -210,26 +283,26 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
             problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.quickbooks]).")
             continue
-        r = _Reader(problems, at, table, ("platform_key", "client_id", "client_secret_variable", "enabled",
-                                           "client_secret_version", "connection_cap", "supplemental_data",
-                                           "custom_data_types"))
+        r = _Reader(problems, at, table, ("platform_key", "client_id", "client_id_variable", "client_secret_variable",
+                                           "enabled", "client_secret_version", "connection_cap", "import_id",
+                                           "supplemental_data", "custom_data_types"))
+        platform_key = r.get("platform_key", str, "Codat's 4-letter platform key, e.g. \"qhyg\"", required=True)
+        client_id, client_id_variable, secret_variable = _credentials(r, f"{key}_client_secret_{env}")
         settings = AccountingSettings(
             id=key,
-            platform_key=r.get("platform_key", str, "Codat's 4-letter platform key, e.g. \"qhyg\"", required=True),
-            client_id=r.get("client_id", str, "your app's Client ID on the platform", required=True),
-            client_secret_variable=r.variable("client_secret_variable", f"{key}_client_secret_{env}"),
+            platform_key=platform_key,
+            client_id=client_id,
+            client_secret_variable=secret_variable,
+            client_id_variable=client_id_variable,
+            import_id=_import_id(r, platform_key),
             enabled=r.get("enabled", bool, "true or false", default=True),
             client_secret_version=r.get("client_secret_version", int, "a whole number from 1", default=1),
             connection_cap=r.get("connection_cap", int, "a whole number from 1"),
             data=read_integration_data(problems, at, table, table.get("platform_key")),
         )
-        if settings.platform_key is None or settings.client_id is None:
+        if settings.platform_key is None:
             continue
-        own = [p for p in credential_problems(
-            platform_key=settings.platform_key, client_id=settings.client_id, client_secret=_PLACEHOLDER,
-            enabled=settings.enabled, client_secret_version=settings.client_secret_version,
-        )] + cap_problems(settings.connection_cap)
-        problems += _prefixed(at, own)
+        problems += _prefixed(at, _credential_problems(settings.platform_key, settings) + cap_problems(settings.connection_cap))
         found.append(settings)
     return tuple(found)
 
@@ -239,7 +312,7 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
     if not isinstance(table, dict):
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
-    r = _Reader(problems, path, table, ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls"))
+    r = _Reader(problems, path, table, ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls", "import_id"))
     name = r.get("name", str, "your Codat instance's name", required=True)
     redirect_url = r.url("redirect_url", required=True, localhost_http=True)
     settings = ProfileSettings(
@@ -248,6 +321,7 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
         logo_url=r.url("logo_url"),
         icon_url=r.url("icon_url"),
         white_list_urls=r.strings("white_list_urls", "URLs"),
+        import_id=r.get("import_id", str, '"profile" (Terraform imports the profile Codat has)'),
     )
     return settings if name is not None and redirect_url is not None else None
 
@@ -263,7 +337,7 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
             problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.sync_done]).")
             continue
-        r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled"))
+        r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled", "import_id"))
         url = r.url("url", required=True, localhost_http=True)
         settings = WebhookSettings(
             id=key,
@@ -271,6 +345,7 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
             event_types=r.strings("event_types", "event type names"),
             company_tags=r.strings("company_tags", "tags (tagKey:tagValue)"),
             disabled=r.get("disabled", bool, "true or false", default=False),
+            import_id=r.get("import_id", str, "the consumer's id in Codat (Terraform imports it)"),
         )
         if url is not None:
             found.append(settings)
@@ -287,23 +362,26 @@ class _Placeholder(Secret):
 _PLACEHOLDER = _Placeholder()
 
 
-_RESERVED_IDS = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
 
 
 def _clashes(environment: Environment) -> list[str]:
     """Names that would collide in the stack: the API key's variable reused for a client secret, or a
     child id taken twice. (Two integrations may share one client secret variable on purpose.)"""
     path = f"environments.{environment.name}"
-    secrets = []
-    if environment.xero:
-        secrets.append((f"{path}.xero.client_secret_variable", environment.xero.client_secret_variable))
-    secrets += [(f"{path}.accounting.{a.id}.client_secret_variable", a.client_secret_variable) for a in environment.accounting]
+    integrations = [("xero", environment.xero)] if environment.xero else []
+    integrations += [(f"accounting.{a.id}", a) for a in environment.accounting]
+    secrets = [(f"{path}.{at}.client_secret_variable", i.client_secret_variable)
+               for at, i in integrations if i.client_secret_variable]
+    ids = [(f"{path}.{at}.client_id_variable", i.client_id_variable) for at, i in integrations if i.client_id_variable]
     problems = [
         f"{field_path} is {name!r}, the variable of this environment's Codat API key: give the secret its own variable."
         for field_path, name in secrets
         if name == environment.api_key_variable
     ]
-    taken = set(_RESERVED_IDS) | {environment.api_key_variable} | {name for _, name in secrets}
+    secret_names = {environment.api_key_variable} | {name for _, name in secrets}
+    problems += [f"{field_path} is {name!r}, a secret's variable: give the client id its own variable."
+                 for field_path, name in ids if name in secret_names]
+    taken = set(RESERVED_TABLE_NAMES) | secret_names | {name for _, name in ids}
     for a in environment.accounting:
         if a.id in taken or a.id.startswith("webhook_"):
             problems.append(
@@ -401,44 +479,83 @@ class CodatEnvironmentStack(cdk.TerraformStack):
         self.provider = CodatProvider(self, "codat", base_url=environment.base_url, api_key=api_key.token)
         xero = environment.xero
         if xero is not None:
-            app = XeroApp(
-                self, "xero_app", app_name=xero.app_name, company_url=xero.company_url, client_id=xero.client_id,
-                redirect_uris=xero.redirect_uris, privacy_policy_url=xero.privacy_policy_url,
-                terms_url=xero.terms_url, tier=xero.tier,
-            )
-            CodatXeroIntegration(
-                self, "xero", app=app,
-                client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
-                enabled=xero.enabled, client_secret_version=xero.client_secret_version,
-                connection_guard=xero.connection_guard, supplemental_data=xero.data.supplemental_data,
-                custom_data_types=xero.data.custom_data_types,
-            )
+            integration = self._xero(xero)
+            if xero.import_id is not None:
+                integration.import_existing()
         for accounting in environment.accounting:
-            CodatAccountingIntegration(
-                self, accounting.id, platform_key=accounting.platform_key, client_id=accounting.client_id,
-                client_secret=Secret.from_env(self, accounting.client_secret_variable),
+            integration = CodatAccountingIntegration(
+                self, accounting.id, platform_key=accounting.platform_key,
+                **self._credentials(accounting, ACCOUNTING_PLATFORMS.get(accounting.platform_key, accounting.platform_key)),
                 enabled=accounting.enabled, client_secret_version=accounting.client_secret_version,
                 connection_cap=accounting.connection_cap, supplemental_data=accounting.data.supplemental_data,
                 custom_data_types=accounting.data.custom_data_types,
             )
+            if accounting.import_id is not None:
+                integration.import_existing()
         if environment.profile is not None:
             profile = environment.profile
-            CodatProfile(
+            _imported(profile.import_id, CodatProfile(
                 self, "profile", name=profile.name, redirect_url=profile.redirect_url, logo_url=profile.logo_url,
                 icon_url=profile.icon_url,
                 white_list_urls=list(profile.white_list_urls) if profile.white_list_urls is not None else None,
-            )
+            ))
         for hook in environment.webhooks:
-            CodatWebhook(
+            _imported(hook.import_id, CodatWebhook(
                 self, f"webhook_{hook.id}", url=hook.url,
                 event_types=list(hook.event_types) if hook.event_types is not None else None,
                 company_tags=list(hook.company_tags) if hook.company_tags is not None else None,
                 disabled=hook.disabled,
-            )
+            ))
         if environment.sync_settings is not None:
             sync = environment.sync_settings
-            SyncSettings(self, "sync_settings", data_types=sync.data_types, overrides_defaults=sync.overrides_defaults,
-                         on_destroy=sync.on_destroy)
+            _imported(sync.import_id, SyncSettings(
+                self, "sync_settings", data_types=sync.data_types, overrides_defaults=sync.overrides_defaults,
+                on_destroy=sync.on_destroy).resource)
         if environment.cors_origins is not None:
             cors = environment.cors_origins
-            CorsOrigins(self, "cors_origins", allowed_origins=cors.allowed_origins, on_destroy=cors.on_destroy)
+            _imported(cors.import_id, CorsOrigins(
+                self, "cors_origins", allowed_origins=cors.allowed_origins, on_destroy=cors.on_destroy).resource)
+
+    def _xero(self, xero: XeroSettings) -> CodatAccountingIntegration:
+        """The Xero app and integration, or (adopted without its app) the integration alone, both as child "xero"."""
+        data = dict(enabled=xero.enabled, client_secret_version=xero.client_secret_version,
+                    supplemental_data=xero.data.supplemental_data, custom_data_types=xero.data.custom_data_types)
+        if xero.app_name is None:
+            return CodatAccountingIntegration(self, "xero", platform_key=XERO_PLATFORM_KEY,
+                                              **self._credentials(xero, "Xero"), **data)
+        app = XeroApp(
+            self, "xero_app", app_name=xero.app_name, company_url=xero.company_url, client_id=xero.client_id,
+            redirect_uris=xero.redirect_uris, privacy_policy_url=xero.privacy_policy_url,
+            terms_url=xero.terms_url, tier=xero.tier,
+        )
+        return CodatXeroIntegration(
+            self, "xero", app=app,
+            client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
+            connection_guard=xero.connection_guard, **data,
+        )
+
+    def _credentials(self, table: XeroSettings | AccountingSettings, platform: str) -> dict[str, Any]:
+        """client_id and client_secret props of an integration table: none, the file's client id, or a Terraform
+        variable's (client_id_variable: not a secret, but not in the file either)."""
+        if table.client_secret_variable is None:
+            return {}
+        client_id = table.client_id
+        if table.client_id_variable is not None:
+            name = table.client_id_variable
+            variable = cdk.TerraformVariable(
+                self, name, type="string", nullable=False,
+                description=f"The {platform} app's client id (Codat shows it masked, so it is not in the file).",
+            )
+            variable.add_validation(
+                condition=f'${{length(var.{name}) > 0 && length(regexall("[[:space:]]", var.{name})) == 0}}',
+                error_message=f"TF_VAR_{name} (the {platform} app's client id) is empty or contains whitespace: copy "
+                              f"the Client ID again from the platform's developer portal.",
+            )
+            client_id = variable.string_value
+        return {"client_id": client_id, "client_secret": Secret.from_env(self, table.client_secret_variable)}
+
+
+def _imported(import_id: Optional[str], resource: cdk.TerraformResource) -> None:
+    """A Terraform `import` block for `resource` when its table names what Codat has (`import_id`)."""
+    if import_id is not None:
+        resource.import_from(import_id)

@@ -1,5 +1,5 @@
 """`codat-iac` (the installed console script; bin/codat-iac and `python -m codat_iac` here): init, deploy, diff,
-drift, plan, apply, destroy, env, install, provider install, and the local emulator and PostgreSQL helpers.
+drift, plan, apply, destroy, adopt, env, install, provider install, and the local emulator and PostgreSQL helpers.
 
 Every command but `init` works on one project (codat_iac/project.py): --app-dir, else CODAT_IAC_APP_DIR, else the
 nearest folder holding cdktf.json from the working directory up.
@@ -20,8 +20,8 @@ import time
 import traceback
 from pathlib import Path
 
-from codat_iac import (cdk, deploy, drift, environment, local_emulator, pipeline, postgres, preflight, project,
-                       provider_mirror, scaffold, summary)
+from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
+                       preflight, project, provider_mirror, scaffold, summary)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -31,7 +31,7 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError)
+            provider_mirror.ProviderInstallError, adopt.AdoptError)
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
@@ -229,6 +229,39 @@ def _apply(options) -> int:
     return EXIT_OK
 
 
+def _adopt(options) -> int:
+    """Describe the Codat instance (GET requests only) as environment NAME of a new environments file."""
+    try:
+        return _adopt_into(options)
+    except EXPECTED as problem:
+        if options.json:  # a reviewer's script still gets a document saying what failed
+            sys.stdout.write(json.dumps({"command": "adopt", "exit_code": EXIT_ERROR, "written": False,
+                                         "error": str(problem)}, indent=2) + "\n")
+        raise
+
+
+def _adopt_into(options) -> int:
+    from codat_client import CodatClient
+
+    out = Path(options.out)
+    adopt_file.refuse_existing(out, options.force)
+    target = environment.for_codat(_say)
+    _say(f"adopt: {target.description}")
+    with Steps().step("read Codat") as step, \
+            CodatClient(target.env["CODAT_BASE_URL"], target.env["CODAT_API_KEY"]) as client:
+        found = adopt.read(client, options.name, target.env["CODAT_BASE_URL"])
+        step.note = f"{found.requests} GET requests"
+    command = project.current().command
+    if found.anything:
+        adopt_file.write(out, adopt_file.render(found, command), options.force)
+    if options.json:
+        sys.stdout.write(json.dumps({"command": "adopt", "exit_code": EXIT_OK,
+                                     **adopt_file.as_json(found, out, found.anything)}, indent=2) + "\n")
+    else:
+        sys.stdout.write(adopt_file.render_text(found, out, found.anything, command))
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------- helpers
 
 
@@ -320,7 +353,7 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
+            "adopt": _adopt, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
             "install": _install, "provider": _provider}
 
 
@@ -371,6 +404,15 @@ def build_parser() -> argparse.ArgumentParser:
     apply = commands.add_parser("apply", parents=[common, app_dir, locking],
                                 help="apply exactly a plan made by `plan --out`")
     apply.add_argument("plan_dir", help="the folder `plan --out` wrote")
+    adopting = commands.add_parser(
+        "adopt", parents=[common, app_dir, as_json],
+        help="describe the Codat in CODAT_BASE_URL (else the local emulator) as an environments file, with import ids "
+        "so the first plan imports and changes nothing; reads only",
+        description=adopt.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    adopting.add_argument("--name", required=True, help="the environment (and stack) name, e.g. production")
+    adopting.add_argument("--out", required=True, help="the environments file to write (TOML)")
+    adopting.add_argument("--force", action="store_true", help="replace --out when it exists")
     commands.add_parser("env", parents=[common, app_dir],
                         help='print shell exports for raw tools: eval "$(codat-iac env)"')
     emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")

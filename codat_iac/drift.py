@@ -22,7 +22,8 @@ UNKNOWN = "(known after apply)"
 WHOLE = "(resource)"
 PRESENT, ABSENT = "(present)", "(absent)"
 DELETED_OUTSIDE, NOT_DECLARED = "(absent: deleted outside Terraform)", "(absent: no longer declared)"
-MARKERS = {MASK, UNKNOWN, PRESENT, ABSENT, DELETED_OUTSIDE, NOT_DECLARED}
+NOT_IMPORTED = "(present, not in state yet: apply imports it)"
+MARKERS = {MASK, UNKNOWN, PRESENT, ABSENT, DELETED_OUTSIDE, NOT_DECLARED, NOT_IMPORTED}
 DRIFT, PENDING = "drift", "not_applied"
 KIND_TITLES = {
     DRIFT: ("Changed outside Terraform (drift)", "last applied", "live"),
@@ -39,7 +40,7 @@ class Difference:
     attribute: str  # dotted path (list items as [i]) or WHOLE for the resource as a whole
     expected: Any
     actual: Any
-    action: str  # what apply would do / what happened: update, create, delete, replace
+    action: str  # what apply would do / what happened: update, create, delete, replace, import
     sensitive: bool = False
     construct_path: str | None = None  # the construct that declared it, e.g. codat/xero/integration
 
@@ -154,6 +155,9 @@ def differences_from_plan(stack: str, plan: dict, config: dict | None = None) ->
             continue
         address, change = entry["address"], entry.get("change") or {}
         actions = change.get("actions") or []
+        if actions == ["no-op"] and change.get("importing") is not None:
+            row(PENDING, address, WHOLE, PRESENT, NOT_IMPORTED, "import")
+            continue
         if actions in (["no-op"], ["read"]) or not actions:
             continue
         if actions == ["create"]:

@@ -101,19 +101,40 @@ def for_stacks(say: Callable[[str], None], needs: dict[str, str] = REAL_CODAT_NE
     if env.get(ENVIRONMENTS_ENV):
         return Target(env, f"stacks from {ENVIRONMENTS_ENV}={env[ENVIRONMENTS_ENV]}, each with its own Codat; state: {state}")
     if env.get("CODAT_BASE_URL"):
-        try:
-            base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL")
-        except SettingError as problem:
-            raise EnvironmentProblem(str(problem)) from None
-        missing = [f"  {name}: {why}" for name, why in needs.items() if not env.get(name)]
-        if missing:
-            raise EnvironmentProblem(
-                f"CODAT_BASE_URL is {shown_url(base_url)}, so these must be set too:\n" + "\n".join(missing))
-        return Target(env, f"Codat at {shown_url(base_url)}; state: {state}")
+        return Target(env, f"Codat at {_given_codat(env, needs)}; state: {state}")
     emulator, started = local_emulator.ensure_running()
     if started:
         say(banner(emulator))
     return Target(_with_emulator(env, emulator), f"local Codat emulator at {emulator.url}; state: {state}", emulator)
+
+
+def _given_codat(env: dict[str, str], needs: dict[str, str]) -> str:
+    """The CODAT_BASE_URL the user set, shown safely; EnvironmentProblem when it or a setting in `needs` is bad."""
+    try:
+        base_url = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL")
+    except SettingError as problem:
+        raise EnvironmentProblem(str(problem)) from None
+    missing = [f"  {name}: {why}" for name, why in needs.items() if not env.get(name)]
+    if missing:
+        raise EnvironmentProblem(
+            f"CODAT_BASE_URL is {shown_url(base_url)}, so these must be set too:\n" + "\n".join(missing))
+    return shown_url(base_url)
+
+
+def for_codat(say: Callable[[str], None]) -> Target:
+    """One Codat for a command that reads it itself (adopt): CODAT_BASE_URL with CODAT_API_KEY, else the local
+    emulator (started when needed). CODAT_IAC_ENVIRONMENTS names stacks, each with its own Codat, so it plays no
+    part here; env holds CODAT_BASE_URL and CODAT_API_KEY."""
+    env = tool_environment()
+    if env.get("CODAT_BASE_URL"):
+        shown = _given_codat(env, {"CODAT_API_KEY": REAL_CODAT_NEEDS["CODAT_API_KEY"]})
+        env["CODAT_BASE_URL"] = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL")
+        return Target(env, f"Codat at {shown}")
+    emulator, started = local_emulator.ensure_running()
+    if started:
+        say(banner(emulator))
+    env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
+    return Target(env, f"local Codat emulator at {emulator.url}", emulator)
 
 
 def for_tools(say: Callable[[str], None]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -268,7 +269,19 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
 
 def _errors(done: subprocess.CompletedProcess) -> str:
     text = done.stderr.strip() or done.stdout.strip()
-    return _trim(text)
+    return _trim(text) + "".join(f"\n{line}" for line in variables_named(text))
+
+
+# A configuration line Terraform quotes under an error: `127:         "client_secret_wo": "${var.x}",`
+_QUOTED_LINE = re.compile(r"^[│ ]*\d+:.*$", re.MULTILINE)
+_VARIABLE = re.compile(r"\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}")
+
+
+def variables_named(text: str) -> list[str]:
+    """For each variable a quoted configuration line of Terraform's error text uses: where its value comes from
+    (Terraform quotes `var.x`; the user set TF_VAR_x)."""
+    names = dict.fromkeys(name for line in _QUOTED_LINE.findall(text) for name in _VARIABLE.findall(line))
+    return [f"The value of var.{name} in that line comes from TF_VAR_{name}." for name in names]
 
 
 def run_initialized(args: list[str], stack_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -302,9 +315,11 @@ class Diagnostic:
     summary: str
     detail: str = ""
     where: str = ""  # e.g. "cdk.tf.json line 58"
+    variable: str = ""  # the input variable the flagged expression reads, e.g. "xero_client_secret_prod"
 
     def __str__(self) -> str:
-        head = f"{self.severity.capitalize()}: {self.summary}" + (f" ({self.where})" if self.where else "")
+        source = f"; its value comes from TF_VAR_{self.variable}" if self.variable else ""
+        head = f"{self.severity.capitalize()}: {self.summary}" + (f" ({self.where}{source})" if self.where else "")
         return head + "".join(f"\n  {line}" if line else "\n" for line in self.detail.strip().splitlines())
 
 
@@ -322,9 +337,13 @@ def diagnostics(ui_output: str) -> list[Diagnostic]:
             continue
         body = message.get("diagnostic") or {}
         where = body.get("range") or {}
+        snippet = body.get("snippet") or {}
+        flagged = (snippet.get("code") or "")[snippet.get("highlight_start_offset", 0):snippet.get("highlight_end_offset")]
+        variable = _VARIABLE.fullmatch(flagged.strip('"'))
         found[Diagnostic(
             body.get("severity", "error"), body.get("summary", ""), body.get("detail", ""),
             f"{where['filename']} line {where['start']['line']}" if where.get("filename") and where.get("start") else "",
+            variable.group(1) if variable else "",
         )] = None
     return list(found)
 

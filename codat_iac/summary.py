@@ -45,13 +45,15 @@ class ResourceChange:
     address: str  # Terraform address, e.g. codat_integration.xero_integration_335A4F86
     construct: str  # where the stack declares it, e.g. "xero" (construct path without stack and L1 child id)
     label: str  # what it is in Codat: the platform key, "webhook", "profile", or the resource type
-    action: str  # create, update, replace, delete
+    action: str  # create, update, replace, delete, import (imported with no change)
     attributes: list[AttributeChange] = field(default_factory=list)
     on_destroy: Optional[str] = None
 
     def text(self) -> str:
         head = f"{self.stack} / {self.construct} ({self.label})"
-        if self.action == "create":
+        if self.action == "import":
+            parts = ["imported from Codat, unchanged"]
+        elif self.action == "create":
             parts = ["new"] + (["credentials set"] if self.label_is_integration else [])
         elif self.action == "delete":
             what = ON_DESTROY.get(self.on_destroy or "", "")
@@ -124,7 +126,8 @@ def _label(resource_type: str, values: dict) -> str:
 
 
 def from_plan(stack: str, plan: dict, config: Optional[dict] = None) -> StackChanges:
-    """What applying `plan` changes in Codat, per resource (data sources and no-ops left out)."""
+    """What applying `plan` changes in Codat, per resource (data sources and no-ops left out; a resource imported
+    without a change is listed as imported)."""
     paths = drift.construct_paths(config)
     drifted = {
         (entry["address"], name): before
@@ -136,9 +139,10 @@ def from_plan(stack: str, plan: dict, config: Optional[dict] = None) -> StackCha
     for entry in plan.get("resource_changes") or []:
         change = entry.get("change") or {}
         actions = change.get("actions") or []
-        if entry.get("mode") == "data" or actions in ([], ["no-op"], ["read"]):
+        imported = actions == ["no-op"] and change.get("importing") is not None
+        if entry.get("mode") == "data" or (actions in ([], ["no-op"], ["read"]) and not imported):
             continue
-        action = "replace" if {"create", "delete"} <= set(actions) else actions[0]
+        action = "import" if imported else "replace" if {"create", "delete"} <= set(actions) else actions[0]
         values = change.get("before") if action == "delete" else change.get("after")
         address = entry["address"]
         attributes = [

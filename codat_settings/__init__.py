@@ -12,10 +12,11 @@ emulator included) without pulling in httpx, cdktf or each other.
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 __all__ = ["SettingError", "check_base_url", "shown_url", "base_url_origin", "is_loopback", "state_kind", "STATE_ENV",
-           "cdk_choice", "CDK_ENV"]
+           "cdk_choice", "CDK_ENV", "TABLE_NAME", "RESERVED_TABLE_NAMES", "url_allowed"]
 
 STATE_ENV = "CODAT_IAC_STATE"
 CDK_ENV = "CODAT_IAC_CDK"
@@ -23,6 +24,11 @@ CDK_ENV = "CODAT_IAC_CDK"
 # project of your own), set by codat-iac for the app it synthesizes, so the runbook names the right command.
 COMMAND_ENV = "CODAT_IAC_COMMAND"
 _EXAMPLE = "https://api.codat.io"
+#: The name of an environment, or of an `accounting.<id>` or `webhooks.<id>` table, in the environments file: it
+#: becomes a stack or construct id and part of TF_VAR_ variable names.
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: Child ids of an environment's stack, which an `accounting.<id>` table may not take as its name.
+RESERVED_TABLE_NAMES = ("codat", "xero", "xero_app", "profile", "sync_settings", "cors_origins")
 
 
 class SettingError(ValueError):
@@ -39,6 +45,18 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def url_allowed(value: str, *, localhost_http: bool = False) -> bool:
+    """Whether the environments file takes `value` for a URL field (a profile's URLs, a webhook's url):
+    https:// with a host, or, where `localhost_http`, http:// to localhost, 127.0.0.1 or [::1]."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    local = parts.scheme == "http" and host in ("localhost", "127.0.0.1", "::1")
+    return (parts.scheme == "https" and bool(host)) or (localhost_http and local)
 
 
 def shown_url(value: str) -> str:

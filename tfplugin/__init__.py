@@ -11,13 +11,14 @@ rest of the layer, or the provider's own modules, are imported.
 from __future__ import annotations
 
 __all__ = ["Provider", "Resource", "DataSource", "Schema", "Attribute", "Block", "NestedAttributes",
-           "types", "Diagnostic", "Diagnostics", "ProviderError", "UNKNOWN", "PlanRequest", "serve",
+           "types", "Diagnostic", "Diagnostics", "ProviderError", "UNKNOWN", "PlanRequest", "Imported", "serve",
            "is_known", "is_fully_known", "set_scrubber"]
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "Provider": "provider", "Resource": "provider", "DataSource": "provider", "PlanRequest": "provider",
+    "Imported": "provider",
     "Schema": "schema", "Attribute": "schema", "Block": "schema", "NestedAttributes": "schema",
     "Diagnostic": "diagnostics", "Diagnostics": "diagnostics", "ProviderError": "diagnostics",
     "UNKNOWN": "values", "is_known": "values", "is_fully_known": "values", "set_scrubber": "_scrub",

@@ -7,7 +7,7 @@ import threading
 from . import values as V
 from ._scrub import scrubbed
 from .diagnostics import ERROR, Diagnostic, Diagnostics, ProviderError
-from .provider import PlanRequest
+from .provider import Imported, PlanRequest
 from .schema import Schema
 
 _log = None
@@ -23,6 +23,7 @@ def _logger():
 
 NOT_SUPPORTED = "not supported by this provider"
 ORIGIN_KEY = "origin"  # the key of the layer's entry in each managed resource's private state (JSON)
+RESOURCE_KEY = "resource"  # the key under which the resource's own private data (PlanRequest.private) is kept
 WRITE_ONLY_TF_VERSION = "1.11"
 
 
@@ -338,11 +339,12 @@ class ProviderService:
         requires_replace: list = []
         default_plan(schema, prior, config, planned, requires_replace)
         plan_req = PlanRequest(prior=prior, config=config, planned=planned, requires_replace=requires_replace,
-                               type_name=type_name)
+                               type_name=type_name, private=_resource_private(private))
         self._call(diags, f"{type_name}: plan", res.modify_plan, plan_req, diags)
         planned = plan_req.planned
         if isinstance(planned, dict):
             _null_write_only(schema, planned)
+        private = _with_resource_private(private, plan_req.private)
         resp = {"planned_state": _encode(planned, typ, diags, f"{type_name}: plan", hints),
                 "requires_replace": [{"steps": _path_steps(p, typ)} for p in _unique(plan_req.requires_replace)],
                 "planned_private": _with_origin(private, origin)}
@@ -393,6 +395,9 @@ class ProviderService:
         partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
+        own = {}
+        if isinstance(partial, Imported):
+            partial, own = partial.state, partial.private
         if partial is None:
             diags.error("Cannot import non-existent remote object",
                         f"No {type_name} with the import ID {import_id!r} was found.")
@@ -412,7 +417,7 @@ class ProviderService:
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
         return {"imported_resources": [{"type_name": type_name, "state": encoded,
-                                        "private": _with_origin(b"", origin)}],
+                                        "private": _with_origin(_with_resource_private(b"", own), origin)}],
                 "diagnostics": _diags_proto(diags, typ)}
 
     # ------------------------------------------------------------------ data sources
@@ -770,6 +775,28 @@ def _with_origin(private: bytes, origin: str | None) -> bytes:
     obj[ORIGIN_KEY] = origin
     import json
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _resource_private(private: bytes) -> dict:
+    """The resource's own private data (PlanRequest.private): {} when none, or when the bytes are not the
+    layer's JSON object."""
+    obj = _private_object(private)
+    own = obj.get(RESOURCE_KEY) if obj else None
+    return dict(own) if isinstance(own, dict) else {}
+
+
+def _with_resource_private(private: bytes, own: dict) -> bytes:
+    """``private`` holding ``own`` as the resource's data (none when empty); the layer's keys kept, and private
+    state of another format left alone."""
+    obj = _private_object(private)
+    if obj is None or obj.get(RESOURCE_KEY, {}) == own:
+        return private
+    if own:
+        obj[RESOURCE_KEY] = own
+    else:
+        obj.pop(RESOURCE_KEY, None)
+    import json
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode() if obj else b""
 
 
 def _not_supported(what: str) -> list:

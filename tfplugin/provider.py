@@ -4,7 +4,7 @@ from __future__ import annotations
 from .schema import Schema
 from .values import UNKNOWN
 
-__all__ = ["Provider", "Resource", "DataSource", "PlanRequest"]
+__all__ = ["Provider", "Resource", "DataSource", "PlanRequest", "Imported"]
 
 
 class Provider:
@@ -80,8 +80,9 @@ class Resource:
     def delete(self, prior: dict, diags) -> None:
         raise NotImplementedError(f"{self.type_name}: delete is not implemented")
 
-    def import_state(self, id: str, diags) -> dict | None:
-        """Return a partial state for ``terraform import`` (the layer then calls read())."""
+    def import_state(self, id: str, diags) -> "dict | Imported | None":
+        """Return a partial state for ``terraform import`` (the layer then calls read()), or an
+        ``Imported`` to give the instance private data as well."""
         diags.error("Import not supported", f"The resource type {self.type_name} does not support import.")
         return None
 
@@ -100,22 +101,40 @@ class DataSource:
         raise NotImplementedError(f"{self.type_name}: read is not implemented")
 
 
+class Imported:
+    """What import_state() returns to give the imported instance private data besides its partial state.
+
+    Private data (a JSON object) is kept by Terraform with the instance and never shown: it is how an
+    import tells later plans something the state does not hold (e.g. "adopted, never written by us").
+    Plans see and edit it as ``PlanRequest.private``; apply keeps what the plan left there.
+    """
+
+    __slots__ = ("state", "private")
+
+    def __init__(self, state: dict, private: dict):
+        self.state = state
+        self.private = private
+
+
 class PlanRequest:
     """What modify_plan() sees and edits.
 
     prior: the prior state, None on create. config: the configuration, write-only
     values present. planned: the layer's default plan, edit in place.
     requires_replace: attribute paths (tuples) that force replacement; append to it.
+    private: the instance's private data (a JSON object; {} when none): edit it in place to change
+    what the planned (and, after apply, the new) state carries.
     """
 
-    __slots__ = ("prior", "config", "planned", "requires_replace", "type_name")
+    __slots__ = ("prior", "config", "planned", "requires_replace", "type_name", "private")
 
-    def __init__(self, prior, config, planned, requires_replace=None, type_name: str = ""):
+    def __init__(self, prior, config, planned, requires_replace=None, type_name: str = "", private=None):
         self.prior = prior
         self.config = config
         self.planned = planned
         self.requires_replace = requires_replace if requires_replace is not None else []
         self.type_name = type_name
+        self.private = private if private is not None else {}
 
     @property
     def is_create(self) -> bool:

@@ -53,11 +53,15 @@ class CodatIntegration(cdk.TerraformResource):
     the integration without claiming its credentials: state holds Codat's masked client id, which is all Codat
     shows, so a configuration that sets `client_id` and `client_secret_wo_version` plans one in-place update
     that records them (nothing is sent when the last 4 characters match Codat's). With `client_id=...` the
-    import checks its last 4 characters against Codat's (a mismatch is a warning, and the next plan sends the
-    configured credentials) and records it, and `client_secret_wo_version=...` is recorded as given, so the
-    first plan is empty when Codat holds the configured credentials. The secret never goes in an import ID:
-    the plan compares its last 4 characters with Codat's. In an `import` block, build the ID from the same
-    values as the resource, e.g. `id = "gbol:client_id=${var.xero_client_id},client_secret_wo_version=1"`.
+    import checks its last 4 characters against Codat's (a mismatch is a warning) and records it, and
+    `client_secret_wo_version=...` is recorded as given, so the first plan is empty when Codat holds the
+    configured credentials. The secret never goes in an import ID: the plan compares its last 4 characters
+    with Codat's. An integration imported with `client_id=...` over credentials Codat holds is *adopted*: the
+    credentials in Codat are the ones in use, so until a plan sends credentials on purpose (a new
+    `client_secret_wo_version`), a configured client id or secret whose last 4 characters differ from Codat's
+    is an error at plan, before anything is sent, instead of a planned update. In an `import` block, build the
+    ID from the same values as the resource, e.g. `id =
+    "gbol:client_id=${var.xero_client_id},client_secret_wo_version=1"`.
 
     Args:
       platform_key: Codat's four-letter platform key, e.g. `gbol` for Xero, `qhyg` for QuickBooks Online. A

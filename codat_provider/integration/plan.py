@@ -13,6 +13,9 @@ from tfplugin import UNKNOWN
 from codat_provider.integration.flatten import is_masked, last4, matches_masked, same_client_id
 
 VERSION_BUMPED = "client_secret_wo_version changed, so the secret is sent again"
+# How a reason starts when a configured credential's last 4 characters differ from Codat's.
+DIFFERS = {"client_id": "client_id differs from the one Codat holds",
+           "client_secret_wo": "client_secret_wo differs from the secret Codat holds"}
 
 
 def _version_bumped(prior: dict, planned: dict) -> bool:
@@ -48,7 +51,7 @@ def credentials_to_send(prior: dict, planned: dict, config: dict) -> dict[str, s
     elif held_id is None:
         reasons["client_id"] = "Codat holds no client id"
     elif client_id is not None and not same_client_id(held_id, client_id):
-        reasons["client_id"] = f"client_id differs from the one Codat holds ({_codat_shows(held_id)})"
+        reasons["client_id"] = f"{DIFFERS['client_id']} ({_codat_shows(held_id)})"
     if _version_bumped(prior, planned):
         reasons["client_secret_wo"] = VERSION_BUMPED
     elif endpoints_unavailable:
@@ -59,10 +62,17 @@ def credentials_to_send(prior: dict, planned: dict, config: dict) -> dict[str, s
         reasons["client_secret_wo"] = "Codat holds no client secret"
     elif secret is not None and not matches_masked(held_secret, secret):
         reasons["client_secret_wo"] = (
-            f"client_secret_wo differs from the secret Codat holds: the last 4 characters differ "
-            f"({_codat_shows(held_secret)})"
+            f"{DIFFERS['client_secret_wo']}: the last 4 characters differ ({_codat_shows(held_secret)})"
         )
     return reasons
+
+
+def differ_from_codat(reasons: dict[str, str]) -> list[str]:
+    """The attributes `credentials_to_send` wants to send only because their last 4 characters differ from
+    Codat's (not because the configuration asked: a new secret version, a value known only at apply)."""
+    if VERSION_BUMPED in reasons.values():
+        return []
+    return [attribute for attribute, reason in reasons.items() if reason.startswith(DIFFERS.get(attribute, "\0"))]
 
 
 def records_only(prior: dict, planned: dict, config: dict) -> list[str]:

@@ -10,7 +10,7 @@ of the provider skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
+from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
 
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
@@ -20,7 +20,7 @@ from codat_provider.integration.flatten import (
     last4,
     matches_masked,
 )
-from codat_provider.integration.plan import credentials_to_send, records_only
+from codat_provider.integration.plan import credentials_to_send, differ_from_codat, records_only
 from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
 PORTAL_HINT = "Set them in the Codat Portal: Settings > Integrations > the platform > Set up."
+# Private data of an integration imported with its credentials (an import ID naming client_id): Terraform has not
+# sent them since, so the credentials in Codat are the ones in use. Cleared by the first plan that sends.
+ADOPTED = "adopted"
 
 
 def _shown(masked: str | None) -> str:
@@ -54,6 +57,24 @@ def _warn_unmasked(held: MaskedCredentials, key: str, diags: Diagnostics) -> Non
         )
 
 
+def _refuse_over_adopted(attribute: str, prior: dict, diags: Diagnostics) -> None:
+    """An error, before anything is sent: the configured credential differs from the one an adopted integration
+    holds in Codat, which is the one in use. Names only Codat's own last 4 characters."""
+    key = prior["platform_key"]
+    if attribute == "client_secret_wo":
+        what, held, fix = "client secret", prior.get("client_secret_masked"), "the app's current client secret"
+    else:
+        what, held, fix = "client id", prior.get("client_id"), "the app's client id"
+    diags.error(
+        f"{attribute} is not the {what} Codat holds",
+        f"The configured {what} ends differently from the one Codat holds for {key} (Codat shows {_shown(held)}). "
+        f"This integration was adopted from Codat and Terraform has not sent its credentials since, so the ones in "
+        f"Codat are in use: nothing was sent. Set what feeds {attribute} to {fix}, or, to replace Codat's credentials "
+        "with the configured ones on purpose, add 1 to client_secret_wo_version.",
+        path=(attribute,),
+    )
+
+
 class IntegrationResource(Resource):
     type_name = "codat_integration"
     schema = SCHEMA
@@ -67,6 +88,13 @@ class IntegrationResource(Resource):
         if req.prior is None or req.planned is None or req.requires_replace:
             return  # create or replace: every computed attribute is already unknown or defaulted
         reasons = credentials_to_send(req.prior, req.planned, req.config)
+        if req.private.get(ADOPTED) and reasons:
+            conflicts = differ_from_codat(reasons)
+            for attribute in conflicts:
+                _refuse_over_adopted(attribute, req.prior, diags)
+            if conflicts:
+                return
+            del req.private[ADOPTED]  # this plan sends on purpose: from now on Terraform's own credentials
         if reasons:
             req.set_unknown("client_secret_masked")
             req.set_unknown("credentials_api_available")
@@ -240,22 +268,26 @@ class IntegrationResource(Resource):
                 f"against the one Codat holds; it is recorded as given. {PORTAL_HINT}",
             )
             state["client_id"] = claimed_id
-        elif held_id is None:
+            return state
+        if held_id is None:
             diags.warning(
                 "Codat holds no credentials",
                 f"The import ID names a client_id, but Codat holds no credentials for {key}: the next plan sends "
                 "the configured ones.",
             )
-        elif not matches_masked(held_id, claimed_id):
+            return state
+        if matches_masked(held_id, claimed_id):
+            state["client_id"] = claimed_id
+        else:
             diags.warning(
                 "client_id differs from Codat's",
                 f"Codat's client id for {key} ends {_shown(held_id)}, which is not the end of the client_id in the "
-                "import ID: state records Codat's masked client id, and the next plan compares the configured "
-                "credentials with Codat's (and sends them where they differ).",
+                "import ID: state records Codat's masked client id, and plans refuse to send the configured "
+                "credentials over Codat's until they match or client_secret_wo_version changes.",
             )
-        else:
-            state["client_id"] = claimed_id
-        return state
+        # Credentials Terraform did not send: until a plan sends on purpose, one that differs from Codat's is an
+        # error, not a repair (the credentials in Codat are the ones in use).
+        return Imported(state, {ADOPTED: True})
 
     # ------------------------------------------------------------------ destroy
 

@@ -145,6 +145,106 @@ def test_accounting_integrations_and_renamed_variables():
     assert usage["platform_key"] == "qhyg"
 
 
+ADOPTED = '''
+[environments.prod]
+base_url = "https://api.codat.io"
+[environments.prod.xero]
+import_id = "gbol"
+enabled = true
+client_id_variable = "xero_client_id_prod"
+client_secret_variable = "xero_client_secret_prod"
+[environments.prod.xero.supplemental_data.invoices.extras]
+data_source = "/Invoices"
+[environments.prod.accounting.quickbooks_online]
+platform_key = "qhyg"
+import_id = "qhyg"
+enabled = false
+client_id_variable = "quickbooks_online_client_id_prod"
+client_secret_variable = "quickbooks_online_client_secret_prod"
+[environments.prod.accounting.codat_sandbox]
+platform_key = "mqjo"
+import_id = "mqjo"
+[environments.prod.profile]
+import_id = "profile"
+name = "Acme"
+redirect_url = "https://acme.example/codat"
+[environments.prod.webhooks.data_sync_completed]
+import_id = "5f3e8c1a-0000-4000-8000-000000000000"
+url = "https://hooks.acme.example/codat"
+[environments.prod.sync_settings]
+import_id = "invoices"
+overrides_defaults = true
+[environments.prod.sync_settings.data_types.invoices]
+sync_schedule = 24
+sync_from_utc = "2024-01-01T00:00:00Z"
+[environments.prod.cors_origins]
+import_id = "cors"
+allowed_origins = ["https://app.acme.example"]
+'''
+
+
+def test_adopted_tables_synthesize_import_blocks_and_client_ids_from_variables():
+    (environment,) = parse_environments(tomllib.loads(ADOPTED))
+    assert environment.xero.app_name is None and environment.xero.client_id_variable == "xero_client_id_prod"
+    assert environment.secret_env_vars() == ["TF_VAR_codat_api_key_prod", "TF_VAR_xero_client_secret_prod",
+                                             "TF_VAR_quickbooks_online_client_secret_prod"]  # Codat Sandbox: none
+    stack = CodatEnvironmentStack(cdk.Testing.app(), environment)
+    synthesized = json.loads(cdk.Testing.synth(stack))
+    imports = {block["to"].split(".")[0] + ":" + block["id"] for block in synthesized["import"]}
+    assert imports == {
+        "codat_integration:gbol:client_id=${var.xero_client_id_prod},client_secret_wo_version=1",
+        "codat_integration:qhyg:client_id=${var.quickbooks_online_client_id_prod},client_secret_wo_version=1",
+        "codat_integration:mqjo",  # no credentials: the integration alone, Codat's credentials left as they are
+        "codat_supplemental_data:gbol/invoices", "codat_profile:profile",
+        "codat_webhook:5f3e8c1a-0000-4000-8000-000000000000", "codat_sync_settings:invoices", "codat_cors_origins:cors",
+    }
+    integrations = {r["platform_key"]: r for r in synthesized["resource"]["codat_integration"].values()}
+    assert integrations["gbol"]["client_id"] == "${var.xero_client_id_prod}"
+    assert integrations["qhyg"]["enabled"] is False
+    assert "client_id" not in integrations["mqjo"] and "client_secret_wo" not in integrations["mqjo"]
+    client_id = synthesized["variable"]["xero_client_id_prod"]
+    assert "sensitive" not in client_id and "ephemeral" not in client_id  # a client id: known at plan, for the import
+    assert "TF_VAR_xero_client_id_prod" in client_id["validation"][0]["error_message"]
+    assert "xero_app" not in json.dumps(synthesized) and "check" not in synthesized  # no app: no runbook, no guard
+    # The same construct path as a Xero declared with its app: adding the app later keeps the resource.
+    assert "xero_integration_335A4F86" in synthesized["resource"]["codat_integration"]
+
+
+def test_the_example_files_adopted_instance_loads_when_uncommented():
+    text = EXAMPLE.read_text()
+    block = text[text.index("# [environments.adopted]"):]
+    (adopted,) = parse_environments(tomllib.loads("\n".join(line[2:] for line in block.splitlines())))
+    assert adopted.xero.import_id == "gbol" and adopted.xero.app_name is None
+    assert adopted.accounting[0].client_secret_variable is None and adopted.webhooks[0].import_id
+
+
+ADOPTED_BAD = [
+    ("import-id-key", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nimport_id = 'gbol'",
+     "environments.qa.accounting.qbo.import_id must be 'qhyg', the platform key", "got 'gbol'"),
+    ("both-client-ids", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nclient_id_variable = 'qbo_id'",
+     "environments.qa.accounting.qbo.client_id_variable: give client_id or client_id_variable, not both", "not both"),
+    ("secret-without-id", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_secret_variable = 's'",
+     "environments.qa.accounting.qbo.client_secret_variable needs the client id too", "client_id_variable"),
+    ("id-variable-is-secret", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id_variable = 'codat_api_key_qa'",
+     "environments.qa.accounting.qbo.client_id_variable is 'codat_api_key_qa', a secret's variable", "its own variable"),
+    ("xero-app-fields", "[environments.qa.xero]\nimport_id = 'gbol'\ntier = 'core'",
+     "environments.qa.xero.tier describes the Xero app", "app_name, company_url"),
+    ("xero-app-with-variable", f"[environments.qa.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'\n"
+     f"client_id = '{CLIENT_ID}'\nclient_id_variable = 'xero_id'",
+     "environments.qa.xero.client_id_variable is for a Xero integration adopted without its app", "give client_id"),
+]
+
+
+@pytest.mark.parametrize("text, field, fix", [pytest.param(*case[1:], id=case[0]) for case in ADOPTED_BAD])
+def test_rejects_adoption_keys(text, field, fix):
+    with pytest.raises(EnvironmentConfigError) as raised:
+        parse_environments(tomllib.loads(text), "the test file")
+    problems = raised.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(field), problems[0]
+    assert fix in problems[0], problems[0]
+
+
 GOOD_XERO = f'''
 [environments.sandbox]
 [environments.sandbox.xero]

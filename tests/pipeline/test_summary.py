@@ -83,3 +83,13 @@ def test_configuration_resources_are_named_in_codats_words():
     assert labels == ["codat / codat_sync_settings.sync (sync settings)", "codat / codat_cors_origins.cors (CORS origins)",
                       "codat / codat_supplemental_data.sup (gbol supplemental data for invoices)",
                       "codat / codat_custom_data_type.po (gbol custom data type purchaseOrders)"]
+
+
+def test_an_import_without_a_change_is_listed_and_is_configuration_not_applied_yet():
+    from codat_iac import drift
+
+    values = {"platform_key": "gbol", "enabled": True}
+    plan = {"resource_changes": [_change(XERO, ["no-op"], values, values, importing={"id": "gbol"})]}
+    assert _lines(plan) == ["codat / xero (gbol): imported from Codat, unchanged"]
+    (row,) = drift.differences_from_plan("codat", plan, CONFIG)
+    assert (row.kind, row.attribute, row.action) == (drift.PENDING, drift.WHOLE, "import")

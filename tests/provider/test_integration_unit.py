@@ -29,7 +29,7 @@ from codat_provider.integration.plan import credentials_to_send, records_only
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
-from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError
+from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError
 from tfplugin.diagnostics import ERROR
 
 CLIENT_ID = "00112233445566778899AABBCCDDEEFF"
@@ -389,16 +389,49 @@ def test_update_sends_only_when_planned():
 def test_import_checks_the_claimed_client_id_against_codats_last_4():
     client = FakeCodat(held=HELD)
     diags = Diagnostics()
-    state = resource(client).import_state(f"gbol:client_id={CLIENT_ID},client_secret_wo_version=1", diags)
-    assert state["client_id"] == CLIENT_ID and state["client_secret_wo_version"] == 1 and diags.items == []
+    imported = resource(client).import_state(f"gbol:client_id={CLIENT_ID},client_secret_wo_version=1", diags)
+    assert isinstance(imported, Imported) and imported.private == {"adopted": True}
+    assert imported.state["client_id"] == CLIENT_ID and imported.state["client_secret_wo_version"] == 1
+    assert diags.items == []
     diags = Diagnostics()
-    state = resource(client).import_state("gbol:client_id=another-client-id", diags)
-    assert state.get("client_id") is None and summaries(diags) == ["client_id differs from Codat's"]
+    imported = resource(client).import_state("gbol:client_id=another-client-id", diags)
+    assert imported.state.get("client_id") is None and summaries(diags) == ["client_id differs from Codat's"]
+    assert imported.private == {"adopted": True}
     assert resource(client).import_state("gbol", Diagnostics()) == {
         "platform_key": "gbol", "on_destroy": "disable", "force": False, "client_secret_wo_version": None}
     assert resource(client).import_state("nope", Diagnostics()) is None  # well formed, unknown to Codat
     unverified = resource(FakeCodat(legacy=True)).import_state(f"gbol:client_id={CLIENT_ID}", Diagnostics())
-    assert unverified["client_id"] == CLIENT_ID
+    assert unverified["client_id"] == CLIENT_ID  # nothing to compare with: a plain state, not adopted
+    nothing_held = resource(FakeCodat()).import_state(f"gbol:client_id={CLIENT_ID}", Diagnostics())
+    assert not isinstance(nothing_held, Imported)
+
+
+def adopted_plan(prior: dict, config: dict) -> tuple[PlanRequest, Diagnostics]:
+    planned = {**prior, **{k: v for k, v in config.items() if k != "client_secret_wo"}}
+    req = PlanRequest(prior=prior, config=config, planned=planned, private={"adopted": True})
+    diags = Diagnostics()
+    resource(FakeCodat()).modify_plan(req, diags)
+    return req, diags
+
+
+def test_adopted_integration_refuses_a_secret_that_differs_from_codats_and_sends_nothing():
+    codat_holds = prior_state(client_secret_masked=masked("portal-secret-abcd"))
+    req, diags = adopted_plan(codat_holds, CONFIG)
+    assert diag_list(diags) == [("error", "client_secret_wo is not the client secret Codat holds",
+                                 ("client_secret_wo",))]
+    assert "...abcd" in diags.errors[0].detail and SECRET[-4:] not in diags.errors[0].detail
+    assert "client_secret_wo_version" in diags.errors[0].detail
+    assert req.planned["client_secret_masked"] == codat_holds["client_secret_masked"]  # nothing planned to send
+    req, diags = adopted_plan(prior_state(client_id=masked("FFEEDDCCBBAA99887766554433221100")), CONFIG)
+    assert diag_list(diags) == [("error", "client_id is not the client id Codat holds", ("client_id",))]
+
+
+def test_adopted_integration_whose_credentials_match_keeps_the_mark_and_a_new_version_sends_and_clears_it():
+    req, diags = adopted_plan(prior_state(), CONFIG)
+    assert diags.items == [] and req.private == {"adopted": True}
+    bumped = {**CONFIG, "client_secret_wo": "rotated-0002", "client_secret_wo_version": 2}
+    req, diags = adopted_plan(prior_state(client_secret_masked=masked("portal-secret-abcd")), bumped)
+    assert not diags.has_errors and req.planned["client_secret_masked"] is UNKNOWN and req.private == {}
 
 
 def destroyed(mode: str) -> FakeCodat:
