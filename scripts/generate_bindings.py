@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import keyword
+import os
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -184,6 +185,7 @@ def _class_name(type_name: str, prefix: str = "") -> str:
 
 def collect(provider_cls) -> list[Block]:
     """The provider block, its resources and its data sources, as the generator renders them."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")  # as codat-iac's tools run
     from codat_constructs._cdk import cdk
 
     reserved_resource = {n for n in dir(cdk.TerraformResource) if not n.startswith("_")}

@@ -39,7 +39,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/ differs from what would be written")
     options = parser.parse_args()
     stale = []
-    for name, text in pages().items():
+    rendered = pages()
+    for name, text in rendered.items():
         path = DOCS / name
         if not path.exists() or path.read_text() != text:
             stale.append(name)
@@ -49,7 +50,8 @@ def main() -> int:
     if options.check and stale:
         print(f"docs/ is stale ({', '.join(stale)}): run `make docs` and commit the result.", file=sys.stderr)
         return 1
-    print(f"{'stale' if stale else 'up to date'}: {len(stale)} page(s) {'written' if stale and not options.check else ''}".strip())
+    written = f", {len(stale)} written" if stale else ""
+    print(f"generate_docs: {len(rendered)} pages checked in {DOCS}{written}")
     return 0
 
 
