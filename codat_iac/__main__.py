@@ -93,12 +93,18 @@ def _app(options) -> pipeline.App:
     return pipeline.App(project.current().root)
 
 
+def _ready_to_synth() -> None:
+    """What a synth needs (Terraform, Node, the CDK that CODAT_IAC_CDK picks), checked before anything starts:
+    a wrong setting stops the command before the local emulator or any other side effect."""
+    _preflight("terraform", "node")
+    problem = cdk.missing(cdk.chosen(os.environ), need_cli=False)
+    if problem:
+        raise SettingError(problem)
+
+
 def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Steps) -> list[pipeline.Stack]:
     """Run the app on the CDK that CODAT_IAC_CDK picks (its library; this path needs no CDK CLI)."""
     name = cdk.chosen(env)
-    problem = cdk.missing(name, need_cli=False)
-    if problem:
-        raise SettingError(problem)
     with steps.step("synth") as step:
         stacks = pipeline.select(app.synth(env), names)
         step.note = f"{len(stacks)} stack(s) on {cdk.TITLES[name]}: {', '.join(s.name for s in stacks) or 'none'}"
@@ -120,7 +126,7 @@ def _finish(options, changes: list[summary.StackChanges], heading: str, started:
 
 
 def _deploy(options) -> int:
-    _preflight("terraform", "node")
+    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
     target = environment.for_stacks(_say)
     _say(f"deploy: {target.description}")
@@ -133,7 +139,7 @@ def _deploy(options) -> int:
 
 
 def _diff(options) -> int:
-    _preflight("terraform", "node")
+    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
     target = environment.for_stacks(_say)
     _say(f"diff: {target.description}")
@@ -153,7 +159,7 @@ def _destroy(options) -> int:
             f"without asking (e.g. in CI), run `{project.current().command} destroy --auto-approve "
             + (" ".join(options.stacks) or "[STACK ...]") + "`."
         )
-    _preflight("terraform", "node")
+    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
     target = environment.for_stacks(_say)
     _say(f"destroy: {target.description}")
@@ -177,7 +183,7 @@ def _drift(options) -> int:
     started, steps = time.monotonic(), Steps()
     app = _app(options)
     try:
-        _preflight("terraform", "node")
+        _ready_to_synth()
         target = environment.for_stacks(_say)
         _say(f"drift: {target.description}")
         with app.locked():
@@ -202,7 +208,7 @@ def _drift(options) -> int:
 
 
 def _plan(options) -> int:
-    _preflight("terraform", "node")
+    _ready_to_synth()
     target = environment.for_stacks(_say)
     if target.env.get("CI") and not target.env.get("CODAT_IAC_STATE", "").strip():
         _say("codat-iac plan: warning: state is a local file in this checkout (CODAT_IAC_STATE is unset); a job "

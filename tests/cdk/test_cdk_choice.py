@@ -73,6 +73,8 @@ def test_a_wrong_setting_stops_main_py_and_codat_iac_naming_the_fix_without_a_tr
         assert "CODAT_IAC_CDK must be cdktf (CDKTF, the default) or cdktn (CDK Terrain); got 'terrain'" in done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+    # checked before anything starts: no local emulator for a command that cannot run
+    assert "local Codat emulator" not in deploy.stderr, deploy.stderr
 
 
 def test_without_the_cdktn_package_the_constructs_say_how_to_install_it():
