@@ -11,20 +11,16 @@ that nothing changed. Prints the medians and the ratio (target: codat-iac deploy
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from isolated_app import isolated_app
 
-from codat_iac.toolenv import tool_environment  # noqa: E402
+from codat_iac import cdk
 
 TARGET = 0.5
 
@@ -44,29 +40,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="codat-iac-deploy-bench-"))
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data", str(work / "emulator"), "--api-key", "bench-key"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    try:
-        url = emulator.stdout.readline().strip()
-        app = work / "app"
-        app.mkdir()
-        shutil.copy(REPO / "main.py", app / "main.py")
-        config = json.loads((REPO / "cdktf.json").read_text())
-        config["app"] = f"{sys.executable} main.py"
-        (app / "cdktf.json").write_text(json.dumps(config))
-        env = tool_environment(state_dir=work / "tool-state")
-        for name in ("CODAT_IAC_STATE", "PG_CONN_STR", "CODAT_IAC_ENVIRONMENTS", "TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS"):
-            env.pop(name, None)
-        env.update(
-            PYTHONPATH=str(REPO), CODAT_BASE_URL=url, CODAT_API_KEY="bench-key", CI="true",
-            XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9", TF_VAR_xero_client_secret="bench-secret-0000",
-        )
+    with isolated_app("codat-iac-deploy-bench-") as isolated:
+        app, env = isolated.app, isolated.env
         codat_iac = [sys.executable, "-m", "codat_iac", "deploy", "--app-dir", str(app)]
-        cdktf = [str(REPO / "node_modules" / ".bin" / "cdktf"), "deploy", "--auto-approve"]
+        cdktf = [str(cdk.cli(cdk.chosen(env))), "deploy", "--auto-approve"]  # the CLI of the chosen CDK
 
         _timed(codat_iac, app, env)  # the first deploy creates the integration; both tools then find it there
         _timed(cdktf, app, env)  # warm-up of cdktf (its own init)
@@ -88,11 +65,6 @@ def main() -> int:
         print(f"  cdktf deploy      median {theirs_median:5.2f} s  runs {' '.join(f'{t:.2f}' for t in theirs)}")
         print(f"  ratio             {ratio:.2f}  goal <= {TARGET}x: {'MET' if ratio <= TARGET else 'MISSED'}")
         return 0
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
-        if work.name.startswith("codat-iac-deploy-bench-"):
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,19 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from isolated_app import REPO, isolated_app
 
-from codat_iac import cdk  # noqa: E402
-from codat_iac.toolenv import tool_environment  # noqa: E402
+from codat_iac import cdk
 
 TARGET = 0.5
 MANY_STACKS = """
@@ -60,30 +56,9 @@ def main() -> int:
     parser.add_argument("--stacks", type=int, default=1, help="1: main.py; N > 1: a generated app of N stacks")
     options = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="codat-iac-drift-bench-"))
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "codat_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data", str(work / "emulator"), "--api-key", "bench-key"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    try:
-        url = emulator.stdout.readline().strip()
-        app = work / "app"
-        app.mkdir()
-        shutil.copy(REPO / "main.py", app / "main.py")
-        config = json.loads((REPO / "cdktf.json").read_text())
-        config["app"] = f"{sys.executable} main.py"
-        if options.stacks > 1:
-            (app / "many_stacks.py").write_text(MANY_STACKS.format(count=options.stacks))
-            config["app"] = f"{sys.executable} many_stacks.py"
-        (app / "cdktf.json").write_text(json.dumps(config))
-        env = tool_environment(state_dir=work / "tool-state")
-        for name in ("CODAT_IAC_STATE", "PG_CONN_STR", "TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS"):
-            env.pop(name, None)
-        env.update(
-            PYTHONPATH=str(REPO), CODAT_BASE_URL=url, CODAT_API_KEY="bench-key",
-            XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9", TF_VAR_xero_client_secret="bench-secret-0000",
-        )
+    many = ("many_stacks.py", MANY_STACKS.format(count=options.stacks)) if options.stacks > 1 else None
+    with isolated_app("codat-iac-drift-bench-", many) as isolated:
+        work, app, env = isolated.work, isolated.app, isolated.env
         codat_iac = [sys.executable, "-m", "codat_iac"]
         cdktf = str(cdk.cli(cdk.chosen(env)))  # the CLI of the CDK that CODAT_IAC_CDK picks
 
@@ -124,11 +99,6 @@ def main() -> int:
               f"  (exit {diff_first[1]}, whatever it finds)")
         print(f"  ratio            {ratio:.2f}  (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
         return 0
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
-        if work.name.startswith("codat-iac-drift-bench-"):
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
