@@ -102,6 +102,15 @@ def _ready_to_synth() -> None:
         raise SettingError(problem)
 
 
+def _stack_target(command: str) -> environment.Target:
+    """The checks, then the Codat that `command`'s stacks go to (the local emulator started when it is that one),
+    named in one line."""
+    _ready_to_synth()
+    target = environment.for_stacks(_say)
+    _say(f"{command}: {target.description}")
+    return target
+
+
 def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Steps) -> list[pipeline.Stack]:
     """Run the app on the CDK that CODAT_IAC_CDK picks (its library; this path needs no CDK CLI)."""
     name = cdk.chosen(env)
@@ -126,10 +135,8 @@ def _finish(options, changes: list[summary.StackChanges], heading: str, started:
 
 
 def _deploy(options) -> int:
-    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
-    target = environment.for_stacks(_say)
-    _say(f"deploy: {target.description}")
+    target = _stack_target("deploy")
     app = _app(options)
     run = deploy.Run(target.env, steps, timeout=pipeline.lock_timeout(options.lock_timeout))
     with app.locked():
@@ -139,10 +146,8 @@ def _deploy(options) -> int:
 
 
 def _diff(options) -> int:
-    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
-    target = environment.for_stacks(_say)
-    _say(f"diff: {target.description}")
+    target = _stack_target("diff")
     app = _app(options)
     run = deploy.Run(target.env, steps, timeout="0s")
     with app.locked():
@@ -159,10 +164,8 @@ def _destroy(options) -> int:
             f"without asking (e.g. in CI), run `{project.current().command} destroy --auto-approve "
             + (" ".join(options.stacks) or "[STACK ...]") + "`."
         )
-    _ready_to_synth()
     started, steps = time.monotonic(), Steps()
-    target = environment.for_stacks(_say)
-    _say(f"destroy: {target.description}")
+    target = _stack_target("destroy")
     app = _app(options)
     run = deploy.Run(target.env, steps, timeout=pipeline.lock_timeout(options.lock_timeout))
 
@@ -183,9 +186,7 @@ def _drift(options) -> int:
     started, steps = time.monotonic(), Steps()
     app = _app(options)
     try:
-        _ready_to_synth()
-        target = environment.for_stacks(_say)
-        _say(f"drift: {target.description}")
+        target = _stack_target("drift")
         with app.locked():
             stacks = _synth(app, target.env, options.stacks, steps)
             with steps.step(f"plan {len(stacks)} stack(s)"):
