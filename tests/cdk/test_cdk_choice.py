@@ -115,6 +115,8 @@ def test_cdk_terrain_runs_on_node_from_the_venv_and_cdktf_keeps_the_machines_nod
 def test_each_cli_wrapper_runs_its_own_cdk_whatever_the_setting(project):
     _require_cdktn()
     project.env["XERO_CLIENT_ID"] = CLIENT_ID
+    # A Codat of its own: the wrappers then leave this checkout's local emulator alone (synth only records the URL).
+    project.env["CODAT_BASE_URL"] = "http://127.0.0.1:9"
     for wrapper, setting, package in (("cdktn", "cdktf", "cdktn"), ("cdktf", "cdktn", "cdktf")):
         project.env[CDK_ENV] = setting
         cli_version = project.run(str(REPO / "bin" / wrapper), "--version").stdout.strip().splitlines()[-1]
