@@ -21,6 +21,21 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".codat-iac" / "cache" / "jsii"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def checkout_emulator_left_alone():
+    """Tests use emulators of their own: none may start (or restart) this checkout's local one, which
+    `make deploy` keeps in .codat-iac/emulator for the developer's raw tools."""
+    from codat_iac.local_emulator import running
+
+    home = REPO / ".codat-iac" / "emulator"
+    before = running(home)
+    yield
+    after = running(home)
+    if after is not None and (before is None or before.pid != after.pid):
+        pytest.fail(f"a test started this checkout's local emulator (pid {after.pid}, {home}); give it a Codat of "
+                    "its own (CODAT_BASE_URL or a project folder) instead", pytrace=False)
+
+
 @dataclass
 class Emulator:
     url: str
