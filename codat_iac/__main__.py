@@ -82,6 +82,8 @@ def _exec_tool(tool: str, args: list[str]) -> int:
         return EXIT_ERROR
     offline = command in OFFLINE or not args or args[0] in OFFLINE
     env = tool_environment() if offline else environment.for_tools(_say)
+    if tool in cdk.CLIS and not sys.stdout.isatty():
+        env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
     os.execve(path, [tool, *args], env)
     return EXIT_OK  # not reached
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pipeline_support import CLIENT_B, assert_secret_free
+from pipeline_support import CLIENT_B, REPO, assert_secret_free
 
 pytestmark = pytest.mark.e2e
 
@@ -77,6 +77,18 @@ def test_cdktf_deploy_and_codat_iac_deploy_share_stacks_and_state(pipeline, proj
     after = pipeline.run("deploy", "--app-dir", str(project.dir))
     assert after.returncode == 0 and after.stdout.splitlines()[-1] == "  codat: no changes", _log(after)
     assert_secret_free([*pipeline.outputs, cdktf.stdout, cdktf.stderr], project.dir)
+
+
+def test_the_raw_cdk_cli_in_a_log_draws_no_spinner(pipeline):
+    """bin/cdktf with stdout not a terminal: cdktf's UI would redraw a spinner into the log, line by line."""
+    import subprocess
+
+    env = {name: value for name, value in pipeline.env.items() if name != "CI"}  # a runner that does not set it
+    done = subprocess.run([str(REPO / "bin" / "cdktf"), "synth"], cwd=pipeline.dir, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, _log(done)
+    assert "Generated Terraform code for the stacks: codat" in done.stdout
+    assert "\x1b[" not in _log(done) and "Synthesizing" not in _log(done), _log(done)
 
 
 def _on_a_terminal(pipeline, args: list[str], answer: str) -> tuple[int, str]:
