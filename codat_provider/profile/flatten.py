@@ -6,11 +6,11 @@ whichever form it already holds: `logo_url = ""` in configuration never shows as
 
 from __future__ import annotations
 
+from codat_provider.profile.schema import PROFILE_ID
+
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from typing import Any
-
-from codat_provider.profile.schema import PROFILE_ID
 
 
 def _string(held: str | None, current: Any) -> str | None:

@@ -8,11 +8,12 @@ order of the list go back as they were. Pure functions over plain dicts, so they
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from codat_settings.configuration import default_sync_setting
+
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from typing import Any
-
-from codat_settings.configuration import default_sync_setting
 
 # attribute -> Codat's field
 FIELDS = {

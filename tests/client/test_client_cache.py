@@ -131,18 +131,25 @@ def _in_threads(count: int, call) -> tuple[list, list[threading.Thread]]:
     return results, threads
 
 
-def test_callers_asking_at_once_share_one_request(harness):
-    gate = Gate()
-    h = harness(gate.reply(httpx.Response(200, json={"results": [HOOK, HOOK2]})), cache_reads=True)
-    client = h.client
-    leader, first = _in_threads(1, lambda: [c.id for c in client.list_webhooks()])
+def _asked_at_once(gate: Gate, call, followers: int) -> tuple[list, list]:
+    """One caller's request held at the fake Codat, then `followers` more callers asking the same; released only
+    after none of them sent a request of its own. Returns the leader's and the followers' outcomes."""
+    leader, first = _in_threads(1, call)
     assert gate.arrived.acquire(timeout=WAIT)
-    followers, rest = _in_threads(49, lambda: [c.id for c in client.list_webhooks()])
+    others, rest = _in_threads(followers, call)
     # Without sharing, a follower's own request would reach the fake Codat while the first one is held.
     assert not gate.arrived.acquire(timeout=0.5)
     gate.release.set()
     for thread in first + rest:
         thread.join(WAIT)
+    return leader, others
+
+
+def test_callers_asking_at_once_share_one_request(harness):
+    gate = Gate()
+    h = harness(gate.reply(httpx.Response(200, json={"results": [HOOK, HOOK2]})), cache_reads=True)
+    client = h.client
+    leader, followers = _asked_at_once(gate, lambda: [c.id for c in client.list_webhooks()], 49)
     assert leader + followers == [["hook-1", "hook-2"]] * 50
     assert len(h.script.requests) == 1
 
@@ -152,13 +159,7 @@ def test_callers_asking_at_once_share_the_error_each_with_its_own_copy(harness, 
     h = harness(gate.reply(codat_error_response(404, "No integration was found with key gbol")),
                 httpx.Response(200, json=XERO), cache_reads=True)
     client = h.client
-    leader, first = _in_threads(1, lambda: client.get_integration("gbol"))
-    assert gate.arrived.acquire(timeout=WAIT)
-    followers, rest = _in_threads(9, lambda: client.get_integration("gbol"))
-    assert not gate.arrived.acquire(timeout=0.5)
-    gate.release.set()
-    for thread in first + rest:
-        thread.join(WAIT)
+    leader, followers = _asked_at_once(gate, lambda: client.get_integration("gbol"), 9)
     errors = leader + followers
     assert all(isinstance(e, NotFoundError) for e in errors) and len({id(e) for e in errors}) == 10
     assert {str(e) for e in errors} == {str(leader[0])} and "No integration was found" in str(leader[0])
@@ -200,13 +201,7 @@ def test_callers_sharing_a_request_are_stopped_with_it(harness, codat_error_resp
         client.stop()
 
     client._sleep = stop_while_waiting
-    leader, first = _in_threads(1, lambda: client.get_integration("gbol"))
-    assert gate.arrived.acquire(timeout=WAIT)
-    followers, rest = _in_threads(4, lambda: client.get_integration("gbol"))
-    assert not gate.arrived.acquire(timeout=0.5)
-    gate.release.set()
-    for thread in first + rest:
-        thread.join(WAIT)
+    leader, followers = _asked_at_once(gate, lambda: client.get_integration("gbol"), 4)
     assert [type(e) for e in leader + followers] == [StoppedError] * 5
     assert all("stopped while waiting 30.0 s to retry" in str(e) for e in leader + followers)
     assert len(h.script.requests) == 1
