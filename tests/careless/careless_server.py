@@ -87,6 +87,7 @@ class CarelessCodat:
         self.seen: list[Seen] = []
         self.faulted = threading.Event()  # set once a planned fault has been answered (or its trickle began)
         self.closing = threading.Event()  # ends every held answer and trickle
+        self.released = threading.Event()  # set when a client closed the connection of a held or trickled answer
         self._connections = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -320,15 +321,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         codat.faulted.set()
         self.close_connection = True
-        while not codat.closing.wait(TRICKLE_EVERY if fault.trickle == "body" else 0.2):
+        polls = 0
+        while not codat.closing.wait(0.2):
+            polls += 1
             try:
-                if fault.trickle == "body":
+                if _client_left(self.connection):
+                    break
+                if fault.trickle == "body" and polls % round(TRICKLE_EVERY / 0.2) == 0:
                     self.wfile.write(b" ")
                     self.wfile.flush()
-                elif _client_left(self.connection):
-                    return
             except OSError:
-                return  # the client closed the connection
+                break  # the client closed the connection
+        else:
+            return
+        codat.released.set()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own errors (e.g. "Unsupported method ('<leftover body>PUT')") are recorded too.
