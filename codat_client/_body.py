@@ -69,7 +69,8 @@ def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
         headers=headers,
         content=body,
         request=response.request,
-        extensions=response.extensions,
+        # The status line's wording, not the connection: a kept answer (cache_reads) must not pin a socket.
+        extensions={k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")},
     )
 
 

@@ -31,7 +31,6 @@ from ._errors import (
     DeadlineExceededError,
     LegacyEndpointUnavailableError,
     NotFoundError,
-    PagingError,
     RateLimitError,
     ResponseTooLargeError,
     StoppedError,
@@ -658,13 +657,15 @@ class CodatClient:
                 return _not_acknowledged(request, f"it answered {received} when {deadline} passed", attempts, head)
             return _not_acknowledged(request, f"it answered {line}, but {cause}", attempts, head)
         if isinstance(cause, DeadlinePassed):
-            what = f"no complete answer within {deadline}: " + (f"Codat answered {received}" if head else "no answer had begun")
+            begun = f"Codat answered {received}" if head is not None else "no answer had begun"
+            what = f"no complete answer within {deadline}: {begun}"
             if method != "GET":
                 what += ", so whether it took effect is unknown"
             cls: type[CodatError] = DeadlineExceededError
         else:
             what = f"Codat answered {line}, but {cause}"
-            cls = ResponseTooLargeError if isinstance(cause, Unreadable) and cause.too_large else UnexpectedResponseError
+            too_large = isinstance(cause, Unreadable) and cause.too_large
+            cls = ResponseTooLargeError if too_large else UnexpectedResponseError
         return cls(
             _errors.compose(method, path, what, cls.next_step),
             method=method, path=path, status_code=status, attempts=attempts,
@@ -784,7 +785,8 @@ class CodatClient:
             for e in exc.errors(include_input=False, include_url=False)
         ]
         if response.request.method != "GET":
-            why = f"it answered {response.status_code}, but its body does not read as {expected} ({'; '.join(problems[:5])})"
+            listed = "; ".join(problems[:5])
+            why = f"it answered {response.status_code}, but its body does not read as {expected} ({listed})"
             return _not_acknowledged(response.request, why, 1, response)
         return _errors.from_response(
             response, cls=UnexpectedResponseError, tried=f"Expected {expected}; {'; '.join(problems[:5])}"

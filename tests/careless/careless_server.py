@@ -62,6 +62,7 @@ class Seen:
     status: int
 
 
+SUPPLEMENTAL = "supplementalDataConfig"
 TRICKLE_EVERY = 5.0  # seconds between the bytes of a trickled body
 PAGINGS = ("codat", "endless", "loop", "foreign")
 
@@ -118,7 +119,9 @@ class CarelessCodat:
         then serve normally."""
         assert trickle in (None, "headers", "body")
         with self.lock:
-            self.faults.append(Fault(method, path, status, count, retry_after, early, dict(headers or {}), body, trickle))
+            self.faults.append(
+                Fault(method, path, status, count, retry_after, early, dict(headers or {}), body, trickle)
+            )
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Seen]:
         with self.lock:
@@ -194,13 +197,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_raw(fault)
             return
         if fault is not None and fault.early:
-            self._answer(fault.status, {"error": f"Try again later: {quoted}"}, quoted, fault.retry_after, fault.headers)
+            error = {"error": f"Try again later: {quoted}"}
+            self._answer(fault.status, error, quoted, fault.retry_after, fault.headers)
             codat.faulted.set()
             return  # the body stays unread on the connection
         raw = self._read_body()
         quoted += f": {raw.decode('utf-8', 'replace')}" if raw else ""
         if fault is not None:
-            self._answer(fault.status, {"error": f"Could not process {quoted}"}, quoted, fault.retry_after, fault.headers)
+            error = {"error": f"Could not process {quoted}"}
+            self._answer(fault.status, error, quoted, fault.retry_after, fault.headers)
             codat.faulted.set()
             return
         expected = "Basic " + base64.b64encode(codat.api_key.encode()).decode()
@@ -221,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         with codat.lock:
             if parts == ["integrations"] and method == "GET":
                 return 200, self._page(query)
-            if parts[:1] == ["integrations"] and parts[2:3] == ["dataTypes"] and parts[4:] == ["supplementalDataConfig"]:
+            if parts[:1] == ["integrations"] and parts[2:3] == ["dataTypes"] and parts[4:] == [SUPPLEMENTAL]:
                 if parts[1] not in codat.integrations:
                     return 404, {"error": f"No integration was found with key {parts[1]}"}
                 held = (parts[1], parts[3])
