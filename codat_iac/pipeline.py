@@ -279,7 +279,8 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
                 f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
                 f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
         raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
-    (stack_dir / ".terraform" / INIT_STAMP).write_text(_init_key(stack_dir) + "\n")
+    private_files.write_private(stack_dir / ".terraform" / INIT_STAMP, _init_key(stack_dir) + "\n")
+    private_files.tighten(stack_dir)  # Terraform writes its dependency lock file 0644 whatever the umask
     return True
 
 
