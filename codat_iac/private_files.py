@@ -56,15 +56,25 @@ def state_files(config: Mapping[str, Any]) -> list[Path]:
     return [Path(path), Path(f"{path}.backup")] if isinstance(path, str) and path else []
 
 
-def tighten_synthesized(outdir: Path) -> None:
-    """A project's cdktf.out/ and the local state files of the stacks synthesized there."""
-    tighten(outdir)
+def synthesized_configs(outdir: Path) -> list[Mapping[str, Any]]:
+    """The `cdk.tf.json` of each stack synthesized in `outdir` (a project's cdktf.out/); one that cannot be read
+    (half written) is left out: its stack cannot run either."""
+    configs = []
     for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
         try:
             config = json.loads(path.read_text())
         except (OSError, ValueError):
-            continue  # unreadable or half written: its stack cannot run either
-        for state in state_files(config) if isinstance(config, Mapping) else []:
+            continue
+        if isinstance(config, Mapping):
+            configs.append(config)
+    return configs
+
+
+def tighten_synthesized(outdir: Path) -> None:
+    """A project's cdktf.out/ and the local state files of the stacks synthesized there."""
+    tighten(outdir)
+    for config in synthesized_configs(outdir):
+        for state in state_files(config):
             _tighten_one(state)
 
 

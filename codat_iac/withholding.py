@@ -18,7 +18,6 @@ The scrubber itself is codat_settings.secrets; nothing here finds a secret in it
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from codat_iac.private_files import write_private
+from codat_iac.private_files import synthesized_configs, write_private
 from codat_settings.secrets import (SECRET_VARIABLES_ENV, WITHHELD, SecretHold, contains_secret, scrub,
                                     secrets_from_environment)
 
@@ -64,23 +63,13 @@ def secret_variables(config: Mapping[str, Any]) -> list[str]:
                   if isinstance(spec, Mapping) and (spec.get("sensitive") or spec.get("ephemeral")))
 
 
-def _configs(paths: Iterable[Path]) -> Iterator[Mapping[str, Any]]:
-    for path in paths:
-        try:
-            config = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue  # unreadable or half written: its stack cannot run either
-        if isinstance(config, Mapping):
-            yield config
-
-
 def synthesized_secret_variables(outdir: Path) -> list[str] | None:
     """The secret variables of every stack synthesized in `outdir` (a project's cdktf.out), for a raw tool that
     runs one of them; None when no stack is synthesized there yet."""
-    paths = sorted((outdir / "stacks").glob("*/cdk.tf.json"))
-    if not paths:
+    configs = synthesized_configs(outdir)
+    if not configs:
         return None
-    return sorted({name for config in _configs(paths) for name in secret_variables(config)})
+    return sorted({name for config in configs for name in secret_variables(config)})
 
 
 def named_secret_variables(env: Mapping[str, str]) -> set[str]:
