@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, project, provider_mirror, scaffold, summary)
+                       preflight, private_files, project, provider_mirror, scaffold, summary, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -36,6 +36,8 @@ EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
 ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
+# Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
+SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
 
 def _debug() -> bool:
@@ -84,6 +86,8 @@ def _exec_tool(tool: str, args: list[str]) -> int:
     env = tool_environment() if offline else environment.for_tools(_say)
     if tool in cdk.CLIS and not sys.stdout.isatty():
         env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
+    private_files.tighten_synthesized(project.current().root / "cdktf.out")
+    os.umask(private_files.PRIVATE_UMASK)
     os.execve(path, [tool, *args], env)
     return EXIT_OK  # not reached
 
@@ -92,7 +96,12 @@ def _exec_tool(tool: str, args: list[str]) -> int:
 
 
 def _app(options) -> pipeline.App:
-    return pipeline.App(project.current().root)
+    return pipeline.App(project.current().root, f"{project.current().command} {options.command}")
+
+
+def _locked(app: pipeline.App, options):
+    """The checkout's lock, waited for as long as Terraform's state lock (--lock-timeout, CODAT_IAC_LOCK_TIMEOUT)."""
+    return app.locked(pipeline.lock_timeout(getattr(options, "lock_timeout", None)), _say)
 
 
 def _ready_to_synth() -> None:
@@ -141,7 +150,7 @@ def _deploy(options) -> int:
     target = _stack_target("deploy")
     app = _app(options)
     run = deploy.Run(target.env, steps, timeout=pipeline.lock_timeout(options.lock_timeout))
-    with app.locked():
+    with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, steps)
         changes = deploy.each_stack(stacks, run.deploy, steps)
     return _finish(options, changes, "Changed in Codat", started)
@@ -152,7 +161,7 @@ def _diff(options) -> int:
     target = _stack_target("diff")
     app = _app(options)
     run = deploy.Run(target.env, steps, timeout="0s")
-    with app.locked():
+    with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, steps)
         changes = deploy.each_stack(stacks, run.diff, steps)
     return _finish(options, changes, "A deploy would change in Codat", started, differ=True)
@@ -178,7 +187,7 @@ def _destroy(options) -> int:
                                                       "happens in Codat):"))
         return input("Destroy these? Only 'yes' is accepted: ").strip() == "yes"
 
-    with app.locked():
+    with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, steps)
         changes = deploy.destroy(stacks, run, confirm)
     return _finish(options, changes, "Removed", started)
@@ -189,7 +198,7 @@ def _drift(options) -> int:
     app = _app(options)
     try:
         target = _stack_target("drift")
-        with app.locked():
+        with _locked(app, options):
             stacks = _synth(app, target.env, options.stacks, steps)
             with steps.step(f"plan {len(stacks)} stack(s)"):
                 checked = pipeline.check(stacks, target.env, parallel=options.parallel)
@@ -219,7 +228,7 @@ def _plan(options) -> int:
     app = _app(options)
     timeout = pipeline.lock_timeout(options.lock_timeout)
     out = Path(options.out).resolve()
-    with app.locked():
+    with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, Steps())
         planned = pipeline.plan_to_artifact(stacks, out, target.env, timeout=timeout, echo=sys.stdout.write)
     changed = [p.name for p in planned if p.changes]
@@ -262,7 +271,7 @@ def _adopt_into(options) -> int:
         step.note = f"{found.requests} GET requests"
     command = project.current().command
     if found.anything:
-        adopt_file.write(out, adopt_file.render(found, command), options.force)
+        adopt_file.write(out, adopt.secret_free(adopt_file.render(found, command)), options.force)
     if options.json:
         sys.stdout.write(json.dumps({"command": "adopt", "exit_code": EXIT_OK,
                                      **adopt_file.as_json(found, out, found.anything)}, indent=2) + "\n")
@@ -452,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
+    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ):
+        return _run(options)
+
+
+def _run(options) -> int:
     try:
         if options.command != "init":
             project.use(project.find(getattr(options, "app_dir", None)))

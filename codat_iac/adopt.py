@@ -14,6 +14,11 @@ What is adopted, and what that costs in requests (all GETs):
   - the supplemental data of each adopted integration: 1 request per data type Codat accepts for the platform
     (10 for an accounting platform, 21 otherwise), as Codat has no list of the configured ones.
 Custom data types cannot be listed at all (Codat has no such endpoint): always named in `not_represented`.
+
+What Codat returns is attacker data. A value that holds a secret this process knows (the API key adopt reads with,
+a client secret in a `TF_VAR_` variable; withholding.py) is never written: such a field is left out and named in
+`not_represented` with "set it by hand" (writing the value, or a marker in its place, would deploy it to Codat);
+a name that held one is shown as the marker, and no table name is made from it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from codat_iac.withholding import WITHHELD, holds_secret
+from codat_settings.secrets import scrub
 from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME, url_allowed
 from codat_settings.configuration import (
     SUPPLEMENTAL_DATA_TYPES,
@@ -45,6 +52,9 @@ CUSTOM_DATA_TYPES = (
     "custom data types",
     "Codat has no endpoint that lists them, so adopt cannot find any. Declare the ones your account has under "
     "custom_data_types of their integration's table: the first apply adopts one that exists, with a warning.")
+HELD_A_SECRET = "its value held a secret (the API key or a client secret)"
+SET_BY_HAND = (f"{HELD_A_SECRET}, so it is left out of the file: set it there by hand. Writing the value, or a marker "
+               "in its place, would deploy it to Codat.")
 
 
 class AdoptError(RuntimeError):
@@ -157,6 +167,15 @@ def read(client: Any, name: str, base_url: str) -> Adopted:
     return found
 
 
+def secret_free(text: str) -> str:
+    """The environments file's text, refused when it holds a secret after all (in a form the scrubber finds)."""
+    if scrub(text) != text:
+        raise AdoptError("the environments file would hold a secret (the API key or a client secret) that Codat "
+                         "returned in a place adopt does not check, so nothing was written. Run adopt with --json "
+                         "to review what Codat holds, and report this as a bug of codat-iac.")
+    return text
+
+
 # ------------------------------------------------------------------------------------------ integrations
 
 
@@ -174,6 +193,11 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
 
     taken = set(RESERVED_TABLE_NAMES)
     for integration in reads("list_integrations", page_size=5000):
+        if holds_secret(integration.key):
+            found.not_represented.append(NotRepresented(
+                "an integration", "its platform key held a secret (the API key or a client secret): left out "
+                "(Codat keeps it)."))
+            continue
         try:
             held = bool(reads("get_credentials", integration.key))
         except NotFoundError:
@@ -185,8 +209,15 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
         if not (integration.enabled or held):
             continue
         source_type = getattr(integration.source_type, "value", integration.source_type)
-        table = "xero" if integration.key == XERO else _table_id(integration.name, integration.key, taken)
-        found.integrations.append(Integration(integration.key, integration.name, table, integration.enabled, held,
+        name = integration.name
+        if holds_secret(name):
+            name = WITHHELD
+            found.not_represented.append(NotRepresented(
+                f"the name of integration {integration.key}", f"{HELD_A_SECRET}: shown as {WITHHELD!r}, and its "
+                "table is named after its platform key (the file holds no names)."))
+        table = "xero" if integration.key == XERO else _table_id(integration.key if name == WITHHELD else name,
+                                                                  integration.key, taken)
+        found.integrations.append(Integration(integration.key, name, table, integration.enabled, held,
                                               accounting=source_type == "Accounting"))
     found.integrations.sort(key=lambda i: i.key != XERO)  # Xero first, the others in Codat's order
     if found.credentials_unreadable:
@@ -209,6 +240,12 @@ def _supplemental_data(reads: _Reads, integration: Integration, found: Adopted) 
         if not sources:
             continue
         fields = {name: source.model_dump(mode="json", exclude_none=True) for name, source in sources.items()}
+        if holds_secret(fields):
+            found.not_represented.append(NotRepresented(
+                f"{integration.name} ({integration.key}) supplemental data for {data_type}",
+                "a name or value in it held a secret (the API key or a client secret). The table would own the whole "
+                "configuration, so it is left out: Codat keeps it; write it by hand without the secret."))
+            continue
         refused = [f"{name}.{'.'.join(map(str, p.path))}: {p.message}" if p.path else f"{name}: {p.message}"
                    for name, source in fields.items() for p in supplemental_source_problems(name, source)]
         if refused:
@@ -225,7 +262,8 @@ def _supplemental_data(reads: _Reads, integration: Integration, found: Adopted) 
 
 def _profile(reads: _Reads, found: Adopted) -> None:
     codat = reads("get_profile").model_dump(mode="json", by_alias=True)
-    if not url_allowed(codat.get("redirectUrl") or "", localhost_http=True):
+    redirect = codat.get("redirectUrl") or ""
+    if not holds_secret(redirect) and not url_allowed(redirect, localhost_http=True):
         found.not_represented.append(NotRepresented(
             "profile", f"its redirectUrl {codat.get('redirectUrl')!r} is not an https:// URL, which the file "
             "requires: the profile is left out (Codat keeps it)."))
@@ -235,6 +273,9 @@ def _profile(reads: _Reads, found: Adopted) -> None:
         value = codat.get(api)
         if value in (None, "", []):
             continue  # left out: Codat's value is kept
+        if holds_secret(value):
+            found.not_represented.append(NotRepresented(f"profile.{name}", SET_BY_HAND))
+            continue
         if name in ("logo_url", "icon_url") and not url_allowed(value):
             found.not_represented.append(NotRepresented(
                 f"profile.{name}", f"{value!r} is not an https:// URL, which the file requires: left out, so Codat "
@@ -248,10 +289,12 @@ def _profile(reads: _Reads, found: Adopted) -> None:
 
 
 def _webhook_id(consumer: Any, taken: set[str]) -> str:
-    """A [webhooks.<id>] name: the one event type it listens to, else the URL's host."""
+    """A [webhooks.<id>] name: the one event type it listens to, else the URL's host (never words that hold a
+    secret)."""
     from urllib.parse import urlsplit
 
     words = consumer.event_types[0] if len(consumer.event_types) == 1 else (urlsplit(consumer.url).hostname or "")
+    words = "" if holds_secret(words) else words
     base = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", words)
     base = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_") or "consumer"
     base = (base if base[0].isalpha() else f"consumer_{base}")[:32].rstrip("_")
@@ -266,19 +309,27 @@ def _webhook_id(consumer: Any, taken: set[str]) -> str:
 def _webhooks(reads: _Reads, found: Adopted) -> None:
     taken: set[str] = set()
     for consumer in reads("list_webhooks"):
-        if not url_allowed(consumer.url, localhost_http=True):
+        if holds_secret(consumer.id):
+            found.not_represented.append(NotRepresented(
+                "a webhook consumer", "its id held a secret (the API key or a client secret): left out (Codat keeps "
+                "it)."))
+            continue
+        if not holds_secret(consumer.url) and not url_allowed(consumer.url, localhost_http=True):
             found.not_represented.append(NotRepresented(
                 f"webhook consumer {consumer.id}", f"its url {consumer.url!r} is not an https:// URL (or http:// to "
                 "localhost), which the file requires: left out (Codat keeps it)."))
             continue
-        hook: dict[str, Any] = {"import_id": consumer.id, "url": consumer.url}
-        if consumer.event_types:
-            hook["event_types"] = list(consumer.event_types)
-        if consumer.company_tags:
-            hook["company_tags"] = list(consumer.company_tags)
+        table = _webhook_id(consumer, taken)
+        hook: dict[str, Any] = {"import_id": consumer.id}
+        for name, value in (("url", consumer.url), ("event_types", list(consumer.event_types)),
+                            ("company_tags", list(consumer.company_tags))):
+            if holds_secret(value):
+                found.not_represented.append(NotRepresented(f"webhooks.{table}.{name}", SET_BY_HAND))
+            elif value:
+                hook[name] = value
         if consumer.disabled:
             hook["disabled"] = True
-        found.webhooks[_webhook_id(consumer, taken)] = hook
+        found.webhooks[table] = hook
 
 
 def _sync_settings(reads: _Reads, found: Adopted) -> None:
@@ -287,6 +338,11 @@ def _sync_settings(reads: _Reads, found: Adopted) -> None:
     codat = reads("get_sync_settings").model_dump(mode="json", by_alias=True, exclude_none=True)
     data_types: dict[str, dict[str, Any]] = {}
     for setting in codat.get("settings") or []:
+        if holds_secret(setting):
+            found.not_represented.append(NotRepresented(
+                "sync settings of a data type", "a name or value in it held a secret (the API key or a client "
+                "secret): left out (Codat keeps it)."))
+            continue
         data_type = setting.get("dataType")
         fields = {name: setting[api] for api, name in SYNC_FIELDS.items() if api in setting}
         default = default_sync_setting(str(data_type))
@@ -314,6 +370,11 @@ def _cors_origins(reads: _Reads, found: Adopted) -> None:
     origins = reads("get_cors_origins")
     if not origins:
         return
+    if holds_secret(list(origins)):
+        found.not_represented.append(NotRepresented(
+            "CORS origins", "an origin held a secret (the API key or a client secret). The table would own the whole "
+            "list, so it is left out (Codat keeps the list): write it by hand without that origin."))
+        return
     problems = origins_problems(list(origins))
     if problems:
         found.not_represented.append(NotRepresented(
@@ -324,4 +385,6 @@ def _cors_origins(reads: _Reads, found: Adopted) -> None:
 
 
 def _shown(value: Any) -> str:
+    if holds_secret(value):
+        return WITHHELD
     return "a table" if isinstance(value, Mapping) else json.dumps(value)

@@ -239,8 +239,8 @@ def render_text(found: Adopted, out: Path, written: bool, command: str) -> str:
             extra = f"; supplemental data: {', '.join(i.supplemental_data)}" if i.supplemental_data else ""
             lines.append(f"  {where} ({i.key}): {i.name}, {'enabled' if i.enabled else 'disabled'}, {held}{extra}")
         if found.profile is not None:
-            lines.append(f"  profile: {found.profile['name']!r}")
-        lines += [f"  webhooks.{name}: {hook['url']}" for name, hook in found.webhooks.items()]
+            lines.append(f"  profile: {found.profile['name']!r}" if "name" in found.profile else "  profile: (name left out)")
+        lines += [f"  webhooks.{name}: {hook.get('url', '(url left out)')}" for name, hook in found.webhooks.items()]
         if found.sync_settings is not None:
             lines.append(f"  sync_settings: {', '.join(found.sync_settings['data_types'])}")
         if found.cors_origins is not None:

@@ -8,7 +8,9 @@ Per stack, one throw-away `terraform plan` (no state lock: the check never write
   the rest is configuration not applied yet: expected = the configured value, actual = the live value.
 
 Values that Terraform marks sensitive (`before_sensitive`/`after_sensitive`) are masked; write-only
-attributes (our secrets) are null in plan JSON anyway. Exit codes: 0 clean, 2 differences, 1 error.
+attributes (our secrets) are null in plan JSON anyway. A value that holds a secret anyway (Codat returned the
+API key inside a profile name) is withheld (`WITHHELD`) and a warning names its field (withholding.py).
+Exit codes: 0 clean, 2 differences, 1 error.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 
+from codat_iac.withholding import WITHHELD, holds_secret, withheld_warning
+
 MASK = "(sensitive)"
 UNKNOWN = "(known after apply)"
 WHOLE = "(resource)"
 PRESENT, ABSENT = "(present)", "(absent)"
 DELETED_OUTSIDE, NOT_DECLARED = "(absent: deleted outside Terraform)", "(absent: no longer declared)"
 NOT_IMPORTED = "(present, not in state yet: apply imports it)"
-MARKERS = {MASK, UNKNOWN, PRESENT, ABSENT, DELETED_OUTSIDE, NOT_DECLARED, NOT_IMPORTED}
+MARKERS = {MASK, UNKNOWN, PRESENT, ABSENT, DELETED_OUTSIDE, NOT_DECLARED, NOT_IMPORTED, WITHHELD}
 DRIFT, PENDING = "drift", "not_applied"
 KIND_TITLES = {
     DRIFT: ("Changed outside Terraform (drift)", "last applied", "live"),
@@ -44,6 +48,10 @@ class Difference:
     sensitive: bool = False
     construct_path: str | None = None  # the construct that declared it, e.g. codat/xero/integration
 
+    @property
+    def withheld(self) -> bool:
+        return WITHHELD in (self.expected, self.actual)
+
 
 @dataclass
 class StackReport:
@@ -62,6 +70,11 @@ class StackReport:
 
     def counts(self) -> dict:
         return {"drift": len(self.of_kind(DRIFT)), "not_applied": len(self.of_kind(PENDING))}
+
+    def warnings(self) -> list[str]:
+        """One line per field whose value was withheld, naming the field."""
+        return list(dict.fromkeys(withheld_warning(f"stack {d.stack!r}, {d.resource} {d.attribute}")
+                                  for d in self.differences if d.withheld))
 
 
 # ------------------------------------------------------------------------------------ plan JSON -> rows
@@ -133,8 +146,8 @@ def differences_from_plan(stack: str, plan: dict, config: dict | None = None) ->
     deleted_outside: set[str] = set()
 
     def row(kind, address, attribute, expected, actual, action, sensitive=False):
-        masked = (MASK, MASK) if sensitive else (expected, actual)
-        rows.append(Difference(stack, kind, address, attribute, masked[0], masked[1], action, sensitive,
+        values = (MASK, MASK) if sensitive else tuple(WITHHELD if holds_secret(v) else v for v in (expected, actual))
+        rows.append(Difference(stack, kind, address, attribute, values[0], values[1], action, sensitive,
                                paths.get(address)))
 
     for entry in plan.get("resource_drift") or []:
@@ -235,6 +248,9 @@ def render_table(reports: list[StackReport]) -> str:
         lines += ["", f"{title}:"]
         for cell in [header, *cells]:
             lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cell, widths)).rstrip())
+    warnings = [line for r in reports for line in r.warnings()]
+    if warnings:
+        lines += ["", *warnings]
     failed = [r for r in reports if r.error]
     if failed:
         lines += ["", "Errors:"]
@@ -265,6 +281,9 @@ def render_markdown(
             cells = [d.stack, d.resource, d.attribute, shown(d.expected), shown(d.actual)]
             lines.append("| " + " | ".join(f"`{_md(c)}`" for c in cells) + " |")
         lines.append("")
+    warnings = [line for r in reports for line in r.warnings()]
+    if warnings:
+        lines += ["### Withheld values", ""] + [f"- {_md(line)}" for line in warnings] + [""]
     failed = [r for r in reports if r.error]
     if failed:
         lines += ["### Errors", ""]
@@ -288,6 +307,7 @@ def render_json(reports: list[StackReport], **extra: Any) -> str:
             for r in reports
         ],
         "differences": [asdict(d) for r in reports for d in r.differences],
+        "warnings": [line for r in reports for line in r.warnings()],
         **extra,
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"

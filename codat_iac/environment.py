@@ -14,13 +14,14 @@ One rule, used by `deploy`, `diff`, `drift`, `plan`, `apply`, `destroy`, `env` a
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from codat_iac import local_emulator
+from codat_iac import local_emulator, withholding
 from codat_iac.project import current
 from codat_iac.toolenv import tool_environment
 from codat_settings import SettingError, check_base_url, shown_url, state_kind
@@ -78,15 +79,16 @@ def _shown_path(path: Path) -> str:
 
 
 def banner(emulator: local_emulator.LocalEmulator) -> str:
-    """What a command prints when it starts the emulator: where it is, its key (it opens only this local
-    emulator), its data and how to try a Portal change."""
+    """What a command prints when it starts the emulator: where it is, where its key is kept (never the key: a
+    command's output passes the scrubber, which knows it; `env` and `emulator start` print it), its data and how
+    to try a Portal change."""
     data = _shown_path(emulator.data_dir)
     python = _shown_path(Path(sys.executable))
     raw = "raw tools (bin/cdktf, bin/terraform) use it too; " if current().command == "bin/codat-iac" else ""
     return "\n".join([
         "Local Codat emulator started (CODAT_BASE_URL is unset, so the tool uses it):",
         f"  url:     {emulator.url}",
-        f"  api key: {emulator.api_key}   (opens this local emulator only)",
+        f"  api key: in {_shown_path(emulator.data_dir.parent / 'api-key')}   (opens this local emulator only)",
         f"  data:    {data}/",
         f"  try a Portal change: {python} -m codat_emulator portal disable gbol --data {data}",
         f"  {raw}`eval \"$({current().command} env)\"` exports it.",
@@ -99,13 +101,21 @@ def for_stacks(say: Callable[[str], None], needs: dict[str, str] = REAL_CODAT_NE
     env = tool_environment()
     state = _state(env)
     if env.get(ENVIRONMENTS_ENV):
-        return Target(env, f"stacks from {ENVIRONMENTS_ENV}={env[ENVIRONMENTS_ENV]}, each with its own Codat; state: {state}")
+        return _learnt(Target(env, f"stacks from {ENVIRONMENTS_ENV}={env[ENVIRONMENTS_ENV]}, each with its own Codat; "
+                                   f"state: {state}"))
     if env.get("CODAT_BASE_URL"):
-        return Target(env, f"Codat at {_given_codat(env, needs)}; state: {state}")
+        return _learnt(Target(env, f"Codat at {_given_codat(env, needs)}; state: {state}"))
     emulator, started = local_emulator.ensure_running()
     if started:
         say(banner(emulator))
-    return Target(_with_emulator(env, emulator), f"local Codat emulator at {emulator.url}; state: {state}", emulator)
+    return _learnt(Target(_with_emulator(env, emulator), f"local Codat emulator at {emulator.url}; state: {state}",
+                          emulator))
+
+
+def _learnt(target: Target) -> Target:
+    """`target`, its secrets (the local emulator's key among them) known to the scrubber before any output."""
+    withholding.learn(target.env)
+    return target
 
 
 def _given_codat(env: dict[str, str], needs: dict[str, str]) -> str:
@@ -129,12 +139,12 @@ def for_codat(say: Callable[[str], None]) -> Target:
     if env.get("CODAT_BASE_URL"):
         shown = _given_codat(env, {"CODAT_API_KEY": REAL_CODAT_NEEDS["CODAT_API_KEY"]})
         env["CODAT_BASE_URL"] = check_base_url(env["CODAT_BASE_URL"], "CODAT_BASE_URL")
-        return Target(env, f"Codat at {shown}")
+        return _learnt(Target(env, f"Codat at {shown}"))
     emulator, started = local_emulator.ensure_running()
     if started:
         say(banner(emulator))
     env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
-    return Target(env, f"local Codat emulator at {emulator.url}", emulator)
+    return _learnt(Target(env, f"local Codat emulator at {emulator.url}", emulator))
 
 
 def for_tools(say: Callable[[str], None]) -> dict[str, str]:
@@ -152,8 +162,9 @@ def for_tools(say: Callable[[str], None]) -> dict[str, str]:
 
 def exports(say: Callable[[str], None]) -> str:
     """Shell `export` lines for `eval "$(codat-iac env)"`: what raw tools need (CODAT_IAC_PYTHON for the
-    provider's launcher included). The emulator's own key
-    and demo secret are exported for the local emulator; a key or secret the user set is never printed."""
+    provider's launcher included). The emulator's own key and demo secret are exported for the local emulator;
+    a setting the user set is not repeated, so a key or secret of theirs is never printed. The names of the
+    stacks' secret variables are not exported: the bin/ wrappers find them afresh after each synth."""
     env = tool_environment()
     project = current()
     lines = [f"# codat-iac environment for {project.root}"]
@@ -163,12 +174,13 @@ def exports(say: Callable[[str], None]) -> str:
             say(banner(emulator))
         _with_emulator(env, emulator)
         lines.append(f"# the local Codat emulator at {emulator.url} (CODAT_BASE_URL is unset)")
-        names = list(LOCAL_SETTINGS)
+        names = [name for name in LOCAL_SETTINGS if env.get(name) != os.environ.get(name)]
     else:
         lines.append("# your own Codat settings (CODAT_BASE_URL, keys, secrets) are already in your environment;"
                      " they are not repeated here")
         names = []
-    names += [name for name in sorted(set(tool_environment({})) - {"PATH"}) if name in env]
+    names += [name for name in sorted(set(tool_environment({})) - {"PATH", withholding.SECRET_VARIABLES_ENV})
+              if name in env]
     lines += [f"export {name}={shlex.quote(env[name])}" for name in dict.fromkeys(names)]
     # The project's wrappers (this repository's bin/) first, then its cdktf CLI when `codat-iac install` ran.
     first = [project.wrappers] if current().command == "bin/codat-iac" else []

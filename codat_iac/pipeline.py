@@ -16,7 +16,6 @@ ephemeral variables (our secrets) out of saved plans, so they come from `TF_VAR_
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
@@ -32,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codat_iac import drift, provider_mirror, summary
+from codat_iac import drift, private_files, project_lock, provider_mirror, summary, withholding
+from codat_iac.private_files import PRIVATE_UMASK
 from codat_iac.project import Project
 
 DEFAULT_LOCK_TIMEOUT = "5m"
@@ -60,8 +60,16 @@ class PipelineError(RuntimeError):
 
 
 def lock_timeout(value: str | None = None) -> str:
-    """The -lock-timeout to use: the option, else CODAT_IAC_LOCK_TIMEOUT, else 5m."""
-    return value or os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT
+    """The lock timeout to use, for Terraform's state lock and the checkout's own (project_lock.py): the option,
+    else CODAT_IAC_LOCK_TIMEOUT, else 5m. PipelineError naming the setting when it is not a duration."""
+    chosen = value or os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT
+    try:
+        project_lock.seconds(chosen)
+    except project_lock.NotADuration:
+        source = "--lock-timeout" if value else LOCK_TIMEOUT_ENV
+        raise PipelineError(f"{source} {chosen!r} is not a duration: give it as Terraform's -lock-timeout takes it, "
+                            "e.g. 30s, 5m or 1m30s.") from None
+    return chosen
 
 
 def lock_message(stack: str, timeout: str) -> str:
@@ -99,9 +107,11 @@ class Stack:
 
 @dataclass(frozen=True)
 class App:
-    """A CDKTF app folder: `cdktf.json` and the program it names (`main.py` here)."""
+    """A CDKTF app folder: `cdktf.json` and the program it names (`main.py` here). `command_line` is how the run
+    names itself to another run that waits for it (project_lock.py)."""
 
     dir: Path
+    command_line: str = "codat-iac"
 
     @property
     def outdir(self) -> Path:
@@ -118,26 +128,30 @@ class App:
         return dict(self._cdktf_json().get("context") or {})
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Serialize pipeline runs that share this app's cdktf.out (one checkout, several commands)."""
-        self.outdir.mkdir(parents=True, exist_ok=True)
-        with open(self.outdir / ".codat-iac.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def locked(self, timeout: str, say: Callable[[str], None]) -> Iterator[None]:
+        """Serialize pipeline runs that share this app's cdktf.out (one checkout, several commands), waiting for
+        another at most `timeout`; PipelineError naming the holder after that."""
+        lock = project_lock.ProjectLock(private_files.private_folder(self.outdir))
+        try:
+            lock.acquire(timeout, self.command_line, say)
+        except project_lock.ProjectBusy as busy:
+            raise PipelineError(str(busy)) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def synth(self, env: dict[str, str]) -> list[Stack]:
         """Run the app as `cdktf synth` would, without the cdktf CLI; return the stacks, dependencies first,
-        each given the project's provider lock file when it has none yet."""
+        each given the project's provider lock file when it has none yet. Then what the stacks' tools need:
+        `env` names their secret variables (withholding.py) and their files are private (private_files.py)."""
         manifest = self.outdir / "manifest.json"
         manifest.unlink(missing_ok=True)
         run_env = dict(env, CDKTF_OUTDIR=str(self.outdir), CDKTF_CONTEXT_JSON=json.dumps(self.context()))
         run_env.pop("CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS", None)
         done = subprocess.run(
             self.command(), shell=True, cwd=self.dir, env=run_env, capture_output=True, text=True,
-            stdin=subprocess.DEVNULL, timeout=600,
+            stdin=subprocess.DEVNULL, timeout=600, umask=PRIVATE_UMASK,
         )
         if done.returncode != 0 or not manifest.exists():
             output = "\n".join(part for part in (done.stderr, done.stdout) if part.strip())
@@ -146,6 +160,8 @@ class App:
         stacks = read_manifest(self.outdir)
         for stack in stacks:
             provider_mirror.seed_lock(Project(self.dir).mirror, stack.dir, stack.config())
+        withholding.learn_stacks([stack.config() for stack in stacks], env)
+        private_files.tighten_synthesized(self.outdir)
         return stacks
 
 
@@ -215,7 +231,7 @@ def terraform_environment(env: dict[str, str]) -> dict[str, str]:
 def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["terraform", *args], cwd=cwd, env=terraform_environment(env), capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=timeout,
+        stdin=subprocess.DEVNULL, timeout=timeout, umask=PRIVATE_UMASK,
     )
 
 
@@ -225,7 +241,7 @@ def terraform_streamed(
     """Run terraform, passing each line of its output to `echo` as it comes; return (exit code, output)."""
     process = subprocess.Popen(
         ["terraform", *args], cwd=cwd, env=terraform_environment(env), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1,
+        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, umask=PRIVATE_UMASK,
     )
     lines = []
     assert process.stdout is not None
@@ -263,7 +279,8 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
                 f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
                 f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
         raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
-    (stack_dir / ".terraform" / INIT_STAMP).write_text(_init_key(stack_dir) + "\n")
+    private_files.write_private(stack_dir / ".terraform" / INIT_STAMP, _init_key(stack_dir) + "\n")
+    private_files.tighten(stack_dir)  # Terraform writes its dependency lock file 0644 whatever the umask
     return True
 
 
@@ -489,13 +506,14 @@ def plan_to_artifact(
     stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]
 ) -> list[PlannedStack]:
     """Plan each stack into `out/stacks/<name>/` (config, lock file, saved plan, plan text) and write the
-    artifact's manifest. The saved plan holds no secret: those are ephemeral variables."""
-    out.mkdir(parents=True, exist_ok=True)
+    artifact's manifest. The saved plan holds no secret: those are ephemeral variables. Every file is private
+    (0600, folders 0700) and the texts are scrubbed, as what Codat answered is in them."""
+    private_files.private_folder(out)
     planned: list[PlannedStack] = []
     reports = []
     for stack in stacks:
         target = out / "stacks" / stack.name
-        target.mkdir(parents=True, exist_ok=True)
+        private_files.private_folder(target)
         plan_file = target / PLAN_FILE
         echo(f"== plan {stack.name}\n")
         args = ["plan", "-input=false", "-no-color", f"-lock-timeout={timeout}", "-detailed-exitcode",
@@ -509,7 +527,7 @@ def plan_to_artifact(
             if (stack.dir / name).exists():
                 shutil.copy2(stack.dir / name, target / name)
         text = terraform(["show", "-no-color", str(plan_file)], stack.dir, env)
-        (target / "plan.txt").write_text(text.stdout)
+        withholding.write_report(target / "plan.txt", text.stdout)
         echo(text.stdout)
         report = drift.report_from_plan(stack.name, show_plan_json(stack.dir, plan_file, env), stack.config())
         reports.append(report)
@@ -526,8 +544,9 @@ def plan_to_artifact(
             for p in planned
         ],
     }
-    (out / ARTIFACT_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    (out / "summary.md").write_text(drift.render_markdown(reports, title="Planned changes", timings=False))
+    withholding.write_report(out / ARTIFACT_MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    withholding.write_report(out / "summary.md", drift.render_markdown(reports, title="Planned changes", timings=False))
+    private_files.tighten(out)  # the copies, and the saved plans (a plan --out over an older artifact)
     return planned
 
 
@@ -544,6 +563,9 @@ def read_artifact(out: Path) -> dict:
 def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]) -> None:
     """Apply exactly the saved plans in `out`, stack by stack in the order they were planned."""
     manifest = read_artifact(out)
+    env = dict(env)
+    configs = [json.loads((out / stack["dir"] / "cdk.tf.json").read_text()) for stack in manifest["stacks"]]
+    withholding.learn_stacks(configs, env)
     missing = sorted(
         {f"TF_VAR_{name}" for stack in manifest["stacks"] if stack.get("apply", stack["changes"])
          for name in stack.get("ephemeral_variables", []) if f"TF_VAR_{name}" not in env}

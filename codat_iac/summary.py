@@ -6,7 +6,8 @@ per stack and resource, in the words of the stack rather than Terraform's addres
     codat: no changes
 
 Built from the plan JSON (`terraform show -json`) with the drift report's attribute diff (`drift.py`), so
-sensitive values are masked the same way and write-only secrets never appear. `as_json` is the same summary
+sensitive values are masked the same way and write-only secrets never appear; a value that holds a secret
+anyway is withheld, with a warning line naming its field (withholding.py). `as_json` is the same summary
 for machines (`--json`).
 """
 
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from codat_iac import drift
+from codat_iac.withholding import WITHHELD, holds_secret, withheld_warning
 
 # codat_integration attributes that are the app's credentials (the secret itself is write-only: only its
 # version shows in a plan).
@@ -65,6 +67,11 @@ class ResourceChange:
                 parts.append(_credentials_text([a for a in self.attributes if self._credential(a)]))
         return f"{head}: {'; '.join(parts) or 'updated'}"
 
+    def warnings(self) -> list[str]:
+        """One line per attribute whose value was withheld, naming it."""
+        return [withheld_warning(f"{self.stack} / {self.construct} ({self.label}) {a.name}")
+                for a in self.attributes if WITHHELD in (a.before, a.after)]
+
     @property
     def label_is_integration(self) -> bool:
         return self.address.startswith("codat_integration.")
@@ -101,7 +108,8 @@ class StackChanges:
     def lines(self) -> list[str]:
         if self.error:
             return [f"{self.stack}: {self.error if self.error.startswith(NOT_RUN) else 'failed (the error is above)'}"]
-        return [r.text() for r in self.resources] or [f"{self.stack}: no changes"]
+        lines = [r.text() for r in self.resources] or [f"{self.stack}: no changes"]
+        return lines + [warning for r in self.resources for warning in r.warnings()]
 
 
 def _construct(stack: str, path: Optional[str], address: str) -> str:
@@ -146,7 +154,8 @@ def from_plan(stack: str, plan: dict, config: Optional[dict] = None) -> StackCha
         values = change.get("before") if action == "delete" else change.get("after")
         address = entry["address"]
         attributes = [
-            AttributeChange(name, before, after, sensitive, drifted=drifted.get((address, name)) == after)
+            AttributeChange(name, _withheld(before), _withheld(after), sensitive,
+                            drifted=drifted.get((address, name)) == after)
             for name, before, after, sensitive, unknown in drift.attribute_changes(change)
             if not unknown and action in ("update", "replace")
         ]
@@ -155,6 +164,10 @@ def from_plan(stack: str, plan: dict, config: Optional[dict] = None) -> StackCha
             action, attributes, (values or {}).get("on_destroy") if action == "delete" else None,
         ))
     return changes
+
+
+def _withheld(value: Any) -> Any:
+    return WITHHELD if holds_secret(value) else value
 
 
 def render_text(stacks: list[StackChanges], heading: str) -> str:

@@ -3,8 +3,10 @@
 One place sets it, so that `codat-iac` commands, `make deploy`, `bin/cdktf`, `bin/terraform` and the tests
 behave the same: the provider comes from the project's filesystem mirror (provider_mirror.py) and runs on
 the interpreter codat-iac runs on, nothing is written to the home folder, and cdktf neither phones home nor
-prints Node's end-of-life banner (see shared design notes). Paths come from the project (project.py), never
-from where the package is installed.
+prints Node's end-of-life banner (see shared design notes). The provider is told the names of the stacks'
+secret variables (`CODAT_IAC_SECRET_VARIABLES`, from the stacks synthesized in cdktf.out/; a codat-iac
+command adds those of the stacks it synthesizes, see withholding.py), so it knows their values from `TF_VAR_`
+before it sends anything. Paths come from the project (project.py), never from where the package is installed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from codat_iac import project as projects
 from codat_iac.cdk import cdk_environment  # CDK Terrain hook (docs/cdk-terrain.md)
 from codat_iac.provider_mirror import PROVIDER_HOST, PROVIDER_SOURCE, PYTHON_ENV, ensure
+from codat_iac.withholding import SECRET_VARIABLES_ENV, named_secret_variables, synthesized_secret_variables
 from codat_settings import COMMAND_ENV, SettingError, state_kind
 
 __all__ = ["PROVIDER_HOST", "PROVIDER_SOURCE", "PACKAGE_ROOT", "FROM_SOURCE", "tool_environment",
@@ -96,7 +99,17 @@ def tool_environment(
     # environment, never in the synthesized stack, because it holds a password.
     if _state_kind_or_none(env.get("CODAT_IAC_STATE")) == "postgres":
         env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
+    _name_secret_variables(env, project)
     return env
+
+
+def _name_secret_variables(env: dict[str, str], project: projects.Project) -> None:
+    """CODAT_IAC_SECRET_VARIABLES for the stacks synthesized in the project (with the names `env` had already).
+    Left unset before any synth, so the provider falls back to the variables whose names say they are secrets."""
+    found = synthesized_secret_variables(project.root / "cdktf.out")
+    if found is None:
+        return
+    env[SECRET_VARIABLES_ENV] = ",".join(sorted(named_secret_variables(env) | set(found)))
 
 
 def _interpreter_bin() -> list[str]:
