@@ -28,7 +28,7 @@ PACKAGES = ["codat_constructs", "codat_provider", "tfplugin", "codat_client", "c
 # and psycopg (codat_iac.postgres.create_database, which only the tests call).
 DEVELOPMENT_ONLY = {"grpc", "google", "grpc_tools", "psycopg"}
 # Import name -> distribution, where they differ.
-DISTRIBUTIONS = {"cdktf": "cdktf", "cdktn": "cdktn", "constructs": "constructs", "jsii": "jsii", "httpx": "httpx",
+DISTRIBUTIONS = {"cdktf": "cdktf", "cdktn": "cdktn", "constructs": "constructs", "jsii": "jsii", "httpx": "httpx", "httpcore": "httpcore",
                  "pydantic": "pydantic"}
 
 
