@@ -562,10 +562,11 @@ class Connection:
         self.send(_frame(HEADERS, END_HEADERS, st.id, _RESPONSE_HEADERS), st)
 
     def _send_last(self, st: Stream, data: bytes) -> None:
-        """Send the frames that end the stream. It stops counting as open first: a client that has seen
-        END_STREAM may open its next stream at once (RFC 9113 5.1.2)."""
+        """Send the frames that end the stream. It stops counting as open, and its bytes as held, first: a
+        client that has seen END_STREAM may open its next stream at once (RFC 9113 5.1.2)."""
         with self.fc:
             self.streams.pop(st.id, None)
+        self.release(st)
         try:
             self.send(data, st)
         finally:
@@ -698,7 +699,7 @@ class Server:
         except Exception:  # noqa: BLE001
             self.log_exception(f"sending the response of {path} failed")
         finally:
-            conn.release(st)
+            conn.release(st)  # when no answer could be sent; else _send_last did
 
 
 class _Workers:

@@ -19,8 +19,7 @@ _decoders: dict = {}
 
 _VARINT_KINDS = frozenset({"int64", "uint64", "int32", "uint32", "bool", "enum", "sint32", "sint64"})
 # The wire type each kind must arrive with; a repeated varint kind may also come packed (length-delimited).
-_WIRE_TYPE = {**dict.fromkeys(_VARINT_KINDS, 0), "double": 1, "float": 5,
-              "string": 2, "bytes": 2, "message": 2, "map": 2}
+_WIRE_TYPE = {**dict.fromkeys(_VARINT_KINDS, 0), "string": 2, "bytes": 2, "message": 2, "map": 2}
 _WIRE_NAMES = ("varint", "64-bit", "length-delimited", "group start", "group end", "32-bit")
 
 MAX_DEPTH = 100  # messages inside messages: the protobuf runtimes' own default recursion limit
@@ -75,10 +74,6 @@ def _scalar(kind: str, raw):
         return raw
     if kind in ("sint32", "sint64"):
         return (raw >> 1) ^ -(raw & 1)
-    if kind in ("double", "float"):
-        import struct
-        size = 8 if kind == "double" else 4
-        return struct.unpack("<d" if size == 8 else "<f", raw.to_bytes(size, "little"))[0]
     return raw
 
 
@@ -109,11 +104,11 @@ def _decode(table: dict, buf, pos: int, end: int, depth: int, allowance: _budget
                 raise DecodeError(f"field {number} claims {n} bytes but {end - start} remain")
             pos = start + n
             raw = buf[start:pos]
-        elif wt == 1 or wt == 5:
+        elif wt == 1 or wt == 5:  # 64 or 32 bits: no field here is declared so, an unknown field may be
             pos += 8 if wt == 1 else 4
             if pos > end:
                 raise DecodeError(f"field {number} is cut short")
-            raw = int.from_bytes(buf[start:pos], "little")
+            raw = None
         else:
             raise DecodeError(f"field {number} has wire type {wt}" + (f" ({_WIRE_NAMES[wt]})" if wt < 6 else "")
                               + ", which this protocol never uses")

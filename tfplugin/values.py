@@ -696,13 +696,17 @@ def load_json(data, allowance: _budget.Allowance | None = None):
         data = bytes(data)
     try:
         (allowance or _budget.allowance()).take(_json_elements(data))
-        return json.loads(data, parse_float=Decimal)
+        return json.loads(data, parse_float=Decimal, parse_int=_json_int)
     except _budget.Exhausted as e:
         raise CtyError(str(e)) from None
     except RecursionError:
         raise _too_deep() from None
     except ValueError as e:
         raise CtyError(f"invalid JSON: {e}") from None
+
+
+def _json_int(text: str):
+    return int(text) if len(text) <= _MAX_INT_DIGITS else Decimal(text)
 
 
 def _json_elements(data) -> int:

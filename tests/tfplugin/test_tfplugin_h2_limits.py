@@ -159,3 +159,44 @@ def test_data_on_stream_0_is_a_connection_error(server, bystander):
     assert peer.connection_error() == PROTOCOL_ERROR
     assert_metadata_ok(bystander.call())
     assert_metadata_ok(H2Client(server.connect()).call())
+
+
+def test_a_request_alone_may_pass_the_connection_limit_but_not_beside_others(store, tmp_path):
+    """The connection limit (64 MiB; 1 MiB here) bounds what requests in progress hold together; one
+    request alone is bounded by the message limit only. Refused requests let go of what they held."""
+    import socket
+
+    from testprovider import TptProvider
+
+    from tfplugin import _h2
+    from tfplugin._proto.wire import METHODS
+    from tfplugin._rpc import ProviderService
+    from tfplugin.server import STREAM_PATHS, build_handlers
+    path = str(tmp_path / "p.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(4)
+    server = _h2.Server(listener, build_handlers(ProviderService(TptProvider)), METHODS, STREAM_PATHS,
+                        max_held=1 << 20)
+    server.start()
+    try:
+        peer = RawPeer(connect(path))
+        # GetProviderSchema with a 2 MiB field it does not know (skipped): 2 MiB alone, past the 1 MiB
+        big = grpc_message(b"\xfa\x07" + b"\x80\x80\x80\x01" + b"x" * (2 << 20))
+        alone = peer.sid()
+        peer.send(peer.headers(alone, SCHEMA))
+        peer.send_data(alone, big[:len(big) - 10])  # all but the last 10 bytes: in progress
+        beside = peer.sid()
+        peer.send(peer.headers(beside, METADATA))
+        peer.send_data(beside, grpc_message(b""), end_stream=True)
+        trailers, _ = peer.response(beside)
+        assert trailers["grpc-status"] == RESOURCE_EXHAUSTED
+        assert f"hold {len(big) - 10} bytes" in trailers["grpc-message"]
+        assert "may hold 1048576 bytes (1 MiB" in trailers["grpc-message"]
+        peer.send_data(alone, big[len(big) - 10:], end_stream=True)
+        trailers, body = peer.response(alone)
+        assert trailers["grpc-status"] == "0" and body
+        assert_metadata_ok(peer.call())  # the big one ended: the connection holds nothing again
+        assert server.connections and all(conn.held == 0 for conn in server.connections)
+    finally:
+        server.stop()
