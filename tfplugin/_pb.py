@@ -31,21 +31,25 @@ class DecodeError(ValueError):
 
 
 def _decode_table(name) -> dict:
-    """{field number: field} of a message, or of a map field's entry ({1: key, 2: value}) when ``name`` is
-    the map's (key kind, value kind, value message)."""
+    """{field number: (name, kind, sub, repeated, wire type expected)} of a message, or of a map field's entry
+    ({1: key, 2: value}) when ``name`` is the map's (key kind, value kind, value message)."""
     t = _decoders.get(name)
     if t is None:
         if isinstance(name, tuple):
             k_kind, v_kind, v_msg = name
-            t = {1: (1, "key", k_kind, None, False, False), 2: (2, "value", v_kind, v_msg, False, False)}
+            fields = ((1, "key", k_kind, None, False, False), (2, "value", v_kind, v_msg, False, False))
         else:
-            t = {f[0]: f for f in MESSAGES[name]}
+            fields = MESSAGES[name]
+        t = {number: (fname, kind, sub, repeated, _WIRE_TYPE[kind])
+             for number, fname, kind, sub, repeated, _presence in fields}
         _decoders[name] = t
     return t
 
 
 def _read_varint(buf, pos: int, end: int):
     """A varint of at most 10 bytes (64 bits) that ends before ``end``."""
+    if pos < end and buf[pos] < 0x80:  # one byte: field keys, small lengths and numbers
+        return buf[pos], pos + 1
     result = 0
     for shift in range(0, 70, 7):
         if pos >= end:
@@ -115,8 +119,7 @@ def _decode(table: dict, buf, pos: int, end: int, depth: int, allowance: _budget
         field = table.get(number)
         if field is None:
             continue  # unknown field: skipped, as protobuf does (its bytes were measured, not copied)
-        _, fname, kind, sub, repeated, _presence = field
-        expected = _WIRE_TYPE[kind]
+        fname, kind, sub, repeated, expected = field
         packed = wt == 2 and expected == 0 and repeated
         if wt != expected and not packed:
             raise DecodeError(f"field {fname} ({kind}) arrived as wire type {wt} ({_WIRE_NAMES[wt]}); "

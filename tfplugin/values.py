@@ -179,19 +179,15 @@ class _Reader:
         self.pos = p + 1
         return b
 
-    def text(self, n: int) -> str:
-        try:
-            return bytes(self.take(n)).decode("utf-8")
-        except UnicodeDecodeError:
-            raise CtyError("a msgpack string is not valid UTF-8") from None
-
-    def enter(self, n: int, kind: str) -> None:
-        """Before reading a container of ``n`` elements: refuse it unless the bytes left could hold them (a
-        map's entry takes 2 bytes at least, an array's element 1) and the value stays within the limits."""
-        left = len(self.buf) - self.pos
-        if n * (2 if kind == "map" else 1) > left:
-            raise CtyError(f"a msgpack {kind} claims {n} elements but only {left} bytes follow")
-        self.allowance.take(n)
+    def enter(self, n: int, width: int) -> None:
+        """Before reading a container of ``n`` elements of ``width`` bytes at least (a map's entry 2, an array's
+        element 1): refuse it unless the bytes left could hold them and the value stays within the limits."""
+        if n:
+            left = len(self.buf) - self.pos
+            if n * width > left:
+                raise CtyError(f"a msgpack {'map' if width == 2 else 'array'} claims {n} elements but only "
+                               f"{left} bytes follow")
+            self.allowance.take(n)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _too_deep()
@@ -212,7 +208,7 @@ def _read_any(r: _Reader):
     if b >= 0xe0:
         return b - 0x100
     if 0xa0 <= b <= 0xbf:
-        return r.text(b & 0x1f)
+        return bytes(r.take(b & 0x1f)).decode("utf-8")
     if 0x90 <= b <= 0x9f:
         return _read_array_body(r, b & 0x0f)
     if 0x80 <= b <= 0x8f:
@@ -244,11 +240,11 @@ def _read_any(r: _Reader):
     if b == 0xcb:
         return _F64.unpack(r.take(8))[0]
     if b == 0xd9:
-        return r.text(r.byte())
+        return bytes(r.take(r.byte())).decode("utf-8")
     if b == 0xda:
-        return r.text(_U16.unpack(r.take(2))[0])
+        return bytes(r.take(_U16.unpack(r.take(2))[0])).decode("utf-8")
     if b == 0xdb:
-        return r.text(_U32.unpack(r.take(4))[0])
+        return bytes(r.take(_U32.unpack(r.take(4))[0])).decode("utf-8")
     if b == 0xc4:
         return bytes(r.take(r.byte()))
     if b == 0xc5:
@@ -282,14 +278,14 @@ class _Ext:
 
 
 def _read_array_body(r, n):
-    r.enter(n, "array")
+    r.enter(n, 1)
     out = [_read_any(r) for _ in range(n)]
     r.depth -= 1
     return out
 
 
 def _read_map_body(r, n):
-    r.enter(n, "map")
+    r.enter(n, 2)
     out = {}
     for _ in range(n):
         k = _read_any(r)
@@ -310,6 +306,8 @@ def decode_msgpack(data, typ: T.Type, hints: Hints | None = None):
         return _Convert(hints, "msgpack", allowance).value(raw, typ, (), 0)
     except _budget.Exhausted as e:
         raise CtyError(str(e)) from None
+    except UnicodeDecodeError:
+        raise CtyError("a msgpack string is not valid UTF-8") from None
 
 
 class _Convert:
