@@ -1,6 +1,6 @@
 """How many decoded elements the requests in progress may hold together, in the whole process.
 
-Why: one byte on the wire can become 60-100 bytes of Python objects (an empty msgpack map is one byte; the
+Why: one byte on the wire can become 60-140 bytes of Python objects (an empty msgpack map is one byte; the
 dict made of it, 64 bytes plus a pointer), and requests run concurrently. A cap per request alone would let
 a client multiply it by the number of requests it keeps in progress, so the cap is one pool shared by all of
 them. ``_pb`` takes one element per repeated or map field entry; ``values`` one per element of a list, set,
@@ -54,11 +54,12 @@ class Allowance:
                     self.left += got
                     return
             raise Exhausted(f"decoding needs more elements than are left: the requests in progress may hold "
-                            f"{LIMIT} decoded elements (entries of lists, sets, tuples, maps and objects) together, "
-                            f"and this one asks for {self.taken + need}. Send smaller values, or fewer requests "
-                            "at once (terraform -parallelism)")
-        raise Exhausted(f"the value has more than {LIMIT} elements (entries of lists, sets, tuples, maps and "
-                        "objects), more than this provider decodes")
+                            f"{LIMIT} decoded elements (entries of repeated fields, lists, sets, tuples, maps and "
+                            f"objects) together, and this one asks for {self.taken + need}. Send smaller values, or "
+                            "fewer requests at once (terraform -parallelism)")
+        raise Exhausted(f"decoding needs more than {LIMIT} elements (entries of repeated fields, lists, sets, tuples, "
+                        "maps and objects, counted when read and again when converted), more than this provider "
+                        "decodes")
 
     def __enter__(self) -> Allowance:
         _current.allowance = self

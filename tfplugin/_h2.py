@@ -14,7 +14,9 @@ of the TLS object) happen under one lock per connection.
 At the limits it answers as RFC 9113 and gRPC say: a message over the receive limit
 gets status RESOURCE_EXHAUSTED; a length prefix that does not match the body, INTERNAL;
 streams beyond the advertised SETTINGS_MAX_CONCURRENT_STREAMS are refused
-(RST_STREAM REFUSED_STREAM); a header block over MAX_HEADER_LIST bytes (HEADERS plus
+(RST_STREAM REFUSED_STREAM); a request whose bytes take those held by the connection's requests in
+progress past ``max_held`` gets RESOURCE_EXHAUSTED, unless it is alone (then the message limit is its
+bound); a header block over MAX_HEADER_LIST bytes (HEADERS plus
 CONTINUATIONs, or decoded) ends the connection (GOAWAY ENHANCE_YOUR_CALM) instead of
 being buffered; flow-control and framing errors are stream or connection errors as
 the RFC assigns them. Other streams and connections keep being served.
