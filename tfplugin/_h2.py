@@ -466,10 +466,10 @@ class Connection:
         return max(arrived, _HDR.unpack_from(body, 1)[0]) if arrived >= 0 else 0
 
     def _too_large(self, st: Stream, size: int, ended: bool) -> None:
-        """Answer RESOURCE_EXHAUSTED at once, then ask the client to stop sending (RFC 9113 8.1)."""
         limit = self.server.max_message
-        self._refuse(st, ended, f"request message of {size} bytes is larger than this provider accepts: the limit "
-                                f"is {limit} bytes ({limit / (1 << 20):g} MiB). {self.server.max_message_hint}".rstrip())
+        message = (f"request message of {size} bytes is larger than this provider accepts: the limit is {limit} "
+                   f"bytes ({limit / (1 << 20):g} MiB). {self.server.max_message_hint}")
+        self._refuse(st, ended, message.rstrip())
 
     def _hold(self, st: Stream, size: int) -> int | None:
         """Count the ``size`` bytes ``st`` now holds; when that takes the connection past ``max_held`` while
