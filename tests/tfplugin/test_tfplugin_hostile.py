@@ -1,21 +1,23 @@
 """Hostile bytes on the provider socket cost no more memory than they hold (issue #21, item 7).
 
 Each attack goes to the test provider as a real process, started as Terraform starts it (magic cookie,
-handshake line, unix socket; plaintext, as with TF_DISABLE_PLUGIN_TLS: TLS changes nothing above the
-transport, and tests/tfplugin/test_tfplugin_h2_limits.py runs the HTTP/2 limits over both). Each test
+handshake line, unix socket, TLS with Terraform's client certificate pinned). Each test
 asserts (a) a clean answer: a gRPC status or an error diagnostic naming the limit, (b) the provider keeps
 serving: a normal call afterwards works on the attacking connection and on a bystander connection opened
 before, and (c) the provider's peak resident memory (VmHWM) stays under 300 MiB.
 """
 from __future__ import annotations
 
+import base64
 import os
+import ssl
 import struct
 import subprocess
 import sys
 
 import msgpack
 import pytest
+import tfplugin_certs as certs
 from hyperframe.frame import RstStreamFrame, WindowUpdateFrame
 from tfplugin_h2peer import (RESOURCE_EXHAUSTED, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message)
 
@@ -38,14 +40,24 @@ class Provider:
     Terraform's last connection closes) and must not notice the attack."""
 
     def __init__(self, tmp_path):
+        cert_pem, key_pem = certs.client_cert()
+        (tmp_path / "client.pem").write_bytes(cert_pem)
+        (tmp_path / "client.key").write_bytes(key_pem)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
-        env.update(TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="6", TPT_STORE=str(tmp_path),
-                   TMPDIR=str(tmp_path))
+        env.update(TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="6", PLUGIN_CLIENT_CERT=cert_pem.decode(),
+                   TPT_STORE=str(tmp_path), TMPDIR=str(tmp_path))
         self.stderr = open(tmp_path / "provider.stderr", "wb")
         self.proc = subprocess.Popen([sys.executable, MAIN], stdout=subprocess.PIPE, stderr=self.stderr, env=env)
-        self.path = self.proc.stdout.readline().decode().split("|")[3]
-        self.bystander = H2Client(connect(self.path))
+        _core, _app, _net, self.path, _proto, server_der = self.proc.stdout.readline().decode().strip().split("|")
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.tls.load_verify_locations(cadata=base64.b64decode(server_der + "=" * (-len(server_der) % 4)))
+        self.tls.load_cert_chain(tmp_path / "client.pem", tmp_path / "client.key")
+        self.tls.set_alpn_protocols(["h2"])
+        self.bystander = H2Client(self.connect())
         assert_metadata_ok(self.bystander.call())
+
+    def connect(self):
+        return connect(self.path, self.tls)
 
     def peak_rss_mib(self) -> float:
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -100,7 +112,7 @@ def test_a_field_sent_with_another_wire_type_is_invalid_argument_not_a_gigabyte(
     # value, read as a length, is 1 GiB: 17 bytes in all
     message = b"\x0a\x09tpt_thing" + b"\x15" + struct.pack("<I", 1 << 30)
     assert len(message) == 16 and len(grpc_message(message)) == 21
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     trailers, _ = peer.call(IMPORT, grpc_message(message))
     assert trailers["grpc-status"] == INVALID_ARGUMENT
     assert "field id (string) arrived as wire type 5 (32-bit)" in trailers["grpc-message"]
@@ -112,7 +124,7 @@ def test_a_field_sent_with_another_wire_type_is_invalid_argument_not_a_gigabyte(
 
 
 def test_16_mib_of_empty_msgpack_maps_is_a_diagnostic(provider):
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     count = 16 * MIB
     wide = b"\xdd" + struct.pack(">I", count) + b"\x80" * count  # one array of 16 Mi empty maps
     detail = error_diagnostic(peer.call(VALIDATE, validate_request(pb.DynamicValue(msgpack=wide))))
@@ -126,7 +138,7 @@ def test_16_mib_of_empty_msgpack_maps_is_a_diagnostic(provider):
 def test_elements_that_fit_the_bytes_but_not_the_allowance_are_a_diagnostic(provider):
     """600,000 empty rule blocks: the array header is honest, the allowance runs out while they are converted
     to rule objects; everything taken goes back, so the next call decodes as usual."""
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     config = b"\x82\xa4name\xa1x\xa4rule" + b"\xdd" + struct.pack(">I", 600_000) + b"\x80" * 600_000
     detail = error_diagnostic(peer.call(VALIDATE, validate_request(pb.DynamicValue(msgpack=config))))
     assert "may hold 1000000 decoded elements" in detail
@@ -134,7 +146,7 @@ def test_elements_that_fit_the_bytes_but_not_the_allowance_are_a_diagnostic(prov
 
 
 def test_16_mib_of_empty_json_objects_is_a_diagnostic(provider):
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     wide = b"[" + b"{}," * (16 * MIB // 3) + b"{}]"
     detail = error_diagnostic(peer.call(VALIDATE, validate_request(pb.DynamicValue(json=wide))))
     assert "may hold 1000000 decoded elements" in detail
@@ -145,7 +157,7 @@ def test_16_mib_of_empty_json_objects_is_a_diagnostic(provider):
 
 
 def test_millions_of_repeated_protobuf_entries_are_resource_exhausted(provider):
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     arguments = b"\x12\x00" * (4 * MIB)  # CallFunction.Request.arguments: 4 Mi empty DynamicValues
     trailers, _ = peer.call(CALL_FUNCTION, grpc_message(b"\x0a\x01f" + arguments))
     assert trailers["grpc-status"] == RESOURCE_EXHAUSTED
@@ -156,7 +168,7 @@ def test_millions_of_repeated_protobuf_entries_are_resource_exhausted(provider):
 def test_unfinished_streams_share_one_buffer_limit_per_connection(provider):
     """64 requests of 8 MiB, none finished: the first 8 fill the connection's 64 MiB, each later one is
     refused with RESOURCE_EXHAUSTED naming the limit and reset (RST_STREAM NO_ERROR) so its sender stops."""
-    peer = RawPeer(connect(provider.path))
+    peer = RawPeer(provider.connect())
     message = grpc_message(b"\x00" * (8 * MIB - 5))
     sids = [peer.sid() for _ in range(64)]
     for sid in sids:
