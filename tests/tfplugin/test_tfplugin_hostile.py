@@ -29,6 +29,7 @@ COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 VALIDATE = "/tfplugin6.Provider/ValidateResourceConfig"
 IMPORT = "/tfplugin6.Provider/ImportResourceState"
 CALL_FUNCTION = "/tfplugin6.Provider/CallFunction"
+UPGRADE = "/tfplugin6.Provider/UpgradeResourceState"
 INVALID_ARGUMENT = "3"
 MEMORY_CAP_MIB = 300
 MIB = 1 << 20
@@ -152,6 +153,20 @@ def test_16_mib_of_empty_json_objects_is_a_diagnostic(provider):
     deep = b'{"rule":' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # deeper than Python's json module can go
     detail = error_diagnostic(peer.call(VALIDATE, validate_request(pb.DynamicValue(json=deep))))
     assert "more than 100 deep" in detail
+    provider.assert_still_serving(peer)
+
+
+@pytest.mark.xfail(strict=True, reason="tfplugin/_rpc.py (not this branch's file) parses the stored state with "
+                   "json.loads; values.load_json counts it first. Remove this mark with that one-line change.")
+def test_16_mib_of_empty_json_objects_as_stored_state_is_a_diagnostic(provider):
+    peer = RawPeer(provider.connect())
+    wide = b"[" + b"{}," * (16 * MIB // 3) + b"{}]"
+    request = pb.UpgradeResourceState.Request(type_name="tpt_thing", raw_state=pb.RawState(json=wide))
+    trailers, body = peer.call(UPGRADE, grpc_message(request.SerializeToString()))
+    assert trailers["grpc-status"] == "0"
+    diags = pb.UpgradeResourceState.Response.FromString(body[5:]).diagnostics
+    assert [d.severity for d in diags] == [pb.Diagnostic.ERROR]
+    assert "may hold 1000000 decoded elements" in diags[0].detail
     provider.assert_still_serving(peer)
 
 
