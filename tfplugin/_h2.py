@@ -14,7 +14,9 @@ of the TLS object) happen under one lock per connection.
 At the limits it answers as RFC 9113 and gRPC say: a message over the receive limit
 gets status RESOURCE_EXHAUSTED; a length prefix that does not match the body, INTERNAL;
 streams beyond the advertised SETTINGS_MAX_CONCURRENT_STREAMS are refused
-(RST_STREAM REFUSED_STREAM); a header block over MAX_HEADER_LIST bytes (HEADERS plus
+(RST_STREAM REFUSED_STREAM); a request whose bytes take those held by the connection's requests in
+progress past ``max_held`` gets RESOURCE_EXHAUSTED, unless it is alone (then the message limit is its
+bound); a header block over MAX_HEADER_LIST bytes (HEADERS plus
 CONTINUATIONs, or decoded) ends the connection (GOAWAY ENHANCE_YOUR_CALM) instead of
 being buffered; flow-control and framing errors are stream or connection errors as
 the RFC assigns them. Other streams and connections keep being served.
@@ -58,6 +60,10 @@ OUR_MAX_FRAME = 16384  # we never advertise more, so incoming frames are at most
 MAX_CONCURRENT_STREAMS = 1000  # advertised and enforced; Terraform runs 10 RPCs at a time by default
 MAX_HEADER_LIST = 1 << 20  # advertised and enforced (Terraform sends ~200 bytes; Go's net/http allows 1 MB)
 DEFAULT_MAX_MESSAGE = 256 << 20  # as terraform-plugin-go's servers; Terraform's client sends up to 2 GiB
+# What the requests in progress on one connection may hold together (docs/tfplugin.md, "Limits"): Terraform
+# keeps at most -parallelism (10) requests of a few KB in progress per provider process; a request alone may
+# still be as large as the message limit.
+DEFAULT_MAX_HELD = 64 << 20
 
 # gRPC status codes
 OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT = 0, 1, 2, 3
@@ -107,12 +113,13 @@ def _pct(msg: str) -> str:
 
 
 class Stream:
-    __slots__ = ("id", "headers", "body", "send_window", "closed", "recv_unacked", "dispatched")
+    __slots__ = ("id", "path", "body", "held", "send_window", "closed", "recv_unacked", "dispatched")
 
-    def __init__(self, sid: int, send_window: int):
+    def __init__(self, sid: int, path: str, send_window: int):
         self.id = sid
-        self.headers: dict = {}
+        self.path = path
         self.body = bytearray()
+        self.held = 0  # bytes counted against the connection's MAX_HELD for this request, until it ends
         self.send_window = send_window
         self.closed = False  # reset (by either side), or our response finished: send nothing more
         self.recv_unacked = 0
@@ -134,6 +141,8 @@ class Connection:
         self.peer_initial_window = DEFAULT_WINDOW
         self.peer_max_frame = 16384
         self.decoder = _hpack.Decoder()
+        self.held = 0  # bytes the requests in progress hold (sum of Stream.held)
+        self.held_lock = threading.Lock()
         self.closed = False
         self.conn_recv_unacked = 0
         self._sslobj = None
@@ -274,6 +283,8 @@ class Connection:
         with self.fc:
             self.streams.pop(sid, None)
             self.fc.notify_all()
+        if st is not None and not st.dispatched:  # a dispatched request is released by its worker
+            self.release(st)
 
     def _close(self) -> None:
         with self.fc:
@@ -341,6 +352,8 @@ class Connection:
                 if st is not None:
                     st.closed = True
                 self.fc.notify_all()
+            if st is not None and not st.dispatched:
+                self.release(st)
         elif ftype == GOAWAY:
             pass  # the peer will close the socket when its streams finish
         # PRIORITY, PUSH_PROMISE and unknown frame types are ignored
@@ -406,11 +419,10 @@ class Connection:
             if len(self.streams) >= MAX_CONCURRENT_STREAMS:
                 self._reset(sid, REFUSED_STREAM)  # RFC 9113 5.1.2; the client may retry it
                 return
-            st = Stream(sid, self.peer_initial_window)
+            st = Stream(sid, next((v for n, v in headers if n == ":path"), ""), self.peer_initial_window)
             with self.fc:
                 self.streams[sid] = st
-            st.headers = dict(headers)
-            method = self.server.method(st.headers.get(":path", ""))
+            method = self.server.method(st.path)
             if method is not None and method[2]:  # client-streaming: start at once
                 self._dispatch(st)
         if flags & END_STREAM:
@@ -436,6 +448,10 @@ class Connection:
             if size > self.server.max_message:
                 self._too_large(st, size, bool(flags & END_STREAM))
                 return
+            others = self._hold(st, len(st.body))
+            if others is not None:
+                self._over_held(st, others, bool(flags & END_STREAM))
+                return
         st.recv_unacked += n
         if st.recv_unacked > (1 << 24):
             self.send(_frame(WINDOW_UPDATE, 0, sid, _HDR.pack(st.recv_unacked)))
@@ -450,12 +466,44 @@ class Connection:
         return max(arrived, _HDR.unpack_from(body, 1)[0]) if arrived >= 0 else 0
 
     def _too_large(self, st: Stream, size: int, ended: bool) -> None:
-        """Answer RESOURCE_EXHAUSTED at once, then ask the client to stop sending (RFC 9113 8.1)."""
-        st.body = bytearray()
         limit = self.server.max_message
-        self.respond_error(st, RESOURCE_EXHAUSTED,
-                           f"request message of {size} bytes is larger than this provider accepts: the limit is "
-                           f"{limit} bytes ({limit / (1 << 20):g} MiB). {self.server.max_message_hint}".rstrip())
+        message = (f"request message of {size} bytes is larger than this provider accepts: the limit is {limit} "
+                   f"bytes ({limit / (1 << 20):g} MiB). {self.server.max_message_hint}")
+        self._refuse(st, ended, message.rstrip())
+
+    def _hold(self, st: Stream, size: int) -> int | None:
+        """Count the ``size`` bytes ``st`` now holds; when that takes the connection past ``max_held`` while
+        other requests are in progress, count nothing and return what the others hold. A request alone is
+        never refused here: the message limit is its bound."""
+        with self.held_lock:
+            if size <= st.held:
+                return None
+            others = self.held - st.held
+            if others and others + size > self.server.max_held:
+                return others
+            self.held = others + size
+            st.held = size
+        return None
+
+    def release(self, st: Stream) -> None:
+        """The request ended (answered, refused or reset): its bytes no longer count, nor are they kept."""
+        with self.held_lock:
+            self.held -= st.held
+            st.held = 0
+        st.body = bytearray()
+
+    def _over_held(self, st: Stream, others: int, ended: bool) -> None:
+        limit, size = self.server.max_held, len(st.body)
+        self._refuse(st, ended, f"request refused after {size} bytes: the other requests in progress on this "
+                                f"connection hold {others} bytes, and all of them together may hold {limit} bytes "
+                                f"({limit / (1 << 20):g} MiB; a request alone may be as large as the message "
+                                "limit). Retry it when they are done, or send fewer requests at once "
+                                "(terraform -parallelism).")
+
+    def _refuse(self, st: Stream, ended: bool, message: str) -> None:
+        """RESOURCE_EXHAUSTED at once; then RST_STREAM NO_ERROR asks the client to stop sending (RFC 9113 8.1)."""
+        self.release(st)
+        self.respond_error(st, RESOURCE_EXHAUSTED, message)
         if not ended:
             self._reset(st.id, NO_ERROR)
 
@@ -516,10 +564,11 @@ class Connection:
         self.send(_frame(HEADERS, END_HEADERS, st.id, _RESPONSE_HEADERS), st)
 
     def _send_last(self, st: Stream, data: bytes) -> None:
-        """Send the frames that end the stream. It stops counting as open first: a client that has seen
-        END_STREAM may open its next stream at once (RFC 9113 5.1.2)."""
+        """Send the frames that end the stream. It stops counting as open, and its bytes as held, first: a
+        client that has seen END_STREAM may open its next stream at once (RFC 9113 5.1.2)."""
         with self.fc:
             self.streams.pop(st.id, None)
+        self.release(st)
         try:
             self.send(data, st)
         finally:
@@ -535,12 +584,15 @@ class Server:
     ``methods``: {path: (req, resp, client_streaming, server_streaming)}.
     ``max_message``: the largest request message accepted (bytes); ``max_message_hint`` is added to
     the RESOURCE_EXHAUSTED message a larger one gets (how to raise the limit).
+    ``max_held``: the bytes the requests in progress on one connection may hold together.
     """
 
     def __init__(self, listener, handlers: dict, methods: dict, streams=(), tls_context=None,
-                 log=None, on_idle=None, max_message: int = DEFAULT_MAX_MESSAGE, max_message_hint: str = ""):
+                 log=None, on_idle=None, max_message: int = DEFAULT_MAX_MESSAGE, max_message_hint: str = "",
+                 max_held: int = DEFAULT_MAX_HELD):
         self.listener = listener
         self.max_message = max_message
+        self.max_held = max_held
         self.max_message_hint = max_message_hint
         public_accept = getattr(listener, "accept", None)  # socket.socket
         if public_accept is not None:
@@ -606,22 +658,23 @@ class Server:
             self.on_idle()
 
     def dispatch(self, conn: Connection, st: Stream) -> None:
-        path = st.headers.get(":path", "")
-        if path in self.streams:
+        if st.path in self.streams:
+            conn.release(st)
             try:
                 conn.open_stream(st)
             except ConnectionClosed:
                 pass
             return
-        self._workers.submit(self._run, conn, st, path)
+        self._workers.submit(self._run, conn, st)
 
-    def _run(self, conn: Connection, st: Stream, path: str) -> None:
+    def _run(self, conn: Connection, st: Stream) -> None:
+        path = st.path
         try:
             handler = self.handlers.get(path)
             if handler is None:
                 conn.respond_error(st, UNIMPLEMENTED, f"unknown method {path}")
                 return
-            body = bytes(st.body)
+            body = st.body
             if len(body) < 5:
                 conn.respond_error(st, INTERNAL, "missing gRPC message")
                 return
@@ -634,7 +687,7 @@ class Server:
                                    f"{len(body) - 5} followed (a unary call carries exactly one message)")
                 return
             try:
-                response = handler(body[5:])
+                response = handler(memoryview(body)[5:])  # a view: the message is not copied
             except GrpcError as e:
                 conn.respond_error(st, e.code, e.message)
                 return
@@ -647,6 +700,8 @@ class Server:
             pass
         except Exception:  # noqa: BLE001
             self.log_exception(f"sending the response of {path} failed")
+        finally:
+            conn.release(st)  # when no answer could be sent; else _send_last did
 
 
 class _Workers:

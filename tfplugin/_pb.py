@@ -12,39 +12,62 @@ presence: oneof members and ``optional`` fields).
 """
 from __future__ import annotations
 
+from . import _budget
 from ._proto.wire import MESSAGES
 
 _decoders: dict = {}
-_encoders: dict = {}
 
 _VARINT_KINDS = frozenset({"int64", "uint64", "int32", "uint32", "bool", "enum", "sint32", "sint64"})
+# The wire type each kind must arrive with; a repeated varint kind may also come packed (length-delimited).
+_WIRE_TYPE = {**dict.fromkeys(_VARINT_KINDS, 0), "string": 2, "bytes": 2, "message": 2, "map": 2}
+_WIRE_NAMES = ("varint", "64-bit", "length-delimited", "group start", "group end", "32-bit")
+
+MAX_DEPTH = 100  # messages inside messages: the protobuf runtimes' own default recursion limit
+_U64 = (1 << 64) - 1
 
 
-def _decode_table(name: str) -> dict:
+class DecodeError(ValueError):
+    """The bytes are not a valid encoding of the message expected."""
+
+
+def _decode_table(name) -> dict:
+    """{field number: (name, kind, sub, repeated, wire type expected)} of a message, or of a map field's entry
+    ({1: key, 2: value}) when ``name`` is the map's (key kind, value kind, value message)."""
     t = _decoders.get(name)
     if t is None:
-        t = {f[0]: f for f in MESSAGES[name]}
+        if isinstance(name, tuple):
+            k_kind, v_kind, v_msg = name
+            fields = ((1, "key", k_kind, None, False, False), (2, "value", v_kind, v_msg, False, False))
+        else:
+            fields = MESSAGES[name]
+        t = {number: (fname, kind, sub, repeated, _WIRE_TYPE[kind])
+             for number, fname, kind, sub, repeated, _presence in fields}
         _decoders[name] = t
     return t
 
 
-def _read_varint(buf, pos: int):
+def _read_varint(buf, pos: int, end: int):
+    """A varint of at most 10 bytes (64 bits) that ends before ``end``."""
+    if pos < end and buf[pos] < 0x80:  # one byte: field keys, small lengths and numbers
+        return buf[pos], pos + 1
     result = 0
-    shift = 0
-    while True:
+    for shift in range(0, 70, 7):
+        if pos >= end:
+            raise DecodeError("truncated varint")
         b = buf[pos]
         pos += 1
         result |= (b & 0x7F) << shift
         if b < 0x80:
-            return result, pos
-        shift += 7
-        if shift > 70:
-            raise ValueError("varint too long")
+            return result & _U64, pos
+    raise DecodeError("varint longer than 10 bytes")
 
 
 def _scalar(kind: str, raw):
     if kind == "string":
-        return bytes(raw).decode("utf-8")
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise DecodeError("a string field is not valid UTF-8") from None
     if kind == "bytes":
         return bytes(raw)
     if kind == "bool":
@@ -59,48 +82,66 @@ def _scalar(kind: str, raw):
 
 
 def decode(name: str, data) -> dict:
-    """Decode the bytes of message ``name`` (full protobuf name) into a dict."""
-    table = _decode_table(name)
+    """Decode the bytes of message ``name`` (full protobuf name) into a dict.
+
+    Hostile bytes cost no more than they hold: each length is checked against the bytes left before
+    anything is sliced; a field that arrives with another wire type than its declaration is a DecodeError,
+    never a value built from it; nesting stops at MAX_DEPTH, and each entry of a repeated or map field is
+    counted against the requests' shared allowance (tfplugin._budget; _budget.Exhausted past it)."""
     buf = memoryview(data)
+    return _decode(_decode_table(name), buf, 0, len(buf), 0, _budget.allowance())
+
+
+def _decode(table: dict, buf, pos: int, end: int, depth: int, allowance: _budget.Allowance) -> dict:
+    if depth >= MAX_DEPTH:
+        raise DecodeError(f"messages nested more than {MAX_DEPTH} deep")
     out: dict = {}
-    pos = 0
-    end = len(buf)
     while pos < end:
-        key, pos = _read_varint(buf, pos)
+        key, pos = _read_varint(buf, pos, end)
         number, wt = key >> 3, key & 7
+        start = pos
         if wt == 0:
-            raw, pos = _read_varint(buf, pos)
+            raw, pos = _read_varint(buf, pos, end)
         elif wt == 2:
-            n, pos = _read_varint(buf, pos)
-            raw = buf[pos:pos + n]
-            if len(raw) != n:
-                raise ValueError("truncated message")
-            pos += n
-        elif wt == 1:
-            raw = int.from_bytes(buf[pos:pos + 8], "little")
-            pos += 8
-        elif wt == 5:
-            raw = int.from_bytes(buf[pos:pos + 4], "little")
-            pos += 4
+            n, start = _read_varint(buf, pos, end)
+            if n > end - start:
+                raise DecodeError(f"field {number} claims {n} bytes but {end - start} remain")
+            pos = start + n
+            raw = buf[start:pos]
+        elif wt == 1 or wt == 5:  # 64 or 32 bits: no field here is declared so, an unknown field may be
+            pos += 8 if wt == 1 else 4
+            if pos > end:
+                raise DecodeError(f"field {number} is cut short")
+            raw = None
         else:
-            raise ValueError(f"unsupported wire type {wt}")
+            raise DecodeError(f"field {number} has wire type {wt}" + (f" ({_WIRE_NAMES[wt]})" if wt < 6 else "")
+                              + ", which this protocol never uses")
         field = table.get(number)
         if field is None:
-            continue  # unknown field: skip, as protobuf does
-        _, fname, kind, sub, repeated, _presence = field
+            continue  # unknown field: skipped, as protobuf does (its bytes were measured, not copied)
+        fname, kind, sub, repeated, expected = field
+        packed = wt == 2 and expected == 0 and repeated
+        if wt != expected and not packed:
+            raise DecodeError(f"field {fname} ({kind}) arrived as wire type {wt} ({_WIRE_NAMES[wt]}); "
+                              f"its declaration needs wire type {expected} ({_WIRE_NAMES[expected]})")
+        if (repeated and not packed) or kind == "map":
+            allowance.take(1)
         if kind == "message":
-            value = decode(sub, raw)
+            value = _decode(_decode_table(sub), buf, start, pos, depth + 1, allowance)
         elif kind == "map":
-            k_kind, v_kind, v_msg = sub
-            entry = _decode_map_entry(raw, k_kind, v_kind, v_msg)
-            out.setdefault(fname, {})[entry[0]] = entry[1]
+            entry = _decode(_decode_table(sub), buf, start, pos, depth + 1, allowance)
+            k_kind, v_kind, _v_msg = sub
+            value = entry.get("value")
+            if value is None:
+                value = {} if v_kind == "message" else _scalar(v_kind, b"" if v_kind in ("string", "bytes") else 0)
+            out.setdefault(fname, {})[entry.get("key", "" if k_kind == "string" else 0)] = value
             continue
-        elif repeated and wt == 2 and kind in _VARINT_KINDS:  # packed repeated scalars
-            vals = out.setdefault(fname, [])
-            p = 0
-            while p < len(raw):
-                v, p = _read_varint(raw, p)
-                vals.append(_scalar(kind, v))
+        elif packed:
+            values = out.setdefault(fname, [])
+            while start < pos:
+                allowance.take(1)
+                v, start = _read_varint(buf, start, pos)
+                values.append(_scalar(kind, v))
             continue
         else:
             value = _scalar(kind, raw)
@@ -109,30 +150,6 @@ def decode(name: str, data) -> dict:
         else:
             out[fname] = value
     return out
-
-
-def _decode_map_entry(raw, k_kind, v_kind, v_msg):
-    key = "" if k_kind == "string" else 0
-    value = None
-    pos = 0
-    while pos < len(raw):
-        tag, pos = _read_varint(raw, pos)
-        number, wt = tag >> 3, tag & 7
-        if wt == 0:
-            r, pos = _read_varint(raw, pos)
-        elif wt == 2:
-            n, pos = _read_varint(raw, pos)
-            r = raw[pos:pos + n]
-            pos += n
-        else:
-            raise ValueError("unsupported map entry")
-        if number == 1:
-            key = _scalar(k_kind, r)
-        elif number == 2:
-            value = decode(v_msg, r) if v_kind == "message" else _scalar(v_kind, r)
-    if value is None:
-        value = {} if v_kind == "message" else _scalar(v_kind, b"" if v_kind in ("string", "bytes") else 0)
-    return key, value
 
 
 def _varint(n: int) -> bytes:

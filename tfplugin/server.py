@@ -121,8 +121,13 @@ def _exit(code: int = 0) -> None:
 
 
 def build_handlers(service, shutdown=None, log=None) -> dict:
-    """{gRPC path: fn(request bytes) -> response bytes} for the provider service and go-plugin's."""
-    from . import _pb
+    """{gRPC path: fn(request bytes) -> response bytes} for the provider service and go-plugin's.
+
+    Each request decodes on an allowance drawn from the process's pool (tfplugin._budget), given back when
+    its response is built. Bytes that are not the message expected are INVALID_ARGUMENT; a request whose
+    decoding would take the pool past its limit, RESOURCE_EXHAUSTED. Neither reaches the provider's code."""
+    from . import _budget, _pb
+    from ._h2 import INVALID_ARGUMENT, RESOURCE_EXHAUSTED, GrpcError
     from ._proto.wire import METHODS
 
     handlers = {}
@@ -134,7 +139,14 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
 
         def call(body):
             try:
-                return fn(_pb.decode(req_name, body))
+                request = _pb.decode(req_name, body)
+            except _pb.DecodeError as e:
+                raise GrpcError(INVALID_ARGUMENT, f"{rpc}: the request is not a valid {req_name} message: {e}") \
+                    from None
+            except _budget.Exhausted as e:
+                raise GrpcError(RESOURCE_EXHAUSTED, f"{rpc}: {e}") from None
+            try:
+                return fn(request)
             except Exception as e:  # noqa: BLE001 - e.g. the provider factory failed
                 if not has_diags:
                     raise
@@ -150,12 +162,14 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
                 t0 = time.perf_counter()
                 if trace:
                     log.log(5, "rpc %s started", rpc)
-                resp = _pb.encode(resp_name, call(body))
+                with _budget.Allowance(pooled=True):
+                    resp = _pb.encode(resp_name, call(body))
                 log.debug("rpc %s done in %.1f ms", rpc, (time.perf_counter() - t0) * 1000)
                 return resp
         else:
             def handler(body):
-                return _pb.encode(resp_name, call(body))
+                with _budget.Allowance(pooled=True):
+                    return _pb.encode(resp_name, call(body))
         handlers[path] = handler
 
     for path, (req_name, resp_name, _cs, _ss) in METHODS.items():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
+from . import _budget
 from . import types as T
 
 __all__ = ["UNKNOWN", "Hints", "decode_msgpack", "encode_msgpack", "decode_json", "encode_json",
@@ -112,16 +113,24 @@ def _number_from_float(f: float):
 
 def _number_from_str(s: str, path):
     try:
-        if s.lstrip("+-").isdigit():
+        if len(s) <= _MAX_INT_DIGITS and s.lstrip("+-").isdigit():
             return int(s)
         d = Decimal(s)
     except Exception:
         raise CtyError("invalid number (not a decimal number string)", path) from None
     if d.is_nan():
         raise CtyError("NaN is not a valid number", path)
-    if d.is_finite() and d == d.to_integral_value():
-        return int(d)
-    return d
+    return _number_from_decimal(d)
+
+
+def _integral(d: Decimal) -> bool:
+    """Whether ``d`` is a whole number of at most _MAX_INT_DIGITS digits: 1E+999999999 is whole too, but as an
+    int it would take 400 MB and minutes to build, so it stays a Decimal."""
+    return d.is_finite() and (d.is_zero() or d.adjusted() < _MAX_INT_DIGITS) and d == d.to_integral_value()
+
+
+def _number_from_decimal(d: Decimal):
+    return int(d) if _integral(d) else d
 
 
 def _check_number(v, path):
@@ -129,14 +138,30 @@ def _check_number(v, path):
         raise CtyError(f"expected a number, got {type(v).__name__}", path)
 
 
+# --------------------------------------------------------------------------- limits
+
+# What decoding may build, whatever the bytes claim (docs/tfplugin.md, "Limits"): each element of a list, set,
+# tuple, map or object is counted (once read, once converted) against the requests' shared allowance
+# (tfplugin._budget) before it is built, and nesting stops at MAX_DEPTH.
+MAX_DEPTH = 100  # lists, sets, tuples, maps and objects inside one another (dynamic values count too)
+_MAX_INT_DIGITS = 4300  # Python's own int <-> str limit: an integral number beyond it stays a Decimal
+
+
+def _too_deep(path=()) -> CtyError:
+    return CtyError(f"the value nests lists, maps and objects more than {MAX_DEPTH} deep, more than this "
+                    "provider accepts", path)
+
+
 # --------------------------------------------------------------------------- msgpack decode
 
 class _Reader:
-    __slots__ = ("buf", "pos")
+    __slots__ = ("buf", "pos", "allowance", "depth")
 
-    def __init__(self, data):
+    def __init__(self, data, allowance: _budget.Allowance):
         self.buf = memoryview(data) if not isinstance(data, memoryview) else data
         self.pos = 0
+        self.allowance = allowance
+        self.depth = 0
 
     def take(self, n: int):
         p = self.pos
@@ -154,11 +179,18 @@ class _Reader:
         self.pos = p + 1
         return b
 
-    def peek(self) -> int:
-        try:
-            return self.buf[self.pos]
-        except IndexError:
-            raise CtyError("truncated msgpack data") from None
+    def enter(self, n: int, width: int) -> None:
+        """Before reading a container of ``n`` elements of ``width`` bytes at least (a map's entry 2, an array's
+        element 1): refuse it unless the bytes left could hold them and the value stays within the limits."""
+        if n:
+            left = len(self.buf) - self.pos
+            if n * width > left:
+                raise CtyError(f"a msgpack {'map' if width == 2 else 'array'} claims {n} elements but only "
+                               f"{left} bytes follow")
+            self.allowance.take(n)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_deep()
 
 
 _S8, _S16, _S32, _S64 = struct.Struct(">b"), struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">q")
@@ -178,7 +210,7 @@ def _read_any(r: _Reader):
     if 0xa0 <= b <= 0xbf:
         return bytes(r.take(b & 0x1f)).decode("utf-8")
     if 0x90 <= b <= 0x9f:
-        return [_read_any(r) for _ in range(b & 0x0f)]
+        return _read_array_body(r, b & 0x0f)
     if 0x80 <= b <= 0x8f:
         return _read_map_body(r, b & 0x0f)
     if b == 0xc0:
@@ -220,9 +252,9 @@ def _read_any(r: _Reader):
     if b == 0xc6:
         return bytes(r.take(_U32.unpack(r.take(4))[0]))
     if b == 0xdc:
-        return [_read_any(r) for _ in range(_U16.unpack(r.take(2))[0])]
+        return _read_array_body(r, _U16.unpack(r.take(2))[0])
     if b == 0xdd:
-        return [_read_any(r) for _ in range(_U32.unpack(r.take(4))[0])]
+        return _read_array_body(r, _U32.unpack(r.take(4))[0])
     if b == 0xde:
         return _read_map_body(r, _U16.unpack(r.take(2))[0])
     if b == 0xdf:
@@ -245,11 +277,22 @@ class _Ext:
         self.data = data
 
 
+def _read_array_body(r, n):
+    r.enter(n, 1)
+    out = [_read_any(r) for _ in range(n)]
+    r.depth -= 1
+    return out
+
+
 def _read_map_body(r, n):
+    r.enter(n, 2)
     out = {}
     for _ in range(n):
         k = _read_any(r)
+        if not isinstance(k, str):
+            raise CtyError(f"a msgpack map key is {type(k).__name__}; cty map keys and attribute names are strings")
         out[k] = _read_any(r)
+    r.depth -= 1
     return out
 
 
@@ -257,83 +300,127 @@ def decode_msgpack(data, typ: T.Type, hints: Hints | None = None):
     """Decode a msgpack-encoded cty value of type ``typ`` into plain Python."""
     if not data:
         return None
-    r = _Reader(data)
-    raw = _read_any(r)
-    return _from_raw(raw, typ, (), hints, "msgpack")
+    allowance = _budget.allowance()
+    try:
+        raw = _read_any(_Reader(data, allowance))
+        return _Convert(hints, "msgpack", allowance).value(raw, typ, (), 0)
+    except _budget.Exhausted as e:
+        raise CtyError(str(e)) from None
+    except UnicodeDecodeError:
+        raise CtyError("a msgpack string is not valid UTF-8") from None
 
 
-def _from_raw(raw, t: T.Type, path, hints, enc):
-    """Convert a generically decoded msgpack/JSON tree into the value of type t."""
-    if raw is None:
-        return None
-    if isinstance(raw, _Ext):
-        if raw.code == 12 and hints is not None:
-            hints.refinements[path] = raw.data
-        return UNKNOWN
-    kind = t.kind
-    if kind == "string":
-        if not isinstance(raw, str):
-            if isinstance(raw, (bytes,)):
-                return raw.decode("utf-8")
+class _Convert:
+    """Turns a generically decoded msgpack/JSON tree into the value of a type, within the limits."""
+
+    __slots__ = ("hints", "enc", "allowance")
+
+    def __init__(self, hints, enc: str, allowance: _budget.Allowance):
+        self.hints = hints
+        self.enc = enc
+        self.allowance = allowance
+
+    def _enter(self, n: int, path, depth: int) -> None:
+        self.allowance.take(n)
+        if depth >= MAX_DEPTH:
+            raise _too_deep(path)
+
+    def value(self, raw, t: T.Type, path, depth: int):
+        if raw is None:
+            return None
+        if isinstance(raw, _Ext):
+            if raw.code == 12 and self.hints is not None:
+                self.hints.refinements[path] = raw.data
+            return UNKNOWN
+        kind = t.kind
+        if kind == "string":
+            if not isinstance(raw, str):
+                if isinstance(raw, (bytes,)):
+                    try:
+                        return raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise CtyError("expected a string, got bytes that are not UTF-8", path) from None
+                if isinstance(raw, bool):
+                    return "true" if raw else "false"
+                if isinstance(raw, (int, float, Decimal)):
+                    return str(raw)
+                raise CtyError(f"expected a string, got {type(raw).__name__}", path)
+            return raw
+        if kind == "number":
             if isinstance(raw, bool):
-                return "true" if raw else "false"
-            if isinstance(raw, (int, float, Decimal)):
-                return str(raw)
-            raise CtyError(f"expected a string, got {type(raw).__name__}", path)
-        return raw
-    if kind == "number":
-        if isinstance(raw, bool):
-            raise CtyError("expected a number, got bool", path)
-        if isinstance(raw, int):
-            return raw
-        if isinstance(raw, float):
-            return _number_from_float(raw)
-        if isinstance(raw, Decimal):
-            return int(raw) if raw.is_finite() and raw == raw.to_integral_value() else raw
-        if isinstance(raw, str):
-            return _number_from_str(raw, path)
-        raise CtyError(f"expected a number, got {type(raw).__name__}", path)
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if raw == "true":
-            return True
-        if raw == "false":
-            return False
-        raise CtyError(f"expected a bool, got {type(raw).__name__}", path)
-    if kind in ("list", "set"):
-        if not isinstance(raw, list):
-            raise CtyError(f"expected a {kind}, got {type(raw).__name__}", path)
-        et = t.element
-        return [_from_raw(v, et, path + (i,), hints, enc) for i, v in enumerate(raw)]
-    if kind == "map":
-        if not isinstance(raw, dict):
-            raise CtyError(f"expected a map, got {type(raw).__name__}", path)
-        et = t.element
-        return {k: _from_raw(v, et, path + (k,), hints, enc) for k, v in raw.items()}
-    if kind == "object":
-        if not isinstance(raw, dict):
-            raise CtyError(f"expected an object, got {type(raw).__name__}", path)
-        return {name: _from_raw(raw.get(name), at, path + (name,), hints, enc)
-                for name, at in t.attributes.items()}
-    if kind == "tuple":
-        if not isinstance(raw, list) or len(raw) != len(t.elements):
-            raise CtyError("expected a tuple of %d elements" % len(t.elements), path)
-        return [_from_raw(v, et, path + (i,), hints, enc) for i, (v, et) in enumerate(zip(raw, t.elements))]
-    if kind == "dynamic":
-        if enc == "msgpack":
-            if not (isinstance(raw, list) and len(raw) == 2):
-                raise CtyError("expected a [type, value] pair for a dynamic value", path)
-            type_json, inner = raw
-        else:
-            if not (isinstance(raw, dict) and "type" in raw):
-                raise CtyError('expected {"type": ..., "value": ...} for a dynamic value', path)
-            type_json, inner = raw["type"], raw.get("value")
-        real = T.from_json(type_json)
-        if hints is not None:
-            hints.dynamic_types[path] = real
-        return _from_raw(inner, real, path, hints, enc)
-    raise CtyError(f"unsupported type {t!r}", path)
+                raise CtyError("expected a number, got bool", path)
+            if isinstance(raw, int):
+                return raw
+            if isinstance(raw, float):
+                return _number_from_float(raw)
+            if isinstance(raw, Decimal):
+                return _number_from_decimal(raw)
+            if isinstance(raw, str):
+                return _number_from_str(raw, path)
+            raise CtyError(f"expected a number, got {type(raw).__name__}", path)
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if raw == "true":
+                return True
+            if raw == "false":
+                return False
+            raise CtyError(f"expected a bool, got {type(raw).__name__}", path)
+        if kind in ("list", "set"):
+            if not isinstance(raw, list):
+                raise CtyError(f"expected a {kind}, got {type(raw).__name__}", path)
+            self._enter(len(raw), path, depth)
+            et = t.element
+            return [self.value(v, et, path + (i,), depth + 1) for i, v in enumerate(raw)]
+        if kind == "map":
+            if not isinstance(raw, dict):
+                raise CtyError(f"expected a map, got {type(raw).__name__}", path)
+            self._enter(len(raw), path, depth)
+            et = t.element
+            return {k: self.value(v, et, path + (k,), depth + 1) for k, v in raw.items()}
+        if kind == "object":
+            if not isinstance(raw, dict):
+                raise CtyError(f"expected an object, got {type(raw).__name__}", path)
+            self._enter(len(t.attributes), path, depth)
+            return {name: self.value(raw.get(name), at, path + (name,), depth + 1)
+                    for name, at in t.attributes.items()}
+        if kind == "tuple":
+            if not isinstance(raw, list) or len(raw) != len(t.elements):
+                raise CtyError("expected a tuple of %d elements" % len(t.elements), path)
+            self._enter(len(raw), path, depth)
+            return [self.value(v, et, path + (i,), depth + 1) for i, (v, et) in enumerate(zip(raw, t.elements))]
+        if kind == "dynamic":
+            if self.enc == "msgpack":
+                if not (isinstance(raw, list) and len(raw) == 2):
+                    raise CtyError("expected a [type, value] pair for a dynamic value", path)
+                type_json, inner = raw
+            else:
+                if not (isinstance(raw, dict) and "type" in raw):
+                    raise CtyError('expected {"type": ..., "value": ...} for a dynamic value', path)
+                type_json, inner = raw["type"], raw.get("value")
+            self._enter(0, path, depth)
+            real = self._type(type_json, path, depth)
+            if self.hints is not None:
+                self.hints.dynamic_types[path] = real
+            return self.value(inner, real, path, depth + 1)
+        raise CtyError(f"unsupported type {t!r}", path)
+
+    def _type(self, type_json, path, depth: int) -> T.Type:
+        """The type a dynamic value names: parsed within the limits, counted against the same elements."""
+        if self.enc == "msgpack" and isinstance(type_json, (bytes, str)):  # JSON text; in JSON, already a tree
+            type_json = load_json(type_json, self.allowance)
+        stack = [(type_json, depth)]
+        while stack:  # depth and size first: T.from_json recurses
+            node, d = stack.pop()
+            if isinstance(node, (list, dict)):
+                self._enter(len(node), path, d)
+                stack.extend((child, d + 1) for child in (node.values() if isinstance(node, dict) else node))
+        try:
+            return T.from_json(type_json)
+        except RecursionError:
+            raise _too_deep(path) from None
+        except (ValueError, TypeError, AttributeError) as e:
+            raise CtyError(f"invalid type for a dynamic value: {e}", path) from None
 
 
 # --------------------------------------------------------------------------- msgpack encode
@@ -440,7 +527,7 @@ def _pack_number(out, v, path):
     if isinstance(v, Decimal):
         if v.is_nan():
             raise CtyError("NaN is not a valid number", path)
-        if v.is_finite() and v == v.to_integral_value():
+        if _integral(v):
             v = int(v)
         else:
             f = float(v)
@@ -584,12 +671,56 @@ def _conforms(v, t: T.Type) -> bool:
 
 def decode_json(data, typ: T.Type, hints: Hints | None = None):
     """Decode a JSON-encoded cty value (bytes/str, or an already-parsed tree)."""
-    if isinstance(data, (bytes, bytearray, str)):
-        import json
-        if not data:
-            return None
-        data = json.loads(data, parse_float=Decimal)
-    return _from_raw(data, typ, (), hints, "json")
+    allowance = _budget.allowance()
+    try:
+        if isinstance(data, (bytes, bytearray, str)):
+            if not data:
+                return None
+            data = load_json(data, allowance)
+        return _Convert(hints, "json", allowance).value(data, typ, (), 0)
+    except _budget.Exhausted as e:
+        raise CtyError(str(e)) from None
+
+
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+
+
+def load_json(data, allowance: _budget.Allowance | None = None):
+    """``json.loads`` within the limits, numbers as ``int`` or ``Decimal``. The elements the text can hold are
+    counted before it is parsed; nesting deeper than the interpreter's recursion allows is a CtyError (the
+    conversion to a type then holds it to MAX_DEPTH)."""
+    import json
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    try:
+        (allowance or _budget.allowance()).take(_json_elements(data))
+        return json.loads(data, parse_float=Decimal, parse_int=_json_int)
+    except _budget.Exhausted as e:
+        raise CtyError(str(e)) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as e:
+        raise CtyError(f"invalid JSON: {e}") from None
+
+
+def _json_int(text: str):
+    return int(text) if len(text) <= _MAX_INT_DIGITS else Decimal(text)
+
+
+def _json_elements(data) -> int:
+    """An upper bound of the elements in a JSON text's arrays and objects: each element but a container's
+    first follows a comma, and each container opens with a bracket or a brace. Beyond a few thousand, those
+    inside strings are left out of the count."""
+    marks = (b",", b"[", b"{") if isinstance(data, bytes) else (",", "[", "{")
+    n = sum(data.count(m) for m in marks)
+    if n > 4096:
+        import re
+        if isinstance(data, bytes):
+            data = re.sub(_JSON_STRING.encode(), b'""', data)
+        else:
+            data = re.sub(_JSON_STRING, '""', data)
+        n = sum(data.count(m) for m in marks)
+    return n
 
 
 def encode_json(value, typ: T.Type) -> bytes:

@@ -7,37 +7,14 @@ connects.
 """
 from __future__ import annotations
 
-import socket
 import ssl
-import struct
 
-import h2.config
-import h2.connection
-import h2.events
-import hpack
 import pytest
-from hyperframe.frame import (ContinuationFrame, DataFrame, Frame, GoAwayFrame, HeadersFrame, RstStreamFrame,
-                              SettingsFrame, WindowUpdateFrame)
-
-from tfplugin._proto import tfplugin6_pb2 as pb
+from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, WindowUpdateFrame
+from tfplugin_h2peer import (ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, INTERNAL, MAX_CONCURRENT_STREAMS,
+                             MAX_HEADER_LIST_SIZE, METADATA, PROTOCOL_ERROR, REFUSED_STREAM, RESOURCE_EXHAUSTED,
+                             SCHEMA, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message, request_headers)
 from tfplugin_inprocess import InProcess
-
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-METADATA = "/tfplugin6.Provider/GetMetadata"
-SCHEMA = "/tfplugin6.Provider/GetProviderSchema"
-PROTOCOL_ERROR, FLOW_CONTROL_ERROR, REFUSED_STREAM, ENHANCE_YOUR_CALM = 0x1, 0x3, 0x7, 0xB
-RESOURCE_EXHAUSTED, INTERNAL = "8", "13"
-MAX_CONCURRENT_STREAMS, MAX_HEADER_LIST_SIZE = 0x3, 0x6
-TIMEOUT = 60  # seconds a socket read may block: generous, for a loaded 2-core machine
-
-
-def grpc_message(payload: bytes, declared: int | None = None) -> bytes:
-    return b"\x00" + struct.pack(">I", len(payload) if declared is None else declared) + payload
-
-
-def request_headers(path: str) -> list:
-    return [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"),
-            ("content-type", "application/grpc"), ("te", "trailers")]
 
 
 class Server:
@@ -62,130 +39,7 @@ class Server:
             self.client_ctx = ctx
 
     def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(TIMEOUT)
-        sock.connect(self.proc.path)
-        if self.client_ctx is not None:
-            sock = self.client_ctx.wrap_socket(sock, server_hostname="localhost")
-        return sock
-
-
-class RawPeer:
-    """One connection driven frame by frame."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-        self.encoder = hpack.Encoder()
-        self.decoder = hpack.Decoder()
-        self.send(PREFACE, SettingsFrame(0))
-        self.server_settings = self.until(lambda f: isinstance(f, SettingsFrame) and "ACK" not in f.flags).settings
-        self.send(SettingsFrame(0, flags=["ACK"]))
-        self.next_sid = 1
-
-    def send(self, *items) -> None:
-        self.sock.sendall(b"".join(i if isinstance(i, bytes) else i.serialize() for i in items))
-
-    def frame(self) -> Frame | None:
-        """The next frame from the server; None at EOF."""
-        while len(self.buf) < 9:
-            if not self._fill():
-                return None
-        frame, length = Frame.parse_frame_header(memoryview(self.buf[:9]))
-        while len(self.buf) < 9 + length:
-            if not self._fill():
-                return None
-        frame.parse_body(memoryview(self.buf[9:9 + length]))
-        self.buf = self.buf[9 + length:]
-        return frame
-
-    def _fill(self) -> bool:
-        try:
-            chunk = self.sock.recv(65536)
-        except (ConnectionResetError, ssl.SSLEOFError):
-            chunk = b""
-        self.buf += chunk
-        return bool(chunk)
-
-    def until(self, match) -> Frame:
-        while True:
-            frame = self.frame()
-            assert frame is not None, "the server closed the connection"
-            if match(frame):
-                return frame
-
-    def sid(self) -> int:
-        sid, self.next_sid = self.next_sid, self.next_sid + 2
-        return sid
-
-    def headers(self, sid: int, path: str, end_stream: bool = False) -> HeadersFrame:
-        flags = ["END_HEADERS"] + (["END_STREAM"] if end_stream else [])
-        return HeadersFrame(sid, self.encoder.encode(request_headers(path)), flags=flags)
-
-    def response(self, sid: int) -> tuple[dict, bytes]:
-        """(trailers, body) of stream ``sid``; fails on a reset of that stream."""
-        body = b""
-        while True:
-            frame = self.until(lambda f: f.stream_id == sid)
-            assert not isinstance(frame, RstStreamFrame), f"stream {sid} reset: {frame.error_code}"
-            if isinstance(frame, DataFrame):
-                body += frame.data
-                self.send(WindowUpdateFrame(0, len(frame.data) or 1), WindowUpdateFrame(sid, len(frame.data) or 1))
-            elif isinstance(frame, HeadersFrame):
-                fields = dict(self.decoder.decode(frame.data, raw=False))
-                if "END_STREAM" in frame.flags:
-                    return fields, body
-
-    def call(self, path: str = METADATA, message: bytes = grpc_message(b"")) -> tuple[dict, bytes]:
-        sid = self.sid()
-        self.send(self.headers(sid, path), DataFrame(sid, message, flags=["END_STREAM"]))
-        return self.response(sid)
-
-    def connection_error(self) -> int:
-        """The GOAWAY error code, after which the server closes the connection."""
-        goaway = self.until(lambda f: isinstance(f, GoAwayFrame))
-        while self.frame() is not None:
-            pass
-        return goaway.error_code
-
-    def stream_error(self, sid: int) -> int:
-        return self.until(lambda f: isinstance(f, RstStreamFrame) and f.stream_id == sid).error_code
-
-
-class H2Client:
-    """A conforming client (the h2 package's state machine) for calls that must keep working."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
-        self.conn.initiate_connection()
-        self.sock.sendall(self.conn.data_to_send())
-
-    def call(self, path: str = METADATA, message: bytes = grpc_message(b"")) -> tuple[dict, bytes]:
-        sid = self.conn.get_next_available_stream_id()
-        self.conn.send_headers(sid, request_headers(path))
-        self.conn.send_data(sid, message, end_stream=True)
-        self.sock.sendall(self.conn.data_to_send())
-        body, trailers = b"", {}
-        while True:
-            data = self.sock.recv(65536)
-            assert data, "the server closed the connection"
-            for event in self.conn.receive_data(data):
-                if isinstance(event, h2.events.DataReceived) and event.stream_id == sid:
-                    body += event.data
-                    self.conn.acknowledge_received_data(event.flow_controlled_length, sid)
-                elif isinstance(event, h2.events.TrailersReceived) and event.stream_id == sid:
-                    trailers = dict(event.headers)
-                elif isinstance(event, h2.events.StreamEnded) and event.stream_id == sid:
-                    self.sock.sendall(self.conn.data_to_send())
-                    return trailers, body
-            self.sock.sendall(self.conn.data_to_send())
-
-
-def assert_metadata_ok(answer) -> None:
-    trailers, body = answer
-    assert trailers["grpc-status"] == "0"
-    assert {r.type_name for r in pb.GetMetadata.Response.FromString(body[5:]).resources} >= {"tpt_thing"}
+        return connect(self.proc.path, self.client_ctx)
 
 
 @pytest.fixture(params=["plaintext", "tls"])
@@ -305,3 +159,44 @@ def test_data_on_stream_0_is_a_connection_error(server, bystander):
     assert peer.connection_error() == PROTOCOL_ERROR
     assert_metadata_ok(bystander.call())
     assert_metadata_ok(H2Client(server.connect()).call())
+
+
+def test_a_request_alone_may_pass_the_connection_limit_but_not_beside_others(store, tmp_path):
+    """The connection limit (64 MiB; 1 MiB here) bounds what requests in progress hold together; one
+    request alone is bounded by the message limit only. Refused requests let go of what they held."""
+    import socket
+
+    from testprovider import TptProvider
+
+    from tfplugin import _h2
+    from tfplugin._proto.wire import METHODS
+    from tfplugin._rpc import ProviderService
+    from tfplugin.server import STREAM_PATHS, build_handlers
+    path = str(tmp_path / "p.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(4)
+    server = _h2.Server(listener, build_handlers(ProviderService(TptProvider)), METHODS, STREAM_PATHS,
+                        max_held=1 << 20)
+    server.start()
+    try:
+        peer = RawPeer(connect(path))
+        # GetProviderSchema with a 2 MiB field it does not know (skipped): 2 MiB alone, past the 1 MiB
+        big = grpc_message(b"\xfa\x07" + b"\x80\x80\x80\x01" + b"x" * (2 << 20))
+        alone = peer.sid()
+        peer.send(peer.headers(alone, SCHEMA))
+        peer.send_data(alone, big[:len(big) - 10])  # all but the last 10 bytes: in progress
+        beside = peer.sid()
+        peer.send(peer.headers(beside, METADATA))
+        peer.send_data(beside, grpc_message(b""), end_stream=True)
+        trailers, _ = peer.response(beside)
+        assert trailers["grpc-status"] == RESOURCE_EXHAUSTED
+        assert f"hold {len(big) - 10} bytes" in trailers["grpc-message"]
+        assert "may hold 1048576 bytes (1 MiB" in trailers["grpc-message"]
+        peer.send_data(alone, big[len(big) - 10:], end_stream=True)
+        trailers, body = peer.response(alone)
+        assert trailers["grpc-status"] == "0" and body
+        assert_metadata_ok(peer.call())  # the big one ended: the connection holds nothing again
+        assert server.connections and all(conn.held == 0 for conn in server.connections)
+    finally:
+        server.stop()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tfplugin import UNKNOWN, types
+from tfplugin import UNKNOWN, _budget, types
 from tfplugin import values as V
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=6)
@@ -213,3 +213,109 @@ def test_refined_unknowns_round_trip(tv, data):
     assert same(decoded, v)  # refined unknowns decode to UNKNOWN
     assert got.refinements == sent.refinements
     assert V.encode_msgpack(decoded, t, got) == wire  # untouched: the same bytes go back
+
+
+# ---------------------------------------------------------------------------- limits (issue #21, item 7)
+
+def nested_lists(depth: int):
+    t = types.String
+    for _ in range(depth):
+        t = types.List(t)
+    return t
+
+
+@pytest.mark.parametrize("decode, encode", [(V.decode_msgpack, V.encode_msgpack), (V.decode_json, V.encode_json)])
+def test_values_nest_at_most_100_deep(decode, encode):
+    value = "x"
+    for _ in range(100):
+        value = [value]
+    assert decode(encode(value, nested_lists(100)), nested_lists(100)) == value
+    with pytest.raises(V.CtyError, match="more than 100 deep"):
+        decode(encode([value], nested_lists(101)), nested_lists(101))
+    # a dynamic value's type counts too: its nesting adds to the value's
+    dynamic = msgpack.packb(["d", [nested_lists(100).json_bytes(), value]], use_bin_type=True)
+    with pytest.raises(V.CtyError, match="more than 100 deep"):
+        V.decode_msgpack(dynamic, types.Tuple([types.String, types.Dynamic]))
+
+
+def test_what_the_bytes_cannot_hold_is_refused_before_anything_is_built():
+    with pytest.raises(V.CtyError, match="a msgpack array claims 4294967295 elements but only 1 bytes follow"):
+        V.decode_msgpack(b"\xdd\xff\xff\xff\xff\x80", types.List(types.Map(types.String)))
+    with pytest.raises(V.CtyError, match="a msgpack map claims 4 elements but only 6 bytes follow"):
+        V.decode_msgpack(b"\x84\xa1a\x01\xa1b\x02", types.Map(types.Number))  # an entry takes 2 bytes or more
+    with pytest.raises(V.CtyError, match="map key is list"):
+        V.decode_msgpack(b"\x81\x90\x01", types.Map(types.Number))
+    with pytest.raises(V.CtyError, match="not valid UTF-8"):
+        V.decode_msgpack(b"\xa2\xc3\x28", types.String)
+
+
+def test_elements_count_when_read_and_when_converted(monkeypatch):
+    monkeypatch.setattr(_budget, "LIMIT", 1000)  # the real one (1,000,000) in test_tfplugin_hostile.py
+    rules = types.List(types.Object({"port": types.Number, "proto": types.String}))
+    # 300 empty maps: 300 read + 300 rules converted + 2 x 300 attributes = 1200 elements
+    with pytest.raises(V.CtyError, match="more than 1000 elements"):
+        V.decode_msgpack(b"\xdc\x01\x2c" + b"\x80" * 300, rules)
+    assert len(V.decode_msgpack(b"\xdc\x00\xc8" + b"\x80" * 200, rules)) == 200  # 800: fine
+    with pytest.raises(V.CtyError, match="more than 1000 elements"):
+        V.decode_json(b"[" + b"{}," * 599 + b"{}]", rules)  # counted before json.loads: 600 + 600 + 1200
+    # a dynamic value's type is counted as well: an object type of 2000 attributes
+    attributes = {f"a{i}": "string" for i in range(2000)}
+    with pytest.raises(V.CtyError, match="more than 1000 elements"):
+        V.decode_json({"type": ["object", attributes], "value": {}}, types.Dynamic)
+
+
+def test_commas_and_brackets_inside_json_strings_are_not_elements(monkeypatch):
+    monkeypatch.setattr(_budget, "LIMIT", 1000)
+    text = ',[{"\\"' * 10_000
+    assert V.decode_json(V.encode_json({"a": text}, types.Map(types.String)), types.Map(types.String)) == {"a": text}
+
+
+def test_json_nested_past_what_python_can_parse_is_an_error_not_a_crash():
+    with pytest.raises(V.CtyError, match="more than 100 deep"):
+        V.decode_json(b"[" * 100_000 + b"]" * 100_000, types.Dynamic)
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "-1E+999999999", "1" + "0" * 5000])
+def test_numbers_whose_integer_would_be_huge_stay_decimal(text):
+    assert V.decode_msgpack(msgpack.packb(text), types.Number) == Decimal(text)
+    assert V.decode_json(text.encode(), types.Number) == Decimal(text)
+    assert V.decode_msgpack(V.encode_msgpack(Decimal(text), types.Number), types.Number) == Decimal(text)
+    assert type(V.decode_msgpack(msgpack.packb("0E+999999999"), types.Number)) is int
+
+
+def test_requests_in_progress_share_one_allowance():
+    """Two requests in progress: what one holds the other cannot take, until it ends."""
+    first, second = _budget.Allowance(pooled=True), _budget.Allowance(pooled=True)
+    with first:
+        first.take(_budget.LIMIT - 100)
+        with pytest.raises(_budget.Exhausted, match="may hold 1000000 decoded elements"):
+            second.take(200)
+    second.take(200)  # the first ended: its elements went back to the pool
+    with second:
+        pass
+    again = _budget.Allowance(pooled=True)
+    again.take(_budget.LIMIT)  # the whole pool is back
+    with again:
+        pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(types_(), st.binary(max_size=100))
+def test_any_bytes_decode_or_are_a_cty_error(t, data):
+    for decode in (V.decode_msgpack, V.decode_json):
+        try:
+            decode(data, t)
+        except V.CtyError:
+            pass
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(typed_values, st.integers(min_value=0), st.integers(min_value=0, max_value=255))
+def test_a_valid_value_with_a_byte_changed_decodes_or_is_a_cty_error(tv, where, byte):
+    t, v = tv
+    changed = bytearray(V.encode_msgpack(v, t))
+    changed[where % len(changed)] = byte
+    try:
+        V.decode_msgpack(bytes(changed), t)
+    except V.CtyError:
+        pass
