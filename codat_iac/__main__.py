@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, project, provider_mirror, scaffold, summary)
+                       preflight, project, provider_build, provider_mirror, scaffold, summary)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -31,7 +31,7 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError, adopt.AdoptError)
+            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS)
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
@@ -352,7 +352,12 @@ def _install(options) -> int:
 
 
 def _provider(options) -> int:
-    """Rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    """`provider build`: the self-contained provider and its layouts (provider_build.py). `provider install`:
+    rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    if options.action == "build":
+        out, packages, key = provider_build.build(options, Steps())
+        sys.stdout.write(provider_build.report(out, packages, key, options))
+        return EXIT_OK
     _preflight("terraform")
     found = project.current()
     lock = provider_mirror.install(found.mirror, tool_environment())
@@ -441,10 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also in a folder that is not empty; files that exist are kept, never changed")
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
-    provider = commands.add_parser("provider", parents=[common, app_dir],
-                                   help="the Codat provider in the project's terraform-mirror/")
-    provider.add_argument("action", choices=["install"],
-                          help="rewrite the mirror for the installed codat-iac and remake its lock file")
+    provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
+    provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    provider_actions.add_parser("install", parents=[common, app_dir],
+                                help="rewrite terraform-mirror/ for the installed codat-iac and remake its lock file")
+    building = provider_actions.add_parser(
+        "build", parents=[common], help="a self-contained, signed provider zip and the registry/mirror layouts",
+        description=provider_build.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    provider_build.add_arguments(building)
     return parser
 
 
@@ -453,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
     try:
-        if options.command != "init":
+        if options.command != "init" and (options.command, getattr(options, "action", None)) != ("provider", "build"):
             project.use(project.find(getattr(options, "app_dir", None)))
         return COMMANDS[options.command](options)
     except KeyboardInterrupt:
