@@ -188,7 +188,7 @@ def report(out: Path, packages: list[provider_package.Package], key, options) ->
         lines.append(f"  {sums} not signed (no --gpg-key), so no registry/: Terraform verifies registry packages")
     lines.append(f"  network-mirror/, filesystem-mirror/ and terraform.d/plugins/ serve "
                  f"`{options.host}/{options.namespace}/codat` (docs/distribution.md says what to publish where)")
-    lines.append("The lock entry `terraform providers lock` records from any of them:")
+    lines.append("Lock entry (every layout records the h1: hash; a registry install also the zh: hashes SHA256SUMS lists):")
     source = f"{options.host}/{options.namespace}/codat"
     lines.append(provider_package.lock_entry(source, version, packages).rstrip("\n"))
     return "\n".join(lines) + "\n"
