@@ -4,7 +4,7 @@
   epoch, modes 0755 (executables and shared libraries) or 0644, no directory entries (Terraform's `h1:` hash of
   an unpacked folder lists files only, so a zip without them hashes the same packed or unpacked);
 - `terraform-provider-codat_<V>_manifest.json`: protocol 6;
-- `terraform-provider-codat_<V>_SHA256SUMS`: `<sha256>  <file>` per zip and the manifest, sorted.
+- `terraform-provider-codat_<V>_SHA256SUMS`: `<sha256>  <file>` per zip and the manifest, sorted by file.
 
 Hashes, as `.terraform.lock.hcl` records them: `zh:` is the zip's SHA-256; `h1:` is Go's dirhash "Hash1" of the
 zip's files (SHA-256 over the lines `<sha256 of file>  <path>` sorted by path, base64), the same for the unpacked folder.
@@ -129,7 +129,7 @@ def write_manifest(folder: Path, version: str) -> Path:
 
 def write_sums(folder: Path, version: str, files: list[Path]) -> Path:
     path = folder / sums_name(version)
-    path.write_text("".join(sorted(f"{sha256_of(file)}  {file.name}\n" for file in files)))
+    path.write_text("".join(f"{sha256_of(file)}  {file.name}\n" for file in sorted(files, key=lambda file: file.name)))
     return path
 
 
