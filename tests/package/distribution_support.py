@@ -9,6 +9,7 @@ import datetime
 import functools
 import http.server
 import os
+import shutil
 import ssl
 import subprocess
 import threading
@@ -20,6 +21,30 @@ from typing import Iterator
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+PIP_CACHE = REPO / ".codat-iac" / "cache" / "pip"
+# What a user's environment has none of: this repository's settings, paths and tool state.
+DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV")
+
+
+def run(*command: str, cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert done.returncode == 0, f"{done.args}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def source_copy(target: Path) -> Path:
+    """This checkout's files as git sees them (tracked and new, not ignored): builds never write into it."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, target / name)
+    return target
 
 
 # ------------------------------------------------------------------------------------------------ GnuPG
