@@ -94,7 +94,11 @@ def install_tools(folder: Path, env: dict[str, str], cache: Path | None) -> Path
         return folder
     command = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-deps",
                "--require-hashes", "--only-binary=:all:", "--target", str(folder), "-r", str(requirements_file())]
-    run_env = dict(env, **({"PIP_CACHE_DIR": str(cache)} if cache else {"PIP_NO_CACHE_DIR": "1"}))
+    run_env = dict(env)
+    if cache is not None:
+        run_env["PIP_CACHE_DIR"] = str(cache)
+    elif "PIP_CACHE_DIR" not in env:
+        run_env["PIP_NO_CACHE_DIR"] = "1"  # pip's default cache is in HOME; a cache the user named is used
     done = subprocess.run(command, env=run_env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()

@@ -99,3 +99,18 @@ def test_cdk_terrain_without_its_extra_is_named_with_the_install_command(install
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "run `pip install 'codat-iac[cdktn]'`" in done.stderr
     _run(str(venv / "bin" / "codat-iac"), "emulator", "stop", cwd=project, env=user_env)
+
+
+def test_an_installed_codat_iac_builds_the_standalone_provider_without_touching_its_venv(installed):
+    """What the release pipeline's matrix jobs do (examples/pipelines/provider-release.yml): the build tools go to a
+    temp folder, not into the venv, and the frozen provider's own smoke test (its handshake with an empty
+    environment) passes."""
+    _, venv, user_env, work = installed
+    before = sorted(path.name for path in (venv / "lib").glob("python3*/site-packages/*"))
+    done = _run(str(venv / "bin" / "codat-iac"), "provider", "build", "--out", str(work / "provider"), cwd=work,
+                env=user_env, timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [zipped] = (work / "provider").glob("terraform-provider-codat_0.1.0_linux_*.zip")
+    assert f"  {zipped.name}  " in done.stdout and "build tools (requirements-build.txt): installed" in done.stderr
+    assert sorted(path.name for path in (venv / "lib").glob("python3*/site-packages/*")) == before
+    assert not any("PyInstaller" in path.name for path in work.rglob("*") if path.is_dir() and "provider" not in path.parts)
