@@ -75,11 +75,12 @@ def requirements_txt(line: str) -> str:
     """requirements.txt: codat-iac as `line` says (the vendored wheel's path, or the --from requirement)."""
     vendored = line.startswith(f"./{VENDOR}/")
     where = (f"# {line[2:]} is the codat-iac `codat-iac init` ran with (commit it); pip reads the path from the folder\n"
-             "# it runs in, so run pip here. Upgrading: pip install the new codat-iac, then run `codat-iac init --force`\n"
-             "# in an empty folder and copy its vendor/ and this file over.\n") if vendored else ""
+             "# it runs in, so run pip here. To upgrade: install the new codat-iac, run `codat-iac init` in an empty\n"
+             "# folder, and copy its vendor/ wheel and this line over.\n") if vendored else ""
     return (
         "# codat-iac brings the CDK (cdktf), the constructs, the Codat provider and the local emulator.\n"
-        "# CDK Terrain: give the codat-iac line the [cdktn] extra, e.g. ./vendor/<wheel>[cdktn] (then CODAT_IAC_CDK=cdktn).\n" + where + line + "\n"
+        "# CDK Terrain: give the codat-iac line the [cdktn] extra, e.g. ./vendor/<wheel>[cdktn]\n"
+        "# (then CODAT_IAC_CDK=cdktn).\n" + where + line + "\n"
     )
 
 
