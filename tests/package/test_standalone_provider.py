@@ -250,3 +250,19 @@ def test_terraform_installs_and_runs_the_provider_from_each_layout_with_no_pytho
 
     assert _check_processes(started, project, built.package.path) >= 6  # a provider for each plan/apply/destroy
     assert list(Path(env["HOME"]).iterdir()) == []  # nothing written to HOME either
+
+
+def test_the_process_check_fails_on_a_provider_that_runs_a_python(built, tmp_path):
+    """The check above can fail: the launcher this repository uses for development (a shell script running
+    `python -m codat_provider`) started the way Terraform starts a provider is seen as a Python and refused."""
+    launcher = REPO / "terraform-mirror" / "codat.local" / "codat" / "codat" / VERSION / "linux_amd64" / EXECUTABLE
+    project = tmp_path / "project"
+    shutil.copytree(launcher.parent, project / "plugin")
+    env = {"PATH": "/usr/bin:/bin", "CODAT_IAC_PYTHON": sys.executable, "PYTHONPATH": str(REPO),
+           "TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+           "PLUGIN_PROTOCOL_VERSIONS": "6"}
+    # `timeout` plays Terraform here: it starts the provider as its child and stops it after a while.
+    _, started = run_watched(["timeout", "1", str(project / "plugin" / EXECUTABLE)], project, env)
+    assert any("python" in Path(process.exe).name for process in started), [p.exe for p in started]
+    with pytest.raises(AssertionError, match="not the frozen provider"):
+        _check_processes(started, project, built.package.path)
