@@ -459,7 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
     provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
-    provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                              metavar="install|build")
     provider_actions.add_parser("install", parents=[common, app_dir],
                                 help="rewrite terraform-mirror/ for the installed codat-iac and remake its lock file")
     building = provider_actions.add_parser(
