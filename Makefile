@@ -16,7 +16,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift adopt
+.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift adopt provider
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -76,6 +76,13 @@ bench: install
 	$(PY) benchmarks/first_call_bench.py
 	$(PY) benchmarks/plan_bench.py
 	$(PY) benchmarks/deploy_bench.py
+	$(PY) benchmarks/standalone_bench.py
+
+# The self-contained provider for this machine and every layout Terraform installs it from (docs/distribution.md):
+# make provider [GPG_KEY=<id>] [OUT=<folder>] [FORCE=1]. Its build tools (codat_iac/requirements-build.txt) go
+# into .codat-iac/build-tools/, never into .venv.
+provider: install
+	@$(CODAT_IAC) provider build $(if $(GPG_KEY),--gpg-key "$(GPG_KEY)") $(if $(OUT),--out "$(OUT)") $(if $(FORCE),--force)
 
 bench-drift: install
 	$(PY) benchmarks/drift_bench.py

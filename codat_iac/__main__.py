@@ -21,7 +21,8 @@ import traceback
 from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, private_files, project, provider_mirror, scaffold, summary, withholding)
+                       preflight, private_files, project, provider_build, provider_mirror, scaffold, summary,
+                       vendor_wheel, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -31,7 +32,8 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError, adopt.AdoptError)
+            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
+            vendor_wheel.VendorError)
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
@@ -340,8 +342,13 @@ def _init(options) -> int:
     """A new project in DIR: files from the package's templates, the provider's mirror and its lock file."""
     _preflight("terraform", env=dict(os.environ))
     root = Path(options.dir).expanduser().resolve()
-    created = scaffold.create(root, force=options.force,
-                              environment=lambda new: tool_environment(project=new))
+    if options.from_spec is not None:
+        requirement, wheel = scaffold.check_requirement(options.from_spec), None
+    else:
+        wheel = vendor_wheel.installed_wheel()
+        requirement = f"./{scaffold.VENDOR}/{wheel.name}"
+    created = scaffold.create(root, force=options.force, environment=lambda new: tool_environment(project=new),
+                              requirement=requirement, wheel=wheel)
     print(f"Created a codat-iac project in {root}:")
     print("".join(f"  {path}\n" for path in created.written), end="")
     for path in created.kept:
@@ -361,7 +368,12 @@ def _install(options) -> int:
 
 
 def _provider(options) -> int:
-    """Rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    """`provider build`: the self-contained provider and its layouts (provider_build.py). `provider install`:
+    rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    if options.action == "build":
+        out, packages, key = provider_build.build(options, Steps())
+        sys.stdout.write(provider_build.report(out, packages, key, options))
+        return EXIT_OK
     _preflight("terraform")
     found = project.current()
     lock = provider_mirror.install(found.mirror, tool_environment())
@@ -448,12 +460,22 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("dir", metavar="DIR", help="a new or empty folder")
     init.add_argument("--force", action="store_true",
                       help="also in a folder that is not empty; files that exist are kept, never changed")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument("--vendor", action="store_true", help="(the default) put the codat-iac wheel this command "
+                        "was installed from into vendor/ and name it in requirements.txt")
+    source.add_argument("--from", dest="from_spec", default=None, metavar="SPEC",
+                        help="write this pip requirement for codat-iac instead (a git URL, an index version)")
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
-    provider = commands.add_parser("provider", parents=[common, app_dir],
-                                   help="the Codat provider in the project's terraform-mirror/")
-    provider.add_argument("action", choices=["install"],
-                          help="rewrite the mirror for the installed codat-iac and remake its lock file")
+    provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
+    provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                              metavar="install|build")
+    provider_actions.add_parser("install", parents=[common, app_dir],
+                                help="rewrite terraform-mirror/ for the installed codat-iac and remake its lock file")
+    building = provider_actions.add_parser(
+        "build", parents=[common], help="a self-contained, signed provider zip and the registry/mirror layouts",
+        description=provider_build.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    provider_build.add_arguments(building)
     return parser
 
 
@@ -467,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(options) -> int:
     try:
-        if options.command != "init":
+        if options.command != "init" and (options.command, getattr(options, "action", None)) != ("provider", "build"):
             project.use(project.find(getattr(options, "app_dir", None)))
         return COMMANDS[options.command](options)
     except KeyboardInterrupt:
