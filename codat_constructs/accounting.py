@@ -16,6 +16,7 @@ from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
+from codat_constructs.bindings._base import template
 from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_constructs.configuration import (
     CustomDataType,
@@ -206,7 +207,6 @@ class CodatAccountingIntegration(Construct):
         self.guard: Optional[ConnectionCapGuard] = None
         if connection_cap is not None:
             name = self.platform_name or platform_key
-            shown_id = (client_id or platform_key).replace('"', "'")  # no double quote in messages (HCL synthesis)
             self.guard = ConnectionCapGuard(
                 self,
                 "connection_cap",
@@ -214,7 +214,7 @@ class CodatAccountingIntegration(Construct):
                 cap=connection_cap,
                 wording=_cap_wording
                 or CapWording(
-                    what=f"{name} app {shown_id} (cap {connection_cap})",
+                    what=template(f"{name} app ", client_id or platform_key, f" (cap {connection_cap})"),
                     platform=name,
                     fix=f"Raise your app's connection limit with {name} (e.g. its partner programme), then set "
                     "connection_cap to the new limit.",
@@ -243,8 +243,8 @@ class CodatAccountingIntegration(Construct):
         whose last 4 characters differ from Codat's (docs/configuration.md). After the first apply the blocks
         do nothing: keep or remove them."""
         key = self.platform_key
-        options = (f":client_id={self.client_id},client_secret_wo_version={self.client_secret_version}"
+        options = (template(":client_id=", self.client_id, f",client_secret_wo_version={self.client_secret_version}")
                    if self.client_secret is not None else "")
-        self.resource.import_from(f"{key}{options}")
+        self.resource.import_from(template(key, options))
         for data_type, resource in self.supplemental_data.items():
             resource.import_from(f"{key}/{data_type}")

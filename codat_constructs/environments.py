@@ -31,6 +31,7 @@ from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs._stack_hooks import after_synth
 from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
+from codat_constructs.bindings._base import TerraformExpression
 from codat_constructs.configuration import CorsOrigins, SyncSettings
 from codat_constructs.environment_configuration import (
     CorsOriginsTable,
@@ -551,7 +552,7 @@ class CodatEnvironmentStack(cdk.TerraformStack):
                 error_message=f"TF_VAR_{name} (the {platform} app's client id) is empty or contains whitespace: copy "
                               f"the Client ID again from the platform's developer portal.",
             )
-            client_id = variable.string_value
+            client_id = TerraformExpression(variable.string_value)
         return {"client_id": client_id, "client_secret": Secret.from_env(self, table.client_secret_variable)}
 
 
