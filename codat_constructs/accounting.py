@@ -14,6 +14,8 @@ from typing import Mapping, Optional
 
 from constructs import Construct
 
+from codat_settings.fields import INT32_MAX, integer_problem, text_problem
+
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
 from codat_constructs.bindings._base import template
@@ -75,11 +77,12 @@ def _known_keys() -> str:
 def cap_problems(connection_cap: object) -> list[str]:
     """What is wrong with a `connection_cap` prop (None means no guard)."""
     if connection_cap is None or (
-        not isinstance(connection_cap, bool) and isinstance(connection_cap, int) and connection_cap >= 1
+        not isinstance(connection_cap, bool) and isinstance(connection_cap, int) and 1 <= connection_cap <= INT32_MAX
     ):
         return []
     return [
-        f"connection_cap must be a whole number from 1, or left out (None) for no cap guard (got {connection_cap!r}): "
+        f"connection_cap must be a whole number from 1 to {INT32_MAX:,}, or left out (None) for no cap guard "
+        f"(got {connection_cap!r}): "
         "give the number of connections your app on the platform allows, e.g. connection_cap=25."
     ]
 
@@ -116,6 +119,8 @@ def credential_problems(
         problems.append(
             "client_id contains whitespace: copy the Client ID again without spaces or line breaks (strip it)."
         )
+    elif text_problem(client_id, "client_id"):
+        problems.append(text_problem(client_id, "client_id"))
     if client_secret is not None:
         try:
             require_secret(client_secret, "client_secret")
@@ -128,6 +133,9 @@ def credential_problems(
             f"client_secret_version must be a whole number from 1 (got {client_secret_version!r}): "
             "start at 1 and add 1 each time you rotate the secret."
         )
+    elif client_secret_version > INT32_MAX:
+        problems.append(f"{integer_problem(client_secret_version, 'client_secret_version', 1, INT32_MAX)[:-1]}: "
+                        "start at 1 and add 1 each time you rotate the secret.")
     return problems
 
 

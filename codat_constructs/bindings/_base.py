@@ -42,7 +42,7 @@ from typing import Any, Iterator, Mapping, Union
 
 import jsii
 
-from codat_settings.fields import control_character
+from codat_settings.fields import control_character, text_problem
 from codat_settings.literal import EMPTY, terraform_literal
 
 #: storage class -> (cdktf's HCL "type", cdktf's HCL "storageClassType")
@@ -173,10 +173,8 @@ def _hcl_strings(value: Any) -> Any:
 def _control_characters(value: Any, path: str) -> Iterator[str]:
     """A problem for each literal string under `value` (map keys included) that holds a control character."""
     if isinstance(value, str) and not isinstance(value, TerraformExpression):
-        found = control_character(value)
-        if found:
-            yield (f"{path} contains {found}, which no field takes: remove it (retype the value if it was "
-                   "pasted).")
+        if control_character(value):
+            yield text_problem(value, path, required=False, max_length=len(value))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _control_characters(key, f"{path} (a key)")
