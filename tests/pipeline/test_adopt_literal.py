@@ -13,7 +13,9 @@ import zipfile
 from pathlib import Path
 
 import httpx
+from hypothesis import given, strategies as st
 
+from codat_iac import adopt, adopt_file
 from codat_settings.secrets import forms
 from pipeline_support import make_checkout
 from test_adopt import KEY, codat  # noqa: F401 (the counted emulator fixture)
@@ -85,3 +87,18 @@ def test_adopt_refuses_a_profile_name_the_file_would_refuse_and_writes_nothing(c
     assert done.returncode == 1 and not out.exists()
     assert "environments.prod.profile.name contains a carriage return (U+000D) at character 5" in done.stderr
     assert "Change them in the Codat Portal" in done.stderr and "Traceback" not in done.stderr
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+def test_the_file_holds_any_text_codat_returns_exactly(text):
+    """Quotes, backslashes, control characters, `${`, any Unicode: read back as the same characters."""
+    assert tomllib.loads(f"{adopt_file._key(text or 'x')} = {adopt_file._string(text)}\n") == {text or "x": text}
+
+
+def test_comments_show_codat_text_with_its_line_breaks_escaped():
+    found = adopt.Adopted("prod", "https://api.codat.io")
+    found.integrations = [adopt.Integration("qhyg", "Quick\nBooks\r\n[environments.evil]\x00", "quickbooks", True, False,
+                                            True)]
+    text = adopt_file.render(found, "codat-iac")
+    assert tomllib.loads(text) == adopt_file.document(found)  # the name did not end the comment
+    assert "# Quick\\u000ABooks\\u000D\\u000A[environments.evil]\\u0000 (qhyg)" in text
