@@ -24,8 +24,8 @@ from __future__ import annotations
 import numbers
 from urllib.parse import urlsplit
 
-__all__ = ["INT32_MAX", "MAX_NAME", "MAX_TEXT", "MONTHS", "control_character", "integer_problem", "text_problem",
-           "url_problem"]
+__all__ = ["INT32_MAX", "MAX_NAME", "MAX_TEXT", "MONTHS", "control_character", "credentials_problem",
+           "integer_problem", "text_problem", "url_problem"]
 
 INT32_MAX = 2**31 - 1
 #: A profile name (and other names a person reads).
@@ -76,13 +76,17 @@ def url_problem(value: object, field: str, *, required: bool = True) -> str | No
     """What every URL field refuses, whatever scheme it allows: `text_problem`'s rules, and a user name or
     password in the URL (`https://user:pass@host`), which would be stored in Codat and in Terraform's state."""
     problem = text_problem(value, field, required=required, example="https://example.com/codat")
-    if problem or not value:
-        return problem
+    return problem or credentials_problem(value, field)
+
+
+def credentials_problem(value: str, field: str) -> str | None:
+    """Why `value`, a URL with a user name or password (`scheme://user:pass@host`), is refused; None for any
+    other text, a URL or not."""
     try:
-        parts = urlsplit(value)  # type: ignore[arg-type]
+        parts = urlsplit(value)
     except ValueError:
         return None  # not a URL at all: the field's own rule says what it expects
-    if parts.username is not None or parts.password is not None:
+    if parts.netloc and (parts.username is not None or parts.password is not None):
         return (f"{field} carries a user name or password before its host (not shown here): remove the "
                 "`user:password@` part; Codat and Terraform's state would keep it in clear.")
     return None

@@ -22,8 +22,8 @@ themselves (a reference such as `Secret.token`, a binding's attribute, a templat
 one place literals meet the synthesized stack: the attribute table writes each one with
 `codat_settings.literal.terraform_literal`, so `${...}`, `%{...}` and the CDK's own token markers in it stay
 text (Terraform would otherwise evaluate them); `import_from` does the same for import IDs, and `template`
-joins text and expressions for the messages of checks and conditions. A literal with a control character
-is refused when the binding is created (`LiteralValueError`): no field takes one.
+joins text and expressions for the messages of checks and conditions. A literal no field takes (a control
+character, a URL with a user name or password) is refused when the binding is created (`LiteralValueError`).
 
 What cdktf's HCL synthesis gets wrong for us is strings and the meta-arguments. Its renderer escapes no
 backslash, and no quote in a string holding `${`; it writes a string that starts with `{` or `[` as an
@@ -42,7 +42,7 @@ from typing import Any, Iterator, Mapping, Union
 
 import jsii
 
-from codat_settings.fields import control_character, text_problem
+from codat_settings.fields import control_character, credentials_problem, text_problem
 from codat_settings.literal import EMPTY, terraform_literal
 
 #: storage class -> (cdktf's HCL "type", cdktf's HCL "storageClassType")
@@ -170,22 +170,26 @@ def _hcl_strings(value: Any) -> Any:
     return value
 
 
-def _control_characters(value: Any, path: str) -> Iterator[str]:
-    """A problem for each literal string under `value` (map keys included) that holds a control character."""
+def _refused_text(value: Any, path: str) -> Iterator[str]:
+    """A problem for each literal string under `value` (map keys included) that no field takes: one with a
+    control character, or a URL with a user name or password."""
     if isinstance(value, str) and not isinstance(value, TerraformExpression):
         if control_character(value):
             yield text_problem(value, path, required=False, max_length=len(value))
+        elif credentials_problem(value, path):
+            yield credentials_problem(value, path)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _control_characters(key, f"{path} (a key)")
-            yield from _control_characters(item, f"{path}.{key}")
+            yield from _refused_text(key, f"{path} (a key)")
+            yield from _refused_text(item, f"{path}.{key}")
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _control_characters(item, f"{path}[{index}]")
+            yield from _refused_text(item, f"{path}[{index}]")
 
 
 class LiteralValueError(ValueError):
-    """A binding was given text no field takes (a control character); every problem names its attribute."""
+    """A binding was given text no field takes (a control character, a URL with a user name or password); every
+    problem names its attribute."""
 
     def __init__(self, kind: str, path: str, problems: list[str]) -> None:
         self.problems = list(problems)
@@ -244,8 +248,9 @@ class AttributeTable:
         return {name: _hcl_value(self.spec[name], value) for name, value in self.values.items() if value is not None}
 
     def problems(self) -> list[str]:
-        """What no field takes in the literal values: control characters, each named by its attribute."""
-        return [problem for name, value in self.values.items() for problem in _control_characters(value, name)]
+        """What no field takes in the literal values (a control character, a URL with a user name or password),
+        each named by its attribute."""
+        return [problem for name, value in self.values.items() for problem in _refused_text(value, name)]
 
 
 # lifecycle in HCL --------------------------------------------------------------------------------------
