@@ -14,7 +14,7 @@ from typing import Mapping, Optional
 
 from constructs import Construct
 
-from codat_settings.fields import INT32_MAX, integer_problem, text_problem
+from codat_settings.fields import INT32_MAX, text_problem
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
@@ -119,8 +119,8 @@ def credential_problems(
         problems.append(
             "client_id contains whitespace: copy the Client ID again without spaces or line breaks (strip it)."
         )
-    elif text_problem(client_id, "client_id"):
-        problems.append(text_problem(client_id, "client_id"))
+    elif unreadable := text_problem(client_id, "client_id"):  # a NUL or another control character
+        problems.append(unreadable)
     if client_secret is not None:
         try:
             require_secret(client_secret, "client_secret")
@@ -134,8 +134,8 @@ def credential_problems(
             "start at 1 and add 1 each time you rotate the secret."
         )
     elif client_secret_version > INT32_MAX:
-        problems.append(f"{integer_problem(client_secret_version, 'client_secret_version', 1, INT32_MAX)[:-1]}: "
-                        "start at 1 and add 1 each time you rotate the secret.")
+        problems.append(f"client_secret_version must be a whole number from 1 to {INT32_MAX:,}, not "
+                        f"{client_secret_version:,}: start at 1 and add 1 each time you rotate the secret.")
     return problems
 
 
