@@ -296,7 +296,7 @@ def _compare(options) -> int:
 def _read_sides(options) -> tuple[compare.Comparison, dict[str, str], compare.SecretHold]:
     """Both sides read and compared, with the scrubber holding their secrets (release the hold when done)."""
     env = tool_environment()
-    a, b = compare.resolve(options.a, options.b, options.instances, env)
+    a, b = compare.resolve(options.a, options.b, options.instances, env, promoting=options.command == "promote")
     hold = compare.holding((a, b), env)
     try:
         with Steps().step(f"read A ({a.spelled}) and B ({b.spelled})") as step:

@@ -51,6 +51,8 @@ ABSENT = "(absent)"
 PROFILE_FIELDS = ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls")
 URL_SETTINGS = re.compile(r"profile\.(redirect_url|logo_url|icon_url)|webhooks\.[^.]+\.url")
 HISTORY = ("sync_from_utc", "sync_from_window")  # left out of a declared data type means "all history"
+CELL = 120  # characters of a value in the table and the Markdown (the JSON has it whole)
+MARKDOWN_ROWS, MARKDOWN_NOTES = 120, 30  # a pull request comment holds 65,536 characters
 _INSTANCE_FLAG = re.compile(r"--(base-url|api-key-env)-([a-z][a-z0-9_]{0,39})(?:=(.*))?", re.DOTALL)
 
 
@@ -134,13 +136,13 @@ def check_files(paths: list[str], env: Mapping[str, str]) -> None:
                                  f"checking {', '.join(paths)} failed (exit {done.returncode})."))
 
 
-def resolve(spelled_a: str, spelled_b: str, flags: dict[str, dict[str, str]],
-            env: Mapping[str, str]) -> tuple[Side, Side]:
+def resolve(spelled_a: str, spelled_b: str, flags: dict[str, dict[str, str]], env: Mapping[str, str],
+            promoting: bool = False) -> tuple[Side, Side]:
     """The two sides, by the rules in the module's doc."""
     path, tables = _environments(env)
     declared_form = not spelled_a.startswith(LIVE) and spelled_b.startswith(LIVE)
-    if declared_form and path is not None:
-        check_files([path], env)  # A's table is read as a declaration: by the file's rules
+    if (declared_form or promoting) and path is not None:
+        check_files([path], env)  # tables read as declarations (A's; B's names for promote): by the file's rules
     sides = (_side("A", spelled_a, not declared_form, flags, path, tables, env),
              _side("B", spelled_b, True, flags, path, tables, env))
     unused = sorted(set(flags) - {side.name for side in sides if side.spelled.startswith(LIVE)})
@@ -218,7 +220,9 @@ def declared_client_id(integration: Mapping[str, Any], env: Mapping[str, str]) -
     if isinstance(integration.get("client_id"), str):
         return integration["client_id"]
     variable = integration.get("client_id_variable")
-    return env.get(f"TF_VAR_{variable}") or None if isinstance(variable, str) else None
+    if not isinstance(variable, str):
+        return None
+    return env.get(f"TF_VAR_{variable}") or None
 
 
 def last4(value: str) -> str:
@@ -335,6 +339,7 @@ def webhook_keys(hooks: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _moment(value: Any) -> Any:
+    """A sync_from_utc as Codat answers it (`2024-01-01` is `2024-01-01T00:00:00Z`): TOML dates and text alike."""
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()
     moment = sync_from_moment(value) if isinstance(value, str) else None
@@ -342,10 +347,10 @@ def _moment(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A configuration as compared: empty maps and lists as left out, dates as UTC moments."""
+    """A configuration as compared: empty maps and lists as left out."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in sorted(value.items()) if v not in ({}, [], None)}
-    return _moment(value)
+    return value
 
 
 def _set(value: Any) -> Any:
@@ -380,7 +385,7 @@ def settings(configuration: Configuration) -> tuple[dict[str, Any], dict[str, di
         for data_type, fields in (sync.get("data_types") or {}).items():
             declared = {name: None for name in HISTORY} if not live else {}
             for name, value in {**declared, **fields}.items():
-                found[f"sync_settings.data_types.{data_type}.{name}"] = ABSENT if value is None else _plain(value)
+                found[f"sync_settings.data_types.{data_type}.{name}"] = ABSENT if value is None else _moment(value)
     if "cors_origins" in table or live:
         found["cors_origins"] = _set(list((table.get("cors_origins") or {}).get("allowed_origins", [])))
     hooks = table.get("webhooks") or {}
@@ -498,24 +503,30 @@ def _setting(row: Difference) -> str:
     return f"{row.setting} ({row.label})" if row.label else row.setting
 
 
+def _clip(text: str, width: int = CELL) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _ignored(result: Comparison) -> str:
+    return f"Ignored: {', '.join(result.patterns) or 'nothing'}."
+
+
+def _notes(result: Comparison) -> list[str]:
+    return [f"{c.side.label}: {note}" for c in (result.a, result.b) for note in c.not_compared]
+
+
 def render_text(result: Comparison) -> str:
     lines = [headline(result)]
     if result.rows:
         header = ("SETTING", f"A ({result.a.side.name})", f"B ({result.b.side.name})")
-        cells = [(_setting(row), shown(row.a), shown(row.b)) for row in result.rows]
+        cells = [(_setting(row), _clip(shown(row.a)), _clip(shown(row.b))) for row in result.rows]
         widths = [max(len(c[i]) for c in [header, *cells]) for i in range(3)]
         lines += [""] + ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip()
                          for cell in [header, *cells]]
-    lines += _footer(result)
+    lines += ["", _ignored(result)]
+    if _notes(result):
+        lines += ["Not compared:"] + [f"  - {note}" for note in _notes(result)]
     return scrub("\n".join(lines) + "\n")
-
-
-def _footer(result: Comparison) -> list[str]:
-    lines = ["", f"Ignored: {', '.join(result.patterns) or 'nothing'}."]
-    notes = [f"{c.side.label}: {note}" for c in (result.a, result.b) for note in c.not_compared]
-    if notes:
-        lines += ["Not compared:"] + [f"  - {note}" for note in notes]
-    return lines
 
 
 def _md(text: str) -> str:
@@ -523,18 +534,24 @@ def _md(text: str) -> str:
 
 
 def render_markdown(result: Comparison) -> str:
-    """For a pull request comment: a headline, one table row per setting, the ignored and what was not compared."""
+    """For a pull request comment: a headline, one table row per setting (at most MARKDOWN_ROWS, each cell
+    clipped, so it stays within a comment's size), the ignored settings and what was not compared."""
     a, b = result.a.side.name, result.b.side.name
     lines = [f"## Codat compare: {_md(a)} and {_md(b)}", "", _md(headline(result)), ""]
     if result.rows:
         lines += [f"| Setting | A: {_md(a)} | B: {_md(b)} |", "| --- | --- | --- |"]
-        lines += [f"| `{_md(_setting(row))}` | `{_md(shown(row.a))}` | `{_md(shown(row.b))}` |" for row in result.rows]
+        lines += [f"| `{_md(_setting(row))}` | `{_md(_clip(shown(row.a)))}` | `{_md(_clip(shown(row.b)))}` |"
+                  for row in result.rows[:MARKDOWN_ROWS]]
+        if len(result.rows) > MARKDOWN_ROWS:
+            lines.append(f"| ... {len(result.rows) - MARKDOWN_ROWS} more: see `--json` | | |")
         lines.append("")
-    footer = _footer(result)
-    lines.append(_md(footer[1]))
-    if len(footer) > 2:
+    lines.append(_md(_ignored(result)))
+    if _notes(result):
         lines += ["", "<details><summary>Not compared</summary>", ""]
-        lines += [f"- {_md(note.strip()[2:])}" for note in footer[3:]] + ["", "</details>"]
+        notes = _notes(result)
+        lines += [f"- {_md(_clip(note, 400))}" for note in notes[:MARKDOWN_NOTES]]
+        lines += [f"- ... {len(notes) - MARKDOWN_NOTES} more: see `--json`"] if len(notes) > MARKDOWN_NOTES else []
+        lines += ["", "</details>"]
     return scrub("\n".join(lines) + "\n")
 
 

@@ -9,11 +9,13 @@ What B keeps: its base URL, its own variable names (api_key_variable, client_id_
 client_secret_variable from B's table when the file has one, else the names adopt gives them), its hosts where
 they are ignored (a webhook only in A gets the host B uses for the same host of A), and anything the file cannot
 take away: credentials A does not have, a webhook consumer only in B when B's stack does not manage it, a profile
-field A leaves empty, a custom data type only in B (Codat has no DELETE). Each is named in `not_promoted`.
+field A leaves empty, a custom data type only in B (Codat has no DELETE). Each is named, with what to do, in the
+file's header and the command's output, and left out of the settings the plan will change.
 
-Client ids: Codat shows them only masked, so the table names a variable (client_id_variable) for each; B's
-integration whose client id changes is not imported but created, which takes over the integration Codat has and
-sends the configured credentials (an adopted integration refuses a client id other than Codat's).
+Client ids: Codat shows them only masked, so the table names a variable (client_id_variable) for each. An
+integration of B whose client id changes is created rather than imported (an imported integration refuses a client
+id other than the one Codat holds); creating takes over the integration Codat has and sends the credentials set
+in the variables. Xero declared without its app can only be imported, so its client id is not promoted.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, Iterator, Mapping, Optional
 from urllib.parse import urlsplit
 
 from codat_iac import adopt, adopt_file
-from codat_iac.compare import (ENVIRONMENTS_ENV, HISTORY, PROFILE_FIELDS, URL_SETTINGS, Comparison, CompareError, check_files,
+from codat_iac.compare import (HISTORY, PROFILE_FIELDS, URL_SETTINGS, Comparison, CompareError, check_files,
                                declared_client_id, ignored, integration_tables, webhook_keys)
 from codat_settings.configuration import default_sync_setting
 from codat_settings.secrets import contains_secret, scrub
@@ -45,7 +47,7 @@ class Promoted:
     name: str
     table: dict[str, Any]
     promoted: list[str]  # the settings compare listed, now A's
-    not_promoted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was not promoted, and what to check
     variables: dict[str, str] = field(default_factory=dict)  # TF_VAR_<name> -> what to set it to
 
 
@@ -107,7 +109,7 @@ class _Builder:
     def integration(self, key: str, where: tuple[str, ...], a: Optional[dict], b: Optional[dict],
                     declared: Optional[dict]) -> dict[str, Any]:
         at, name = f"integrations.{key}", self.a.names.get(key) or self.b.names.get(key) or key
-        table = copy.deepcopy(b) if b else {**({} if key == "gbol" else {"platform_key": key}), "import_id": key,
+        table = copy.deepcopy(b) if b else {**({} if key == adopt.XERO else {"platform_key": key}), "import_id": key,
                                             "enabled": False}
         table.pop("client_id_variable", None)
         table.pop("client_secret_variable", None)
@@ -119,9 +121,10 @@ class _Builder:
         if not speaks or self.skip(f"{at}.credentials") or self.skip(f"{at}.client_id"):
             a_holds = False  # B's credentials stay as they are
         elif b_holds and not a_holds:
-            b_holds = False  # the table leaves Codat's credentials alone
-            self.not_promoted(f"{at}.credentials", f"{name}: B holds credentials and A does not; the file cannot "
-                              "remove them, so B keeps them (delete them in the Codat Portal to match A).")
+            b_holds = False  # the table leaves Codat's credentials alone, as A's declares none
+            if self.whole:
+                self.not_promoted(f"{at}.credentials", f"{name}: B holds credentials and A does not; the file cannot "
+                                  "remove them, so B keeps them (delete them in the Codat Portal to match A).")
         elif a_holds and b_holds and self.a.client_ids.get(key) != self.b.client_ids.get(key):
             if key == adopt.XERO and "app_name" not in (declared or {}):
                 a_holds = b_holds = False
@@ -138,7 +141,7 @@ class _Builder:
             self.credentials(key, where, name, table, a if a_holds else None, declared)
         if declared is not None:
             table.update({k: declared[k] for k in ("client_secret_version", "connection_cap") if k in declared})
-            if key == "gbol" and "app_name" in declared:
+            if key == adopt.XERO and "app_name" in declared:
                 self.xero_app(table, declared, a if a_holds else None)
         if speaks:
             self.supplemental_data(at, name, table, a, b)
@@ -169,7 +172,7 @@ class _Builder:
             if not full:
                 raise CompareError(
                     f"promote: B ({self.name}) declares its Xero app, which takes the client id itself, and A's Xero "
-                    f"client id ({self.a.client_ids.get('gbol')}) is known only masked: add client_id to A's [xero] "
+                    f"client id ({self.a.client_ids.get(adopt.XERO)}) is known only masked: add client_id to A's [xero] "
                     "table (or set its client_id_variable), then promote again.")
             self.variables.pop(f"TF_VAR_{table.pop('client_id_variable')}", None)
             table["client_id"] = full
@@ -208,9 +211,11 @@ class _Builder:
     def profile(self) -> Optional[dict[str, Any]]:
         ours, theirs = self.a.table.get("profile"), self.b.table.get("profile")
         if theirs is None:
+            for name in PROFILE_FIELDS if ours is not None else ():
+                self.unpromoted.add(f"profile.{name}")
             if ours is not None:
-                self.note("profile: B's profile cannot be written as it is (see adopt's note on it), so A's is not "
-                          "promoted.")
+                self.note("profile: B's profile cannot be written as it is (see adopt's note on it, in compare's Not "
+                          "compared), so A's is not promoted.")
             return None
         profile = copy.deepcopy(theirs)
         if ours is None:
@@ -379,8 +384,8 @@ def render(promoted: Promoted, result: Comparison, command: str) -> str:
         f"settings, each now as {a.name} has it:",
     ]
     head += [f"  - {setting}" for setting in promoted.promoted] or ["  - none"]
-    if promoted.not_promoted:
-        head += ["", "Not promoted:"] + [f"  - {note}" for note in promoted.not_promoted]
+    if promoted.notes:
+        head += ["", "Read before planning:"] + [f"  - {note}" for note in promoted.notes]
     head += ["", "No secret is in this file. Set these before planning:"]
     head += [f"  - {variable}: {what}" for variable, what in promoted.variables.items()]
     return scrub(adopt_file.comment(head) + adopt_file.render_table(("environments", b.name), promoted.table))
@@ -390,8 +395,8 @@ def render_text(promoted: Promoted, result: Comparison, out: Path, command: str)
     lines = [f"Wrote the table of {promoted.name} to {out}: {len(promoted.promoted)} setting(s) now as "
              f"{result.a.side.name} has them" + (":" if promoted.promoted else ".")]
     lines += [f"  {setting}" for setting in promoted.promoted]
-    if promoted.not_promoted:
-        lines += ["Not promoted:"] + [f"  - {note}" for note in promoted.not_promoted]
+    if promoted.notes:
+        lines += ["Read before planning:"] + [f"  - {note}" for note in promoted.notes]
     lines.append(f"Set before `{command} plan {promoted.name} --out DIR` (CODAT_IAC_ENVIRONMENTS={out}):")
     lines += [f"  {variable}: {what}" for variable, what in promoted.variables.items()]
     return scrub("\n".join(lines) + "\n")
@@ -409,8 +414,8 @@ def refuse_existing(out: Path, force: bool) -> None:
 
 
 def write(out: Path, text: str, force: bool, env: Mapping[str, str]) -> None:
-    """`text` to `out` in one step: a temp file beside it, checked by the environments file's rules (with the file
-    promote read B's names from), renamed over it. Any error leaves no file (and an existing one as it was)."""
+    """`text` to `out` in one step: a temp file beside it, checked by the environments file's rules, renamed over
+    it. Any error leaves no file (and an existing one as it was)."""
     refuse_existing(out, force)
     if not out.parent.is_dir():
         raise CompareError(f"--out {out}: the folder {out.parent} does not exist; create it or pick another path.")
@@ -418,7 +423,7 @@ def write(out: Path, text: str, force: bool, env: Mapping[str, str]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
-        check_files([temp, *([env[ENVIRONMENTS_ENV]] if env.get(ENVIRONMENTS_ENV) else [])], env)
+        check_files([temp], env)
         os.replace(temp, out)
     finally:
         Path(temp).unlink(missing_ok=True)
