@@ -277,10 +277,11 @@ def _read_problem(side: Side, error: Exception, timeout: float) -> CompareError:
     if isinstance(error, PermissionDeniedError):
         return side.problem(f"{at} refused the API key (403): use a key of {side.name} that may read its "
                             f"configuration, in {side.key_variable}.")
+    if isinstance(error, TransportError) and "timeout" in str(error).lower():
+        return side.problem(f"{at} did not answer within {timeout:g} s: check the URL{flag} and that the instance is "
+                            "up, or give it longer with --timeout SECONDS.")
     if isinstance(error, TransportError):
-        what = f"did not answer within {timeout:g} s" if "timeout" in str(error).lower() else "could not be reached"
-        return side.problem(f"{at} {what}: check the URL{flag} and that the instance is up, or give it longer "
-                            "with --timeout SECONDS.")
+        return side.problem(f"{at} could not be reached: check the URL{flag} and that the instance is up.")
     return side.problem(f"reading {at} failed: {error}")
 
 
@@ -488,14 +489,15 @@ def shown(value: Any) -> str:
 def _who(configuration: Configuration) -> str:
     side = configuration.side
     reads = f", {side.source}" + (f", {configuration.adopted.requests} GET requests" if configuration.adopted else "")
-    return f"{side.label} ({side.name}{' declared' if not side.live else ''}{reads})"
+    return f"{side.label} ({side.name}{reads})"
 
 
 def headline(result: Comparison) -> str:
-    a, b = result.a.side, result.b.side
-    scope = " (what deploying A's file to B would change)" if not a.live else ""
+    a = result.a.side
     if not result.rows:
+        scope = ": deploying A's file to B would change none of them" if not a.live else ""
         return f"Same: {_who(result.a)} and {_who(result.b)} match outside the ignored settings{scope}."
+    scope = " (what deploying A's file to B would change)" if not a.live else ""
     return f"{len(result.rows)} setting(s) differ between {_who(result.a)} and {_who(result.b)}{scope}."
 
 

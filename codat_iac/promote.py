@@ -380,8 +380,8 @@ def render(promoted: Promoted, result: Comparison, command: str) -> str:
         f"({', '.join(result.patterns) or 'none'}). Use it with CODAT_IAC_ENVIRONMENTS, or put the table in your "
         f"environments file; then `{command} plan {b.name} --out DIR`.",
         "",
-        "Tables with an import_id are what B already has: Terraform imports them, so the plan changes only these "
-        f"settings, each now as {a.name} has it:",
+        f"Tables with an import_id are what {b.name} already has: Terraform imports them, so the plan changes only "
+        f"these settings, each now as {a.name} has it:",
     ]
     head += [f"  - {setting}" for setting in promoted.promoted] or ["  - none"]
     if promoted.notes:

@@ -306,3 +306,27 @@ def test_bad_input_is_one_line_naming_the_side_and_writes_no_file(instances, pro
     half = fails("compare", "staging", "live:other", "--base-url-other", production.url)
     assert "side B (live:other): give both --base-url-other URL and --api-key-env-other VARIABLE" in half
     assert_nothing_secret(run.outputs, also=CLIENT_IDS)
+
+
+def test_a_secret_one_codat_echoes_is_withheld_in_every_report_and_never_written(instances, project, tmp_path):
+    """A careless Codat can hold the other side's secret in an ordinary field: every report withholds the value, and
+    promote writes no file rather than put it in one."""
+    staging, production = instances
+    with staging.api() as api:
+        api.post("/webhooks", json={"url": f"https://staging-hooks.acme.example/codat?k={quote(PRODUCTION_KEY)}",
+                                    "eventTypes": ["DataSyncCompleted"]}).raise_for_status()
+    with production.api() as api:
+        encoded = base64.b64encode(STAGING_KEY.encode()).decode()
+        api.put("/profile", json={"name": f"Acme {encoded}", "redirectUrl": "https://acme.example/codat"}
+                ).raise_for_status()
+    run = Runner(make_checkout(tmp_path / "checkout", production, project.env),
+                 environments_file(tmp_path / "environments.toml", staging, production))
+    for form in ((), ("--json",), ("--markdown",)):
+        done = run("compare", "staging", "production", "--no-default-ignores", *form)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stdout.count("(withheld: held a secret)") == 2, done.stdout  # the profile's name, the webhook
+    out = tmp_path / "promoted.toml"
+    refused = run("promote", "staging", "production", "--out", str(out))
+    assert refused.returncode == 1 and not out.exists(), refused.stdout + refused.stderr
+    assert "webhooks.codat_companies" not in refused.stderr and "would hold a secret" in refused.stderr
+    assert_nothing_secret(run.outputs, also=CLIENT_IDS)
