@@ -176,9 +176,11 @@ def _side(label: str, spelled: str, live: bool, flags: dict[str, dict[str, str]]
     if not live:
         return Side(label, name, False, spelled, declared=table, source=f"declared in {path}")
     table = table or {}
-    base_url = options.get("base-url") or table.get("base_url") or env.get("CODAT_BASE_URL") or DEFAULT_API_URL
+    base_url = options.get("base-url") or (table["base_url"] if "base_url" in table else
+                                            env.get("CODAT_BASE_URL") or DEFAULT_API_URL)
     try:
-        base_url = check_base_url(base_url, f"--base-url-{name}" if "base-url" in options else "its base_url")
+        base_url = check_base_url(str(base_url), f"--base-url-{name}" if "base-url" in options else
+                                  f"environments.{name}.base_url" if "base_url" in table else "CODAT_BASE_URL")
     except SettingError as problem:
         raise CompareError(f"{where}: {problem}") from None
     variable = options.get("api-key-env") or f"TF_VAR_{table.get('api_key_variable', f'codat_api_key_{name}')}"
