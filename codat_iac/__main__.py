@@ -425,14 +425,24 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
-            "install": _install, "provider": _provider}
+            "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
+            "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, e.g. 30")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -492,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a setting to leave out (a glob over paths such as webhooks.*.url.host; repeat it); "
                        f"added to the defaults: {', '.join(compare.IGNORED_BY_DEFAULT)}")
     sides.add_argument("--no-default-ignores", action="store_true", help="compare the default ignored settings too")
-    sides.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+    sides.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS",
                        help="how long one request to a side may take, retries included (default 120)")
     instances = ("live:NAME is an instance given by --base-url-NAME URL and --api-key-env-NAME VARIABLE (the "
                  "environment variable holding its API key). Ignored by default: "

@@ -171,9 +171,9 @@ class _Builder:
             full = declared_client_id(a, self.env) if a is not None else declared.get("client_id")
             if not full:
                 raise CompareError(
-                    f"promote: B ({self.name}) declares its Xero app, which takes the client id itself, and A's Xero "
-                    f"client id ({self.a.client_ids.get(adopt.XERO)}) is known only masked: add client_id to A's [xero] "
-                    "table (or set its client_id_variable), then promote again.")
+                    f"B ({self.name}) declares its Xero app, which takes the client id itself, and A's Xero client "
+                    f"id ({self.a.client_ids.get(adopt.XERO)}) is known only masked: add client_id to A's [xero] table "
+                    "(or set its client_id_variable), then promote again.")
             self.variables.pop(f"TF_VAR_{table.pop('client_id_variable')}", None)
             table["client_id"] = full
         elif "client_id" not in table:  # its credentials are left as B has them: the app still names them
@@ -366,7 +366,7 @@ def promote(result: Comparison, env: Mapping[str, str]) -> Promoted:
     name = result.b.side.name
     for path, text in _strings(table):
         if contains_secret(text):
-            raise CompareError(f"promote: environments.{name}.{path} would hold a secret (the value read from Codat "
+            raise CompareError(f"environments.{name}.{path} would hold a secret (the value read from Codat "
                                "carries one): nothing was written; correct that value in Codat first.")
     promoted = [row.setting for row in result.rows if row.setting not in builder.unpromoted]
     return Promoted(name, table, promoted, builder.notes, builder.variables)
