@@ -34,6 +34,8 @@ CLIENT_IDS = (XERO_ID, STAGING_QBO_ID, PRODUCTION_QBO_ID)  # shown by their last
 DIFFERENT = [
     ("integrations.qhyg.client_id", "...ABCD", "...WXYZ"),
     ("integrations.mqjo.enabled", True, False),
+    ("integrations.gbol.custom_data_types.purchaseOrders", {"data_source": "/api.xro/2.0/PurchaseOrders", "key_by": [
+        "$.PurchaseOrderID"], "required_data": {"number": "$.PurchaseOrderNumber"}}, "(absent)"),
     ("sync_settings.data_types.invoices.sync_schedule", 24, 1),
     ("cors_origins", ["https://admin.acme.example", "https://app.acme.example"], ["https://app.acme.example"]),
     ("webhooks.codat_companies", {"url": "https://staging-hooks.acme.example/codat/companies",
@@ -101,16 +103,27 @@ def set_up_by_hand(staging: Codat, production: Codat) -> None:
     staging.portal("sync-settings", "set", "invoices", "--schedule", "daily")
     production.portal("sync-settings", "set", "invoices", "--schedule", "hourly")
     staging.portal("cors", "add", "https://admin.acme.example")
+    staging.portal("custom-data-type", "set", "gbol", "purchaseOrders", "--data-source", "/api.xro/2.0/PurchaseOrders",
+                   "--key-by", "$.PurchaseOrderID", "--required-data", "number=$.PurchaseOrderNumber")
     with staging.api() as api:
         api.post("/webhooks", json={"url": "https://staging-hooks.acme.example/codat/companies",
                                     "eventTypes": ["NewCompanySynchronised"]}).raise_for_status()
 
 
 def environments_file(path: Path, staging: Codat, production: Codat) -> Path:
-    """staging by its base URL alone; production with its own variable names, which promote keeps."""
+    """staging with the custom data type it names (Codat cannot list them); production with its own variable
+    names, which promote keeps."""
     path.write_text(f"""
 [environments.staging]
 base_url = "{staging.url}"
+
+[environments.staging.xero]
+import_id = "gbol"
+
+[environments.staging.xero.custom_data_types.purchaseOrders]
+data_source = "/api.xro/2.0/PurchaseOrders"
+key_by = ["$.PurchaseOrderID"]
+required_data = {{ number = "$.PurchaseOrderNumber" }}
 
 [environments.production]
 base_url = "{production.url}"
@@ -214,7 +227,7 @@ def test_compare_promote_plan_deploy_then_the_same(instances, project, tmp_path)
     assert set(shown) - {"profile.name", "profile.redirect_url", "webhooks.codat.url"} == {r[0] for r in DIFFERENT}
     fewer = run("compare", "staging", "production", "--json", "--ignore", "cors_origins", "--ignore",
                 "integrations.*.client_id")
-    assert rows(json.loads(fewer.stdout)) == DIFFERENT[1:3] + DIFFERENT[4:]
+    assert rows(json.loads(fewer.stdout)) == DIFFERENT[1:4] + DIFFERENT[5:]
 
     promoted = tmp_path / "promoted.toml"
     written = run("promote", "staging", "production", "--out", str(promoted))
@@ -237,6 +250,7 @@ def test_compare_promote_plan_deploy_then_the_same(instances, project, tmp_path)
     variables = {"CODAT_IAC_ENVIRONMENTS": str(promoted), "TF_VAR_prod_xero_client_id": XERO_ID,
                  "TF_VAR_prod_xero_secret": XERO_SECRET, "TF_VAR_prod_qbo_client_id": STAGING_QBO_ID,
                  "TF_VAR_prod_qbo_secret": STAGING_QBO_SECRET}
+    assert table["xero"]["custom_data_types"] == {"purchaseOrders": DIFFERENT[2][1]}
     # Declared form: production's new table against production's Codat is what deploying it would change.
     ahead = run("compare", "production", "live:production", "--json", **variables)
     assert ahead.returncode == 2, ahead.stdout + ahead.stderr
@@ -248,7 +262,8 @@ def test_compare_promote_plan_deploy_then_the_same(instances, project, tmp_path)
     changes = planned_changes(run, plan_dir, "production", variables)
     by_kind = {(address.split(".")[0], actions[0]): (changed, after) for address, (actions, changed, after) in
                changes.items()}
-    assert sorted(by_kind) == [("codat_cors_origins", "update"), ("codat_integration", "create"),
+    assert sorted(by_kind) == [("codat_cors_origins", "update"), ("codat_custom_data_type", "create"),
+                               ("codat_integration", "create"),
                                ("codat_integration", "update"), ("codat_sync_settings", "update"),
                                ("codat_webhook", "create")], changes
     assert by_kind[("codat_integration", "update")][0] == ["enabled"]
