@@ -40,7 +40,8 @@ from codat_iac.adopt_file import document
 from codat_iac.drift import EXIT_CLEAN, EXIT_DIFFERENT, EXIT_ERROR
 from codat_settings import TABLE_NAME, SettingError, check_base_url, shown_url
 from codat_settings.configuration import default_sync_setting, sync_from_moment
-from codat_settings.secrets import WITHHELD, SecretHold, contains_secret, scrub, secrets_from_environment
+from codat_iac.withholding import WITHHELD, holds_secret
+from codat_settings.secrets import SecretHold, scrub, secrets_from_environment
 
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
 DEFAULT_API_URL = "https://api.codat.io"
@@ -51,6 +52,7 @@ ABSENT = "(absent)"
 PROFILE_FIELDS = ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls")
 URL_SETTINGS = re.compile(r"profile\.(redirect_url|logo_url|icon_url)|webhooks\.[^.]+\.url")
 HISTORY = ("sync_from_utc", "sync_from_window")  # left out of a declared data type means "all history"
+HELD = "held a secret"  # in each of adopt's reasons for leaving out a value that held one
 CELL = 120  # characters of a value in the table and the Markdown (the JSON has it whole)
 MARKDOWN_ROWS, MARKDOWN_NOTES = 120, 30  # a pull request comment holds 65,536 characters
 _INSTANCE_FLAG = re.compile(r"--(base-url|api-key-env)-([a-z][a-z0-9_]{0,39})(?:=(.*))?", re.DOTALL)
@@ -206,6 +208,7 @@ class Configuration:
     names: dict[str, str] = field(default_factory=dict)  # platform key -> "QuickBooks Online"
     adopted: Optional[adopt.Adopted] = None  # a live side's reading
     not_compared: list[str] = field(default_factory=list)
+    withheld: set[str] = field(default_factory=set)  # settings adopt's reader left out: their value held a secret
 
 
 def integration_tables(table: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], dict[str, Any]]]:
@@ -260,16 +263,34 @@ def read(side: Side, env: Mapping[str, str], timeout: float, custom: dict[str, l
             found = adopt.read(client, side.name, side.base_url, custom)
     except adopt.ReadFailed as failed:
         raise _read_problem(side, failed.codat_error, timeout) from None
+    table = document(found)["environments"][side.name]
     return Configuration(
-        side, document(found)["environments"][side.name],
+        side, table,
         client_ids={i.key: last4(i.client_id_masked) for i in found.integrations if i.client_id_masked},
         custom=found.custom_data_types,
         names={i.key: i.name for i in found.integrations}, adopted=found,
-        not_compared=[str(n) for n in found.not_represented if n.what != adopt.CUSTOM_DATA_TYPES[0]])
+        not_compared=[str(n) for n in found.not_represented if n.what != adopt.CUSTOM_DATA_TYPES[0]],
+        withheld=_withheld(found, table))
+
+
+def _withheld(found: adopt.Adopted, table: Mapping[str, Any]) -> set[str]:
+    """What adopt's reader left out because it held a secret, as compare's paths where it has one (the profile's
+    fields, a webhook's, the CORS origins), else as adopt names it. An integration's name is only a label."""
+    keys = webhook_keys(table.get("webhooks") or {})
+    paths = set()
+    for item in found.not_represented:
+        if HELD not in item.why or item.what.startswith("the name of integration"):
+            continue
+        if item.what.startswith("webhooks.") and item.what.count(".") == 2:
+            _, table_id, name = item.what.split(".")
+            paths.add(f"webhooks.{keys.get(table_id, table_id)}.{name}")
+        else:
+            paths.add("cors_origins" if item.what == "CORS origins" else item.what)
+    return paths
 
 
 def _read_problem(side: Side, error: Exception, timeout: float) -> CompareError:
-    from codat_client import AuthenticationError, PermissionDeniedError, TransportError
+    from codat_client import AuthenticationError, DeadlineExceededError, PermissionDeniedError, TransportError
 
     at = f"Codat at {shown_url(side.base_url)}"
     flag = f" (--base-url-{side.name})" if side.spelled.startswith(LIVE) else " (its base_url)"
@@ -279,7 +300,8 @@ def _read_problem(side: Side, error: Exception, timeout: float) -> CompareError:
     if isinstance(error, PermissionDeniedError):
         return side.problem(f"{at} refused the API key (403): use a key of {side.name} that may read its "
                             f"configuration, in {side.key_variable}.")
-    if isinstance(error, TransportError) and "timeout" in str(error).lower():
+    timed_out = isinstance(error, DeadlineExceededError) or "timeout" in str(error).lower()
+    if isinstance(error, TransportError) and timed_out:
         return side.problem(f"{at} did not answer within {timeout:g} s: check the URL{flag} and that the instance is "
                             "up, or give it longer with --timeout SECONDS.")
     if isinstance(error, TransportError):
@@ -330,7 +352,10 @@ def webhook_keys(hooks: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     keys: dict[str, str] = {}
     taken: set[str] = set()
     for table_id, hook in sorted(hooks.items(), key=lambda item: str(item[1].get("url"))):
-        parts = urlsplit(str(hook.get("url", "")))
+        if not isinstance(hook.get("url"), str):  # left out (it held a secret): matched by its table's id
+            keys[table_id] = table_id
+            continue
+        parts = urlsplit(hook["url"])
         base = re.sub(r"[^a-z0-9]+", "_", f"{parts.path}?{parts.query}".lower()).strip("_") or "root"
         key, n = base, 1
         while key in taken:
@@ -398,6 +423,11 @@ def settings(configuration: Configuration) -> tuple[dict[str, Any], dict[str, di
         webhooks[key] = {"url": hook.get("url"), "disabled": hook.get("disabled", False)}
         webhooks[key].update({name: _set(list(hook.get(name, []))) for name in ("event_types", "company_tags")
                               if name in hook or live})
+    for path in configuration.withheld:  # cannot be compared: shown as withheld, and listed
+        if path.startswith("webhooks.") and path.split(".")[1] in webhooks:
+            webhooks[path.split(".")[1]][path.split(".")[2]] = WITHHELD
+        elif path.startswith("profile.") or path == "cors_origins":
+            found[path] = WITHHELD
     return found, webhooks
 
 
@@ -442,7 +472,8 @@ def differences(a: Configuration, b: Configuration, patterns: tuple[str, ...]) -
     rows: list[Difference] = []
 
     def add(path: str, value_a: Any, value_b: Any) -> None:
-        if not ignored(path, patterns) and not _same(path, value_a, value_b, patterns):
+        unknown = holds_secret(value_a) or holds_secret(value_b)  # a withheld value is never "the same"
+        if not ignored(path, patterns) and (unknown or not _same(path, value_a, value_b, patterns)):
             key = path.split(".")[1] if path.startswith("integrations.") else ""
             rows.append(Difference(path, value_a, value_b, names.get(key, "")))
 
@@ -484,8 +515,7 @@ def compare(a: Configuration, b: Configuration, patterns: tuple[str, ...]) -> Co
 
 def shown(value: Any) -> str:
     """A value as the report shows it: JSON, a marker as it is, a value that holds a secret withheld."""
-    text = value if value in (ABSENT, WITHHELD) else json.dumps(value, sort_keys=True)
-    return WITHHELD if contains_secret(text) else text
+    return WITHHELD if holds_secret(value) else value if value == ABSENT else json.dumps(value, sort_keys=True)
 
 
 def _who(configuration: Configuration) -> str:
@@ -568,7 +598,7 @@ def _side_json(configuration: Configuration) -> dict[str, Any]:
 
 def render_json(result: Comparison) -> str:
     def value(v: Any) -> Any:
-        return WITHHELD if contains_secret(json.dumps(v)) else v
+        return WITHHELD if holds_secret(v) else v
 
     document_ = {
         "command": "compare", "exit_code": result.exit_code, "summary": headline(result),

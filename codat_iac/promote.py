@@ -33,7 +33,8 @@ from codat_iac import adopt, adopt_file
 from codat_iac.compare import (HISTORY, PROFILE_FIELDS, URL_SETTINGS, Comparison, CompareError, check_files,
                                declared_client_id, ignored, integration_tables, webhook_keys)
 from codat_settings.configuration import default_sync_setting
-from codat_settings.secrets import contains_secret, scrub
+from codat_iac.withholding import holds_secret
+from codat_settings.secrets import scrub
 
 #: Fields of a declared [xero] table that describe the Xero app, which Codat does not know: kept from B's table.
 XERO_APP_FIELDS = ("app_name", "company_url", "tier", "redirect_uris", "privacy_policy_url", "terms_url",
@@ -361,11 +362,16 @@ def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 def promote(result: Comparison, env: Mapping[str, str]) -> Promoted:
     """B's table so that B matches A outside the ignored settings; CompareError when it cannot be written."""
+    for configuration in (result.a, result.b):
+        if configuration.withheld:
+            raise configuration.side.problem(
+                f"{sorted(configuration.withheld)[0]} held a secret, so adopt's reader left it out and promote cannot "
+                "write a table that matches: nothing was written; take the secret out of that field in Codat.")
     builder = _Builder(result, env)
     table = builder.build()
     name = result.b.side.name
     for path, text in _strings(table):
-        if contains_secret(text):
+        if holds_secret(text):
             raise CompareError(f"environments.{name}.{path} would hold a secret (the value read from Codat "
                                "carries one): nothing was written; correct that value in Codat first.")
     promoted = [row.setting for row in result.rows if row.setting not in builder.unpromoted]

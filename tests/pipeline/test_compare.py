@@ -349,6 +349,6 @@ def test_a_secret_one_codat_echoes_is_withheld_in_every_report_and_never_written
     out = tmp_path / "promoted.toml"
     refused = run("promote", "staging", "production", "--out", str(out))
     assert refused.returncode == 1 and not out.exists(), refused.stdout + refused.stderr
-    # production's own profile name holds staging's key: the table would keep it, so no table is written
-    assert "codat-iac promote: environments.production.profile.name would hold a secret" in refused.stderr
+    assert ("codat-iac promote: side A (staging): webhooks.data_sync_completed.url held a secret, so adopt's "
+            "reader left it out") in refused.stderr
     assert_nothing_secret(run.outputs, also=CLIENT_IDS)
