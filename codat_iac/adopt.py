@@ -282,8 +282,12 @@ def _custom_data_types(reads: _Reads, named: Mapping[str, list[str]], found: Ado
                 configuration = reads("get_custom_data_type", key, identifier)
             except NotFoundError:
                 continue
-            found.custom_data_types.setdefault(key, {})[identifier] = configuration.model_dump(
-                mode="json", exclude_none=True)
+            fields = configuration.model_dump(mode="json", exclude_none=True)
+            if holds_secret(fields):
+                found.not_represented.append(NotRepresented(f"integrations.{key}.custom_data_types.{identifier}",
+                                                            f"{HELD_A_SECRET}: left out (Codat keeps it)."))
+                continue
+            found.custom_data_types.setdefault(key, {})[identifier] = fields
 
 
 # --------------------------------------------------------------------------------------- the instance

@@ -426,7 +426,7 @@ def settings(configuration: Configuration) -> tuple[dict[str, Any], dict[str, di
     for path in configuration.withheld:  # cannot be compared: shown as withheld, and listed
         if path.startswith("webhooks.") and path.split(".")[1] in webhooks:
             webhooks[path.split(".")[1]][path.split(".")[2]] = WITHHELD
-        elif path.startswith("profile.") or path == "cors_origins":
+        elif path.startswith(("profile.", "integrations.")) or path == "cors_origins":
             found[path] = WITHHELD
     return found, webhooks
 

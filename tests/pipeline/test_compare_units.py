@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from codat_iac import compare, promote
+from codat_iac import adopt, compare, promote
 from codat_iac.compare import ABSENT, IGNORED_BY_DEFAULT, CompareError, Configuration, Side
 from codat_settings.secrets import WITHHELD, SecretHold
 
@@ -170,3 +170,26 @@ def test_instance_flags_are_taken_out_of_the_arguments():
     assert flags == {"eu": {"base-url": "https://eu.example", "api-key-env": "EU_KEY"}}
     with pytest.raises(CompareError, match="--base-url-eu needs a value"):
         compare.instance_flags(["--base-url-eu"])
+
+
+def test_what_adopts_reader_left_out_for_holding_a_secret_is_withheld_and_never_the_same():
+    found = adopt.Adopted("production", "https://production.codat.example")
+    found.webhooks = {"data_sync_completed": {"import_id": "b1", "event_types": ["DataSyncCompleted"]}}  # no url
+    found.not_represented += [adopt.NotRepresented("webhooks.data_sync_completed.url", adopt.SET_BY_HAND),
+                              adopt.NotRepresented("profile.name", adopt.SET_BY_HAND),
+                              adopt.NotRepresented("the name of integration gbol", adopt.HELD_A_SECRET)]
+    table = {"webhooks": found.webhooks, "profile": {"redirect_url": "https://acme.example/"}}
+    assert compare._withheld(found, table) == {"webhooks.data_sync_completed.url", "profile.name"}
+    b = live("B", "production", table, withheld=compare._withheld(found, table))
+    a = live("A", "staging", {"profile": {"name": "Acme", "redirect_url": "https://acme.example/"},
+                              "webhooks": {"data_sync_completed": hook("https://hooks.acme.example/codat",
+                                                                       "DataSyncCompleted")}})
+    result = compare.compare(a, b, ())
+    assert settings_of(result) == [("profile.name", "Acme", WITHHELD),
+                                   ("webhooks.codat", {"url": "https://hooks.acme.example/codat",
+                                                       "event_types": ["DataSyncCompleted"]}, ABSENT),
+                                   ("webhooks.data_sync_completed", ABSENT, {"url": WITHHELD,
+                                                                             "event_types": ["DataSyncCompleted"]})]
+    assert compare.render_text(result).count(WITHHELD) == 2  # the name; the consumer whose URL held one, whole
+    with pytest.raises(CompareError, match=r"^side B \(production\): profile\.name held a secret"):
+        promote.promote(result, {})
