@@ -1,10 +1,11 @@
 """`codat-iac` (the installed console script; bin/codat-iac and `python -m codat_iac` here): init, deploy, diff,
-drift, plan, apply, destroy, adopt, env, install, provider install, and the local emulator and PostgreSQL helpers.
+drift, plan, apply, destroy, adopt, compare, promote, env, install, provider install, and the local emulator and
+PostgreSQL helpers.
 
 Every command but `init` works on one project (codat_iac/project.py): --app-dir, else CODAT_IAC_APP_DIR, else the
 nearest folder holding cdktf.json from the working directory up.
 
-Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan, compare); 1 an error, printed once (a Python
 traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
 Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout.
 """
@@ -20,9 +21,9 @@ import time
 import traceback
 from pathlib import Path
 
-from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, private_files, project, provider_build, provider_mirror, scaffold, summary,
-                       vendor_wheel, withholding)
+from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
+                       postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
+                       summary, vendor_wheel, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -33,7 +34,7 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
             provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
-            vendor_wheel.VendorError)
+            vendor_wheel.VendorError, compare.CompareError)
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
@@ -282,6 +283,58 @@ def _adopt_into(options) -> int:
     return EXIT_OK
 
 
+def _compare(options) -> int:
+    """Two Codat instances (or a stack's declaration and an instance), setting by setting; GET requests only."""
+    try:
+        return _compare_sides(options)
+    except EXPECTED as problem:
+        if options.json or options.markdown:  # a pull request's job still gets a document saying what failed
+            sys.stdout.write(compare.error_json("compare", problem) if options.json
+                             else compare.error_markdown(problem))
+        raise
+
+
+def _read_sides(options) -> tuple[compare.Comparison, dict[str, str], compare.SecretHold]:
+    """Both sides read and compared, with the scrubber holding their secrets (release the hold when done)."""
+    env = tool_environment()
+    a, b = compare.resolve(options.a, options.b, options.instances, env, promoting=options.command == "promote")
+    hold = compare.holding((a, b), env)
+    try:
+        with Steps().step(f"read A ({a.spelled}) and B ({b.spelled})") as step:
+            first, second = compare.read_both(a, b, env, options.timeout)
+            step.note = f"{sum(c.adopted.requests for c in (first, second) if c.adopted)} GET requests"
+        return compare.compare(first, second, compare.patterns_from(options)), env, hold
+    except BaseException:
+        hold.release()
+        raise
+
+
+def _compare_sides(options) -> int:
+    result, _, hold = _read_sides(options)
+    try:
+        render = (compare.render_json if options.json else compare.render_markdown if options.markdown
+                  else compare.render_text)
+        sys.stdout.write(render(result))
+    finally:
+        hold.release()
+    return result.exit_code
+
+
+def _promote(options) -> int:
+    """B's environments table so that B matches A outside the ignored settings (no file on any error)."""
+    out = Path(options.out)
+    promote.refuse_existing(out, options.force)
+    result, env, hold = _read_sides(options)
+    try:
+        promoted = promote.promote(result, env)
+        command = project.current().command
+        promote.write(out, promote.render(promoted, result, command), options.force, env)
+        sys.stdout.write(promote.render_text(promoted, result, out, command))
+    finally:
+        hold.release()
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------- helpers
 
 
@@ -383,14 +436,24 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "adopt": _adopt, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
-            "install": _install, "provider": _provider}
+            "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
+            "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, e.g. 30")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -443,6 +506,34 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--name", required=True, help="the environment (and stack) name, e.g. production")
     adopting.add_argument("--out", required=True, help="the environments file to write (TOML)")
     adopting.add_argument("--force", action="store_true", help="replace --out when it exists")
+    sides = argparse.ArgumentParser(add_help=False)
+    sides.add_argument("a", metavar="A", help="a stack of the environments file, or live:NAME")
+    sides.add_argument("b", metavar="B", help="a stack of the environments file, or live:NAME")
+    sides.add_argument("--ignore", action="append", default=[], metavar="PATTERN",
+                       help="a setting to leave out (a glob over paths such as webhooks.*.url.host; repeat it); "
+                       f"added to the defaults: {', '.join(compare.IGNORED_BY_DEFAULT)}")
+    sides.add_argument("--no-default-ignores", action="store_true", help="compare the default ignored settings too")
+    sides.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS",
+                       help="how long one request to a side may take, retries included (default 120)")
+    instances = ("live:NAME is an instance given by --base-url-NAME URL and --api-key-env-NAME VARIABLE (the "
+                 "environment variable holding its API key). Ignored by default: "
+                 f"{', '.join(compare.IGNORED_BY_DEFAULT)}.")
+    comparing = commands.add_parser(
+        "compare", parents=[common, app_dir, sides],
+        help="what differs between two Codat instances, or between a stack's file and an instance (exit 0 same, 2 "
+        "different, 1 error); reads only",
+        description=compare.__doc__, epilog=instances, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    form = comparing.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable output")
+    form.add_argument("--markdown", action="store_true", help="markdown, e.g. for a pull request comment")
+    promoting = commands.add_parser(
+        "promote", parents=[common, app_dir, sides],
+        help="write B's environments table so that B matches A outside the ignored settings; reads only",
+        description=promote.__doc__, epilog=instances, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    promoting.add_argument("--out", required=True, help="the environments file to write (TOML)")
+    promoting.add_argument("--force", action="store_true", help="replace --out when it exists")
     commands.add_parser("env", parents=[common, app_dir],
                         help='print shell exports for raw tools: eval "$(codat-iac env)"')
     emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")
@@ -479,8 +570,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _instance_flags(argv: list[str]) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """compare's and promote's --base-url-NAME and --api-key-env-NAME taken out of argv (argparse cannot declare
+    options whose names hold a value)."""
+    index = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if index is None or argv[index] not in ("compare", "promote"):
+        return argv, {}
+    rest, flags = compare.instance_flags(argv[index + 1:])
+    return argv[:index + 1] + rest, flags
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        argv, instances = _instance_flags(list(sys.argv[1:] if argv is None else argv))
+    except compare.CompareError as problem:
+        _say(f"codat-iac: {problem}")
+        return EXIT_ERROR
     options = build_parser().parse_args(argv)
+    options.instances = instances
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
     with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ):

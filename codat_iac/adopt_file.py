@@ -201,6 +201,23 @@ def _control_characters(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _control_characters(item, f"{path}[{index}]")
 
 
+def render_table(path: tuple[str, ...], table: dict[str, Any], comments: list[str] | None = None) -> str:
+    """One [table] with its keys, then each of its sub-tables (a dict value) the same way: a file other than
+    adopt's own (codat-iac promote) written by the same TOML rules. A table that only holds tables gets no header."""
+    keys = {key: value for key, value in table.items() if not isinstance(value, dict)}
+    out = []
+    if keys or comments or not table:
+        out.append("\n" + _comment(comments or []) + _header(path) + "\n")
+        out.append("".join(f"{_key(key)} = {_value(value)}\n" for key, value in keys.items()))
+    out += [render_table(path + (key,), value) for key, value in table.items() if isinstance(value, dict)]
+    return "".join(out)
+
+
+def comment(lines: list[str]) -> str:
+    """`lines` as TOML comment lines, wrapped as adopt wraps its own."""
+    return _comment(lines)
+
+
 def render(found: Adopted, command: str) -> str:
     """The environments file for `found`: a header that says where it came from, what to set and what is not
     represented, then one table per adopted object. AdoptError when Codat holds a value the file would refuse."""
