@@ -6,7 +6,8 @@ import os
 import threading
 
 from codat_settings import SettingError, base_url_origin, check_base_url
-from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
+from codat_settings.secrets import WITHHELD, SecretHold, SecretRegistry, scrub, secrets_from_environment
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, set_scrubber, types
 
 from codat_provider import VERSION
 from codat_provider.cors_origins.resource import CorsOriginsResource
@@ -78,6 +79,31 @@ class CodatProvider(Provider):
         self._lock = threading.Lock()
         self._client: CodatClient | None = None
         self._stopped = False
+        # Built right after the handshake, before the first RPC: from here on everything this process hands
+        # Terraform (diagnostics, log lines, stderr, and every value of state and plan) is screened for every
+        # secret it can know without sending anything: the environment's now (CODAT_API_KEY, the stack's TF_VAR_
+        # secrets), the provider block's api_key and the write-only values of each configuration as tfplugin
+        # hands them over (learn_secrets). So plan, refresh and import, which never send the client secret,
+        # still withhold it when Codat quotes it back.
+        # Text is scrubbed of everything the process-wide registry holds; values are withheld for the secrets
+        # proper (``_withheld``, same core): the client also holds the client ids it sends, to keep them out of
+        # its logs, but client_id is an ordinary attribute that state must hold as configured.
+        self._secrets = SecretHold()
+        self._withheld = SecretRegistry()
+        self._learned: set[str] = set()
+        self.learn_secrets(secrets_from_environment())
+        set_scrubber(scrub, contains=self._withheld.contains, marker=WITHHELD)
+
+    def learn_secrets(self, values: list[str]) -> None:
+        """Secrets known without sending them: the environment's, the provider block's api_key and the
+        write-only values of resource configurations (tfplugin hands them over at validate, configure, plan and
+        apply); held for the life of the process."""
+        with self._lock:
+            fresh = [v for v in values if v not in self._learned]
+            self._learned.update(fresh)
+        if fresh:
+            self._secrets.add(fresh)
+            self._withheld.hold(fresh)
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
@@ -112,16 +138,15 @@ class CodatProvider(Provider):
         """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
 
         Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
-        so the schema and validate starts never load httpx and pydantic. The scrubber goes on everything the
-        process sends Terraform (log lines, diagnostics, stderr) before the first request: from then on none of
-        it shows a secret the client holds. The client shares its reads (``cache_reads``): a process serves one
-        plan or one apply, so every resource and data source reading the same Codat object or list costs one
-        request, and each write makes the next read ask Codat again.
+        so the schema and validate starts never load httpx and pydantic. The client holds the key in every form
+        it sends (the scrubber set in ``__init__`` then finds those too). The client shares its reads
+        (``cache_reads``): a process serves one plan or one apply, so every resource and data source reading
+        the same Codat object or list costs one request, and each write makes the next read ask Codat again.
         """
-        from codat_client import CodatClient, scrub
-        from tfplugin import set_scrubber
+        from codat_client import CodatClient
+        from codat_client._auth import Credential
 
-        set_scrubber(scrub)
+        self.learn_secrets(Credential(api_key).secrets)  # the raw key behind a `Basic ...` value, and the header
         with self._lock:
             if self._client is not None:
                 self._client.close()

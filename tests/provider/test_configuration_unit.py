@@ -224,7 +224,7 @@ class FakeConfigurationCodat:
         self.gets += 1
         if self.stop_at == "read back" and self.posts:
             raise StoppedError("GET /profile/syncSettings: stopped before the request was sent", took_effect=False)
-        return SyncSettings.model_validate(CODAT)
+        return self.posts[-1] if self.posts else SyncSettings.model_validate(CODAT)
 
     def set_sync_settings(self, settings):
         if self.refuse:
@@ -247,13 +247,17 @@ def _sync(client) -> SyncSettingsResource:
     return SyncSettingsResource(SimpleNamespace(client=client))
 
 
-PLANNED_SYNC = {"id": UNKNOWN, "data_types": {"invoices": {**UNSET, "sync_schedule": 24}}, "overrides_defaults": True,
-                "on_destroy": "keep"}
+CONFIG_SYNC = {"id": None, "data_types": {"invoices": {**UNSET, "sync_schedule": 24}}, "overrides_defaults": True,
+               "on_destroy": "keep"}
+# What tfplugin plans on create: computed attributes the configuration leaves out are unknown.
+PLANNED_SYNC = {**CONFIG_SYNC, "id": UNKNOWN, "data_types": {"invoices": {
+    **UNSET, "sync_schedule": 24, "fetch_on_first_link": UNKNOWN, "sync_order": UNKNOWN, "months_to_sync": UNKNOWN,
+    "is_locked": UNKNOWN}}}
 
 
 def test_sync_settings_create_adopts_with_a_warning_and_writes_everything_back():
     client, diags = FakeConfigurationCodat(), Diagnostics()
-    state = _sync(client).create(PLANNED_SYNC, PLANNED_SYNC, diags)
+    state = _sync(client).create(PLANNED_SYNC, CONFIG_SYNC, diags)
     (sent,) = client.posts
     assert [s.data_type for s in sent.settings] == ["invoices", "balanceSheet", "payments"]
     assert sent.settings[0].model_extra == {"futureField": "kept"}  # a field Codat added, sent back
@@ -264,11 +268,11 @@ def test_sync_settings_create_adopts_with_a_warning_and_writes_everything_back()
 
 def test_a_stop_says_what_was_applied():
     with pytest.raises(ProviderError) as stopped:
-        _sync(FakeConfigurationCodat(stop_at="post")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+        _sync(FakeConfigurationCodat(stop_at="post")).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
     assert stopped.value.summary == "Stopped: could not update the Codat sync settings"
     assert "whether it took effect is unknown" in stopped.value.detail
     with pytest.raises(ProviderError) as stopped:
-        _sync(FakeConfigurationCodat(stop_at="read back")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+        _sync(FakeConfigurationCodat(stop_at="read back")).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
     assert stopped.value.summary == "Stopped: could not read back the Codat sync settings"
     assert stopped.value.detail.startswith("The sync settings were written")
 
@@ -276,7 +280,7 @@ def test_a_stop_says_what_was_applied():
 def test_codats_400s_land_on_the_attribute_they_name():
     diags = Diagnostics()
     refused = ["settings[0].syncSchedule: not a schedule", "settings[1]: a financial statement"]
-    assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, PLANNED_SYNC, diags) is None
+    assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, CONFIG_SYNC, diags) is None
     assert [d.path for d in diags.errors] == [("data_types", "invoices", "sync_schedule"), ("data_types", "balanceSheet")]
     cors = CorsOriginsResource(SimpleNamespace(client=FakeConfigurationCodat(refuse=["allowedOrigins[0]: no"])))
     diags = Diagnostics()
