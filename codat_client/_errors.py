@@ -131,6 +131,48 @@ class UnexpectedResponseError(CodatError):
     )
 
 
+class WriteNotAcknowledgedError(UnexpectedResponseError):
+    """A write (PUT, POST, DELETE) got an answer Codat's contract does not allow for it: another status, an empty
+    or non-JSON body where JSON is promised, a body of the wrong shape, too large to read, or still arriving when
+    the call's deadline passed. Codat did not confirm the write, so it may or may not have been applied.
+
+    The Terraform provider catches this class to read back what Codat holds instead of trusting the answer.
+    """
+
+    next_step = (
+        "the next plan (or refresh) reads what Codat holds and shows any difference. Check that CODAT_BASE_URL / "
+        "base_url points at the Codat API (e.g. https://api.codat.io), not the Portal or a proxy."
+    )
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """An answer over ``Bounds.max_answer_bytes`` on the wire or ``Bounds.max_decoded_bytes`` once decoded."""
+
+    next_step = (
+        "check that CODAT_BASE_URL / base_url points at the Codat API, not a proxy or another service: Codat's "
+        "answers are far smaller. If they really are this large, raise the caps (codat_client.Bounds)."
+    )
+
+
+class PagingError(UnexpectedResponseError):
+    """A paged listing that would not end: over ``Bounds.max_pages``, or a ``next`` link that repeats or leaves
+    the base URL's origin."""
+
+    next_step = (
+        "check that CODAT_BASE_URL / base_url points at the Codat API, not a proxy; if the account really holds "
+        "that many, list with a larger page_size (up to 5000) or raise Bounds.max_pages."
+    )
+
+
+class DeadlineExceededError(TransportError):
+    """The call's deadline (``RetryPolicy.deadline``) passed while waiting for an answer or reading its body."""
+
+    next_step = (
+        "Codat, or a proxy in front of it, answered too slowly: try again later and check CODAT_BASE_URL / "
+        "base_url; raise RetryPolicy.deadline only if Codat is known to be this slow."
+    )
+
+
 class LegacyEndpointUnavailableError(CodatError):
     """A legacy write endpoint (credentials, enabled toggle) is missing on this account or API version."""
 
@@ -195,7 +237,7 @@ def from_response(
     body = _error_body(response)
     error = _str(body.get("error"))
     validation = _validation_messages(body.get("validation"))
-    correlation_id = _str(body.get("correlationId")) or _correlation_header(response)
+    correlation_id = _str(body.get("correlationId")) or correlation_header(response)
     status = response.status_code
     cls = cls or class_for_status(status)
     what = f"Codat answered {status} {response.reason_phrase}".rstrip()
@@ -269,7 +311,7 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _correlation_header(response: httpx.Response) -> str | None:
+def correlation_header(response: httpx.Response) -> str | None:
     for name in ("x-correlation-id", "correlation-id", "x-request-id"):
         if response.headers.get(name):
             return response.headers[name]

@@ -22,21 +22,29 @@ from codat_settings import check_base_url, shown_url
 
 from . import _errors
 from ._auth import Credential
+from ._body import ACCEPT_ENCODING, Unreadable, read_body, with_body
+from ._bounds import Bounds, CallGuard, DeadlinePassed, Interrupted, StopRequested, guard_connections
 from ._cache import ReadCache
 from ._credentials import MaskedCredentials, reduce_credentials
 from ._errors import (
     CodatError,
+    DeadlineExceededError,
     LegacyEndpointUnavailableError,
     NotFoundError,
+    PagingError,
     RateLimitError,
+    ResponseTooLargeError,
     StoppedError,
     TransportError,
     UnexpectedResponseError,
+    WriteNotAcknowledgedError,
 )
 from ._limiter import RateLimiter
+from ._paging import Listing
 from ._redact import describe_body, mask_headers
 from ._retry import RetryPolicy, response_time, server_wait
 from ._secrets import SecretHold, install_log_scrubbing
+from ._writes import Promise
 from .models import (
     AllowedOrigins,
     Branding,
@@ -81,6 +89,18 @@ _CUSTOM_DATA_TYPE_NOT_FOUND_NEXT = (
 )
 
 
+# What each write's success looks like (``_writes``); the statuses are those Codat's specs document.
+_STORED_CREDENTIALS = Promise(200, "the stored credentials")
+_DELETED_CREDENTIALS = Promise(200, "the deleted credentials")
+_SWITCHED = Promise(200, "the integration")
+_SAVED_PROFILE = Promise(200, "the saved profile")
+_SAVED_ORIGINS = Promise(200, "the saved allowed origins")
+_SAVED_CUSTOM_DATA_TYPE = Promise(200, "the saved custom data type")
+_CREATED_WEBHOOK = Promise(201, "the created webhook consumer")
+_OK_NO_BODY = Promise(200, None)
+_NO_CONTENT = Promise(204, None)
+
+
 @dataclass(frozen=True, slots=True)
 class _Legacy:
     """Marks a call to one of the legacy v1 write endpoints (see ``_legacy_error``)."""
@@ -96,6 +116,9 @@ class CodatClient:
     ``limiter`` and ``timeout`` tune resilience; ``transport`` (e.g. ``httpx.MockTransport``), ``clock``,
     ``sleep`` and ``rng`` (a uniform [0, 1) draw for jitter) exist so tests run every retry path instantly.
     Without ``sleep``, every wait is a wait on the client's stop event, so ``stop()`` ends it at once.
+
+    ``bounds`` caps what one answer or listing may cost (``Bounds``: 32 MiB on the wire and decoded, 200 pages);
+    ``retry.deadline`` bounds each call's time, headers, body and retries together.
 
     ``cache_reads=True`` shares reads within one short run (e.g. one Terraform plan): each GET is sent once
     until the next write, and callers asking at the same time share one request (rules in ``_cache``).
@@ -119,6 +142,7 @@ class CodatClient:
         sleep: Callable[[float], None] | None = None,
         rng: Callable[[], float] = random.random,
         cache_reads: bool = False,
+        bounds: Bounds | None = None,
     ) -> None:
         self.base_url = _checked_base_url(base_url)
         self._credential = Credential(api_key or "")
@@ -128,6 +152,8 @@ class CodatClient:
         # Collected without close(): its secrets are released all the same (no reference to self here).
         self._release_secrets = weakref.finalize(self, self._secrets.release)
         self._stopped = threading.Event()
+        self._guard = CallGuard(self._stopped, clock)
+        self.bounds = bounds or Bounds()
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -143,9 +169,11 @@ class CodatClient:
             follow_redirects=False,
             headers={
                 "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": user_agent or f"codat-client-python/{__version__} httpx/{httpx.__version__}",
             },
         )
+        guard_connections(self._http, self._guard)
 
     def __repr__(self) -> str:
         return f"CodatClient(base_url={shown_url(self.base_url)!r}, api_key=***)"
@@ -166,9 +194,11 @@ class CodatClient:
 
     def stop(self) -> None:
         """Stop every call in progress and every later one, from any thread: a wait (Retry-After, backoff,
-        the limiter) ends at once and its call raises ``StoppedError``; a request already on the wire
-        finishes (its timeout bounds it), so the caller learns whether it took effect. Not undone."""
-        self._stopped.set()
+        the limiter) ends at once and its call raises ``StoppedError``. A call waiting for an answer or reading
+        one gets ``GRACE`` (0.5 s) for an answer already on its way, so a write whose answer is arriving is
+        known to have taken effect; then its connection is closed and it raises ``StoppedError`` too (about
+        0.6 s in all). Not undone."""
+        self._guard.stop()
         self.limiter.wake()
 
     @property
@@ -221,6 +251,7 @@ class CodatClient:
             legacy=_Legacy("credentials", platform_key),
             mask_all=True,
             sent_secrets=tuple(body.values()),
+            promise=_STORED_CREDENTIALS,
         )
         return self._parse_credentials(response)
 
@@ -233,6 +264,7 @@ class CodatClient:
             mask_all=True,
             # A retry finding nothing means an earlier attempt deleted it and only its answer was lost.
             gone_after_retry=_no_credentials,
+            promise=_DELETED_CREDENTIALS,
         )
         return MaskedCredentials() if response.status_code == 404 else self._parse_credentials(response)
 
@@ -242,6 +274,7 @@ class CodatClient:
             f"/integrations/{_seg(platform_key)}/enabled",
             json={"enabled": enabled},
             legacy=_Legacy("enabled toggle", platform_key),
+            promise=_SWITCHED,
         )
         return self._parse(Integration, response)
 
@@ -253,7 +286,7 @@ class CodatClient:
     def put_profile(self, profile: Profile) -> Profile:
         """Replace the whole profile (Codat's PUT semantics: omitted optional fields are cleared)."""
         body = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return self._parse(Profile, self._call("PUT", "/profile", json=body))
+        return self._parse(Profile, self._call("PUT", "/profile", json=body, promise=_SAVED_PROFILE))
 
     # Instance configuration -------------------------------------------------------------------------------
 
@@ -270,6 +303,7 @@ class CodatClient:
             "/profile/syncSettings",
             json=body,
             headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+            promise=_NO_CONTENT,
         )
 
     def get_cors_origins(self) -> list[str]:
@@ -287,6 +321,7 @@ class CodatClient:
             "/corsSettings",
             json={"allowedOrigins": list(origins)},
             headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+            promise=_SAVED_ORIGINS,
         )
         return self._parse(AllowedOrigins, response).allowed_origins
 
@@ -310,6 +345,7 @@ class CodatClient:
             f"/integrations/{_seg(platform_key)}/dataTypes/{_seg(data_type)}/supplementalDataConfig",
             json=body.model_dump(mode="json", by_alias=True, exclude_none=True),
             not_found_next=_INTEGRATION_NOT_FOUND_NEXT,
+            promise=_OK_NO_BODY,
         )
 
     def get_custom_data_type(self, platform_key: str, identifier: str) -> CustomDataTypeConfiguration:
@@ -330,6 +366,7 @@ class CodatClient:
             f"/integrations/{_seg(platform_key)}/dataTypes/custom/{_seg(identifier)}",
             json=configuration.model_dump(mode="json", by_alias=True, exclude_none=True),
             not_found_next=_INTEGRATION_NOT_FOUND_NEXT,
+            promise=_SAVED_CUSTOM_DATA_TYPE,
         )
         return self._parse(CustomDataTypeConfiguration, response)
 
@@ -359,12 +396,18 @@ class CodatClient:
             "/webhooks",
             json=body,
             headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+            promise=_CREATED_WEBHOOK,
         )
         return self._parse(WebhookConsumer, response)
 
     def delete_webhook(self, id: str) -> None:
         # A 404 on a retry means an earlier attempt did delete it and only its answer was lost.
-        self._call("DELETE", f"/webhooks/{_seg(id)}", gone_after_retry=lambda r: r.status_code == 404)
+        self._call(
+            "DELETE",
+            f"/webhooks/{_seg(id)}",
+            gone_after_retry=lambda r: r.status_code == 404,
+            promise=_NO_CONTENT,
+        )
 
     # Companies and connections -----------------------------------------------------------------------
 
@@ -405,13 +448,16 @@ class CodatClient:
 
     def _iter_pages(self, path: str, model: type[M], page_size: int, params: dict[str, Any]) -> Iterator[M]:
         page_number, seen = 1, 0
+        listing = Listing(self.base_url, path, self.bounds.max_pages)
         while True:
+            listing.before(page_number)
             response = self._call("GET", path, params={**params, "page": page_number, "pageSize": page_size})
             page = self._parse(Page[model], response)  # type: ignore[valid-type]
             yield from page.results
             seen += len(page.results)
             if page.links is not None:
                 more = page.links.next is not None
+                listing.after(page_number, page.links.next.href if page.links.next is not None else None)
             else:
                 more = page.total_results is not None and seen < page.total_results
             if not more or not page.results:
@@ -431,8 +477,10 @@ class CodatClient:
         sent_secrets: Sequence[str] = (),
         not_found_next: str | None = None,
         gone_after_retry: Callable[[httpx.Response], bool] | None = None,
+        promise: Promise | None = None,
     ) -> httpx.Response:
-        """Send one logical call: attempts, waits and limits until a 2xx answer or a CodatError.
+        """Send one logical call: attempts, waits and limits until a 2xx answer or a CodatError. A write's
+        2xx answer must keep its ``promise`` (``_writes``), else ``WriteNotAcknowledgedError``.
 
         GET, PUT and DELETE may be repeated; a POST only when it carries an ``Idempotency-Key`` (sent
         unchanged on every attempt, as the request is built once), never blindly.
@@ -456,7 +504,7 @@ class CodatClient:
         prefix = self._http.base_url.raw_path.rstrip(b"/")
         request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
         self._raise_if_stopped(request, None, "before the request was sent")
-        send = functools.partial(self._send, request, legacy, mask_all, not_found_next, gone_after_retry)
+        send = functools.partial(self._send, request, legacy, mask_all, not_found_next, gone_after_retry, promise)
         if self._reads is None:
             return send()
         if method != "GET":
@@ -476,6 +524,7 @@ class CodatClient:
         mask_all: bool,
         not_found_next: str | None,
         gone_after_retry: Callable[[httpx.Response], bool] | None,
+        promise: Promise | None,
     ) -> httpx.Response:
         """The attempts of one call: until a 2xx answer, or the CodatError that ends it."""
         method = request.method
@@ -487,9 +536,14 @@ class CodatClient:
         last: _Outcome | None = None
         while True:
             attempt += 1
-            response, failure = self._attempt(request, attempt, deadline, mask_all, last)
+            try:
+                response, failure = self._attempt(request, attempt, deadline, mask_all, last)
+            except _Cut as cut:
+                raise self._cut_error(request, cut, last, attempt, promise) from None
             last = _Outcome(response, failure)
             if response is not None and response.is_success:
+                if promise is not None:
+                    self._check_acknowledged(response, promise, attempt)
                 return response
             if (
                 response is not None
@@ -550,23 +604,71 @@ class CodatClient:
     def _attempt(
         self, request: httpx.Request, attempt: int, deadline: float, mask_all: bool, last: _Outcome | None
     ) -> tuple[httpx.Response | None, httpx.RequestError | None]:
-        """One try inside a limiter slot: the answer, or the transport failure."""
+        """One try inside a limiter slot: the whole answer, headers and body read within the bounds, or the
+        transport failure. Raises ``_Cut`` when the answer was cut short (stop, deadline, unreadable body)."""
         remaining = deadline - self._clock()
         if not self.limiter.acquire(max(0.0, remaining), cancel=self._stopped):
             self._raise_if_stopped(request, last, "while waiting for the client-side limiter")
             raise self._limiter_error(request, attempt)
         sent_at = self._clock()
+        head: httpx.Response | None = None
         response: httpx.Response | None = None
         failure: httpx.RequestError | None = None
+        cut: Interrupted | Unreadable | None = None
         try:
             request.extensions["timeout"] = self._attempt_timeout(max(remaining, 0.001))
-            response = self._http.send(request)
+            with self._guard.call(deadline):
+                head = self._http.send(request, stream=True)
+                try:
+                    response = with_body(head, read_body(head, self.bounds, self._guard.check))
+                finally:
+                    head.close()  # before the whole body arrived, this closes the connection
         except httpx.RequestError as exc:
             failure = exc
+        except (Interrupted, Unreadable) as exc:
+            cut = exc
         finally:
             self.limiter.release()
-        self._log_attempt(request, response, failure, self._clock() - sent_at, attempt, mask_all)
+        self._log_attempt(request, response, failure or cut, self._clock() - sent_at, attempt, mask_all)
+        if cut is not None:
+            raise _Cut(cut, head)
         return response, failure
+
+    def _check_acknowledged(self, response: httpx.Response, promise: Promise, attempts: int) -> None:
+        broken = promise.broken_by(response)
+        if broken is not None:
+            raise _not_acknowledged(response.request, broken, attempts, response)
+
+    def _cut_error(
+        self, request: httpx.Request, cut: _Cut, last: _Outcome | None, attempts: int, promise: Promise | None
+    ) -> CodatError:
+        """The error for an attempt whose answer was cut short (see ``_Cut``)."""
+        method, path = request.method, _path_of(request)
+        head, cause = cut.head, cut.cause
+        status = None if head is None else head.status_code
+        line = "" if head is None else f"{head.status_code} {head.reason_phrase}".rstrip()
+        received = "" if head is None else f"{line} and {_bytes(head.num_bytes_downloaded)} of its body had arrived"
+        deadline = (f"the call's {self.retry.deadline:g} s deadline (RetryPolicy.deadline, which covers the answer's "
+                    "headers and body and every retry)")
+        if isinstance(cause, StopRequested):
+            when = "while waiting for Codat's answer" if head is None else f"while reading Codat's answer ({received})"
+            return _stopped_error(request, last, when, in_flight=True, head=head)
+        if promise is not None and head is not None and head.is_success:
+            if isinstance(cause, DeadlinePassed):
+                return _not_acknowledged(request, f"it answered {received} when {deadline} passed", attempts, head)
+            return _not_acknowledged(request, f"it answered {line}, but {cause}", attempts, head)
+        if isinstance(cause, DeadlinePassed):
+            what = f"no complete answer within {deadline}: " + (f"Codat answered {received}" if head else "no answer had begun")
+            if method != "GET":
+                what += ", so whether it took effect is unknown"
+            cls: type[CodatError] = DeadlineExceededError
+        else:
+            what = f"Codat answered {line}, but {cause}"
+            cls = ResponseTooLargeError if isinstance(cause, Unreadable) and cause.too_large else UnexpectedResponseError
+        return cls(
+            _errors.compose(method, path, what, cls.next_step),
+            method=method, path=path, status_code=status, attempts=attempts,
+        )
 
     def _server_hint(self, response: httpx.Response) -> float | None:
         headers = response.headers
@@ -654,7 +756,7 @@ class CodatClient:
     def _parse_credentials(self, response: httpx.Response) -> MaskedCredentials:
         """Codat's credential map, reduced to masks before anyone else sees it (see ``_credentials``)."""
         content = response.content.strip()
-        if not content or content == b"null":
+        if (not content or content == b"null") and response.request.method == "GET":
             return MaskedCredentials()
         try:
             answer = _string_map().validate_json(content)
@@ -675,11 +777,15 @@ class CodatClient:
     def _shape_error(
         self, response: httpx.Response, expected: str, exc: ValidationError
     ) -> UnexpectedResponseError:
+        """A 2xx answer whose body is not what the call expects; for a write, an unacknowledged one."""
         # Without input values: they could be secrets.
         problems = [
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
             for e in exc.errors(include_input=False, include_url=False)
         ]
+        if response.request.method != "GET":
+            why = f"it answered {response.status_code}, but its body does not read as {expected} ({'; '.join(problems[:5])})"
+            return _not_acknowledged(response.request, why, 1, response)
         return _errors.from_response(
             response, cls=UnexpectedResponseError, tried=f"Expected {expected}; {'; '.join(problems[:5])}"
         )
@@ -716,6 +822,31 @@ class CodatClient:
         )
 
 
+class _Cut(Exception):
+    """An attempt whose answer was cut short: stopped, past the call's deadline, or with a body the client will
+    not take (``cause``); ``head`` is the answer's status and headers when they had arrived."""
+
+    def __init__(self, cause: Interrupted | Unreadable, head: httpx.Response | None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.head = head
+
+
+def _not_acknowledged(
+    request: httpx.Request, why: str, attempts: int, response: httpx.Response
+) -> WriteNotAcknowledgedError:
+    method, path = request.method, _path_of(request)
+    what = f"Codat did not confirm the write: {why}. It may or may not have been applied"
+    return WriteNotAcknowledgedError(
+        _errors.compose(method, path, what, WriteNotAcknowledgedError.next_step),
+        method=method,
+        path=path,
+        status_code=response.status_code,
+        correlation_id=_errors.correlation_header(response),
+        attempts=attempts,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     """What one attempt got: an answer, or a transport failure."""
@@ -739,10 +870,29 @@ class _Outcome:
         return None
 
 
-def _stopped_error(request: httpx.Request, last: _Outcome | None, when: str) -> StoppedError:
+def _stopped_error(
+    request: httpx.Request,
+    last: _Outcome | None,
+    when: str,
+    *,
+    in_flight: bool = False,
+    head: httpx.Response | None = None,
+) -> StoppedError:
+    """``in_flight``: the request was on the wire when it was stopped (``head``: the answer's status line, when
+    it had arrived), so a write's effect is unknown; otherwise ``last`` is the attempt before the stopped wait."""
     method, path = request.method, _path_of(request)
-    took_effect = False if last is None or method == "GET" else last.took_effect
-    what = f"stopped {when}" if last is None else f"stopped {when} after Codat answered {last.text}"
+    if method == "GET":
+        took_effect: bool | None = False
+    elif in_flight:
+        took_effect = None
+    else:
+        took_effect = False if last is None else last.took_effect
+    if in_flight:
+        what = f"stopped {when}" + (f" (the attempt before got {last.text})" if last is not None else "")
+        status_code = head.status_code if head is not None else None
+    else:
+        what = f"stopped {when}" if last is None else f"stopped {when} after Codat answered {last.text}"
+        status_code = last.response.status_code if last is not None and last.response is not None else None
     if method != "GET":  # a read changes nothing either way
         what += ", so it did not take effect" if took_effect is False else ", so whether it took effect is unknown"
     return StoppedError(
@@ -750,7 +900,7 @@ def _stopped_error(request: httpx.Request, last: _Outcome | None, when: str) -> 
         took_effect=took_effect,
         method=method,
         path=path,
-        status_code=last.response.status_code if last is not None and last.response is not None else None,
+        status_code=status_code,
     )
 
 
@@ -813,6 +963,10 @@ def _says_not_found(error: str | None, subject: str) -> bool:
 @functools.cache
 def _string_map() -> TypeAdapter[dict[str, str]]:
     return TypeAdapter(dict[str, str])  # built on first use, like the models (defer_build)
+
+
+def _bytes(count: int) -> str:
+    return f"{count:,} byte" + ("" if count == 1 else "s")
 
 
 def _path_of(request: httpx.Request) -> str:

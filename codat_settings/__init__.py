@@ -60,7 +60,10 @@ def url_allowed(value: str, *, localhost_http: bool = False) -> bool:
 
 
 def shown_url(value: str) -> str:
-    """Scheme, host and port of a URL and nothing else (no user, password, path or query): safe to print."""
+    """Scheme, host and port of a URL and nothing else (no user, password, path or query): safe to print.
+
+    The host is shown as given, never lowercased: it may be attacker text (a redirect's Location) holding a
+    secret, and every changed copy of such text is one more form the scrubber must recognise."""
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname
@@ -69,7 +72,8 @@ def shown_url(value: str) -> str:
         return "(not a URL)"
     if not parts.scheme or not host:
         return "(not a URL)"
-    host = f"[{host}]" if ":" in host else host
+    given = parts.netloc.rpartition("@")[2]  # without user and password
+    host = given[: given.index("]") + 1] if given.startswith("[") else given.split(":", 1)[0]
     return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
 
 

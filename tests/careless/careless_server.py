@@ -8,21 +8,32 @@ proxy in front of it, need not be. This server, run on loopback in a thread of t
   (Python's http.server then answers `501 Unsupported method ('<the body>...')`);
 - quotes the request in the status line's reason phrase and in error bodies: the request line, the
   Authorization header and, once read, the body;
-- returns credentials exactly as they were sent, unmasked.
+- returns credentials exactly as they were sent, unmasked;
+- when told (`fault(...)`): answers with any headers (a secret in `Retry-After`, a redirect's `Location`) and
+  any raw body (`html_page()`, `gzip_bomb()`), holds the answer back for ever (`trickle="headers"`) or sends
+  its headers and then one body byte every few seconds (`trickle="body"`);
+- pages `GET /integrations` as Codat does, or (`paging`) with a `next` link that never ends, repeats, or
+  points at another host.
 
-It serves just what `codat_integration` uses: GET /integrations/{key}, PUT /integrations/{key}/enabled,
-and GET, PUT, DELETE /integrations/credentials/{key}. Tests play the Portal by editing `integrations` and
-`credentials` directly (under `lock`) and read `seen` to learn what arrived on which connection.
+It serves just what `codat_integration`, `codat_supplemental_data` and the `codat_integrations` data source
+use: GET /integrations (paged), GET /integrations/{key}, PUT /integrations/{key}/enabled, GET, PUT, DELETE
+/integrations/credentials/{key}, and GET, PUT /integrations/{key}/dataTypes/{dataType}/supplementalDataConfig.
+Tests play the Portal by editing `integrations`, `credentials` and `supplemental` directly (under `lock`) and
+read `seen` to learn what arrived on which connection.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
+import select
 import socket
+import struct
 import threading
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +47,9 @@ class Fault:
     count: int
     retry_after: str | None
     early: bool  # answer before reading the body
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None  # a raw answer body in place of the JSON error quoting the request
+    trickle: str | None = None  # "headers": never answer; "body": headers, then one body byte every TRICKLE_EVERY s
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,9 @@ class Seen:
     path: str
     status: int
 
+
+TRICKLE_EVERY = 5.0  # seconds between the bytes of a trickled body
+PAGINGS = ("codat", "endless", "loop", "foreign")
 
 INTEGRATIONS = {
     "gbol": ("Xero", "Accounting"),
@@ -64,9 +81,12 @@ class CarelessCodat:
             for key, (name, kind) in INTEGRATIONS.items()
         }
         self.credentials: dict[str, dict[str, str]] = {}
+        self.supplemental: dict[tuple[str, str], dict[str, Any]] = {}
+        self.paging = "codat"  # or "endless", "loop", "foreign" (see PAGINGS)
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
-        self.faulted = threading.Event()  # set once a planned fault has been answered
+        self.faulted = threading.Event()  # set once a planned fault has been answered (or its trickle began)
+        self.closing = threading.Event()  # ends every held answer and trickle
         self._connections = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -83,17 +103,21 @@ class CarelessCodat:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.closing.set()
         self._server.shutdown()
         self._server.server_close()
 
     def fault(
         self, method: str, path: str, status: int, *, count: int = 1, retry_after: str | None = None,
-        early: bool = True,
+        early: bool = True, headers: dict[str, str] | None = None, body: bytes | None = None,
+        trickle: str | None = None,
     ) -> None:
         """Answer the next `count` requests to `method path` with `status` (before reading their body when
-        `early`), then serve normally."""
+        `early`), with `headers` and a raw `body` when given, held back or trickled when `trickle` says so;
+        then serve normally."""
+        assert trickle in (None, "headers", "body")
         with self.lock:
-            self.faults.append(Fault(method, path, status, count, retry_after, early))
+            self.faults.append(Fault(method, path, status, count, retry_after, early, dict(headers or {}), body, trickle))
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Seen]:
         with self.lock:
@@ -114,11 +138,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out as two writes: without this, Nagle's algorithm holds the body until the
+        # client's delayed ACK (40 ms a request).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.codat: CarelessCodat = self.server.codat  # type: ignore[attr-defined]
         self.number = next(self.codat._connections)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: `seen` is the log
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionError:
+            pass  # the client closed mid-answer (a refused body, a stopped call): nothing to tell it
 
     def finish(self) -> None:
         super().finish()
@@ -151,14 +184,22 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization", "")
         quoted = f"{self.requestline} with {authorization}"
         fault = codat.take_fault(method, path)
+        if fault is not None and fault.trickle is not None:
+            self._read_body()
+            self._trickle(fault)
+            return
+        if fault is not None and fault.body is not None:
+            self._read_body()
+            self._answer_raw(fault)
+            return
         if fault is not None and fault.early:
-            self._answer(fault.status, {"error": f"Try again later: {quoted}"}, quoted, fault.retry_after)
+            self._answer(fault.status, {"error": f"Try again later: {quoted}"}, quoted, fault.retry_after, fault.headers)
             codat.faulted.set()
             return  # the body stays unread on the connection
         raw = self._read_body()
         quoted += f": {raw.decode('utf-8', 'replace')}" if raw else ""
         if fault is not None:
-            self._answer(fault.status, {"error": f"Could not process {quoted}"}, quoted, fault.retry_after)
+            self._answer(fault.status, {"error": f"Could not process {quoted}"}, quoted, fault.retry_after, fault.headers)
             codat.faulted.set()
             return
         expected = "Basic " + base64.b64encode(codat.api_key.encode()).decode()
@@ -170,12 +211,23 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._answer(400, {"error": f"Not JSON: {quoted}"}, quoted)
             return
-        status, answer = self._route(method, path.strip("/").split("/"), body)
+        query = dict(part.partition("=")[::2] for part in self.path.partition("?")[2].split("&") if part)
+        status, answer = self._route(method, path.strip("/").split("/"), body, query)
         self._answer(status, answer, quoted if status >= 400 else None)
 
-    def _route(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
+    def _route(self, method: str, parts: list[str], body: Any, query: dict[str, str]) -> tuple[int, Any]:
         codat = self.codat
         with codat.lock:
+            if parts == ["integrations"] and method == "GET":
+                return 200, self._page(query)
+            if parts[:1] == ["integrations"] and parts[2:3] == ["dataTypes"] and parts[4:] == ["supplementalDataConfig"]:
+                if parts[1] not in codat.integrations:
+                    return 404, {"error": f"No integration was found with key {parts[1]}"}
+                held = (parts[1], parts[3])
+                if method == "PUT" and isinstance(body, dict):
+                    codat.supplemental[held] = body.get("supplementalDataConfig") or {}
+                    return 200, None  # Codat's 200 for this PUT has no body
+                return 200, {"supplementalDataConfig": codat.supplemental.get(held, {})}
             if parts[:2] == ["integrations", "credentials"] and len(parts) == 3:
                 key = parts[2]
                 if key not in codat.integrations:
@@ -200,27 +252,83 @@ class _Handler(BaseHTTPRequestHandler):
                     return 200, integration
         return 404, {"error": f"No route for {method} /{'/'.join(parts)}: {json.dumps(body)}"}
 
+    def _page(self, query: dict[str, str]) -> dict[str, Any]:
+        """A page of integrations as Codat pages them, or with the `next` link `paging` asks for."""
+        number, size = int(query.get("page") or 1), int(query.get("pageSize") or 100)
+        every = list(self.codat.integrations.values())
+        paging = self.codat.paging
+        if paging == "codat":
+            results = every[(number - 1) * size: number * size]
+            more = number * size < len(every)
+        else:
+            results, more = every[:size], True  # a full page every time: never the last
+        page: dict[str, Any] = {"results": results, "pageNumber": number, "pageSize": size, "totalResults": len(every),
+                                "_links": {"self": {"href": "/integrations"}}}
+        if more:
+            following = {"codat": number + 1, "endless": number + 1, "loop": 2, "foreign": number + 1}[paging]
+            href = f"/integrations?page={following}&pageSize={size}"
+            page["_links"]["next"] = {"href": f"https://elsewhere.example{href}" if paging == "foreign" else href}
+        return page
+
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _answer(self, status: int, body: Any, quoted: str | None = None, retry_after: str | None = None) -> None:
+    def _answer(
+        self, status: int, body: Any, quoted: str | None = None, retry_after: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         phrase = HTTPStatus(status).phrase
         if quoted:  # the careless part: the request, secrets and all, in the status line
             phrase = f"{phrase} ({quoted})"
         phrase = phrase.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")
-        payload = json.dumps({"statusCode": status, **body} if isinstance(body, dict) and status >= 400 else body)
-        data = payload.encode()
+        if body is None:
+            data = b""
+        else:
+            payload = json.dumps({"statusCode": status, **body} if isinstance(body, dict) and status >= 400 else body)
+            data = payload.encode()
+        extra = {"Retry-After": retry_after} if retry_after is not None else {}
+        self._send(status, phrase, {"Content-Type": "application/json", **extra, **(headers or {})}, data)
+
+    def _answer_raw(self, fault: Fault) -> None:
+        assert fault.body is not None
+        self._send(fault.status, HTTPStatus(fault.status).phrase, fault.headers, fault.body)
+        self.codat.faulted.set()
+
+    def _send(self, status: int, phrase: str, headers: dict[str, str], data: bytes) -> None:
         with self.codat.lock:
             self.codat.seen.append(Seen(self.number, self.command, self.path.split("?")[0], status))
         self.send_response(status, phrase)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if retry_after is not None:
-            self.send_header("Retry-After", retry_after)
+        for name, value in {**headers, "Content-Length": str(len(data))}.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
         self.wfile.flush()
+
+    def _trickle(self, fault: Fault) -> None:
+        """Hold the answer back ("headers"), or send its headers and a 1,000-byte body one byte every
+        TRICKLE_EVERY seconds ("body"), until the client goes away or the server closes."""
+        codat = self.codat
+        with codat.lock:
+            codat.seen.append(Seen(self.number, self.command, self.path.split("?")[0], fault.status))
+        if fault.trickle == "body":
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"{")
+            self.wfile.flush()
+        codat.faulted.set()
+        self.close_connection = True
+        while not codat.closing.wait(TRICKLE_EVERY if fault.trickle == "body" else 0.2):
+            try:
+                if fault.trickle == "body":
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                elif _client_left(self.connection):
+                    return
+            except OSError:
+                return  # the client closed the connection
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own errors (e.g. "Unsupported method ('<leftover body>PUT')") are recorded too.
@@ -228,3 +336,36 @@ class _Handler(BaseHTTPRequestHandler):
             seen = Seen(self.number, str(getattr(self, "command", None)), str(getattr(self, "path", None)), code)
             self.codat.seen.append(seen)
         super().send_error(code, message, explain)
+
+
+def _client_left(connection: socket.socket) -> bool:
+    """Whether the client closed its end (readable, and nothing to read)."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def html_page() -> bytes:
+    """What a proxy or a login wall answers with status 200."""
+    return b"<!doctype html><html><head><title>Sign in</title></head><body>Please sign in.</body></html>"
+
+
+@functools.cache
+def gzip_bomb(decoded: int = 1 << 30) -> bytes:
+    """A valid gzip body of about 1 MB that inflates to `decoded` zero bytes (1 GiB by default).
+
+    After a full flush a deflate stream starts afresh, so every further MiB of zeros compresses to the same
+    block: the bomb is that block repeated, built in a fraction of a second instead of compressing 1 GiB."""
+    mib = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    block = deflate.compress(mib) + deflate.flush(zlib.Z_FULL_FLUSH)
+    count = decoded // len(mib)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(mib, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    return header + block * count + deflate.flush() + struct.pack("<II", crc, (count << 20) & 0xFFFFFFFF)
