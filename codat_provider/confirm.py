@@ -16,12 +16,12 @@ from __future__ import annotations
 from tfplugin import Diagnostics, ProviderError, Schema, differences_from_plan
 
 
-def unacknowledged() -> tuple[type[Exception], ...]:
-    """The client errors after which a write may or may not have reached Codat while Codat can still be
-    asked: an answer its contract does not allow for the call."""
-    from codat_client import UnexpectedResponseError
+def unacknowledged() -> type[Exception]:
+    """The client error after which a write may or may not have reached Codat while Codat can still be asked:
+    a 2xx answer its contract does not allow for the call (WriteNotAcknowledgedError)."""
+    from codat_client import WriteNotAcknowledgedError
 
-    return (UnexpectedResponseError,)
+    return WriteNotAcknowledgedError
 
 
 def confirmed(what: str, schema: Schema, planned: dict, stored: dict | None, diags: Diagnostics,
