@@ -708,8 +708,8 @@ def _check_conforms(type_name: str, operation: str, typ, planned, new, diags: Di
     differ = differences_from_plan(typ, planned, new)
     if differ:
         diags.error(f"{type_name}: the {operation} did not give what the plan said",
-                    f"After the {operation}, {', '.join(differ)} of {type_name} differ from the plan. Terraform keeps "
-                    "the values the provider returned in state, and the next plan compares them with the "
+                    f"After the {operation}, {type_name} differs from the plan in {', '.join(differ)}. Terraform "
+                    "keeps the values the provider returned in state, and the next plan compares them with the "
                     "configuration again. The remote system may have stored something other than what was sent, or "
                     "changed it since.")
 

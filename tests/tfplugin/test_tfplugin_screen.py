@@ -162,7 +162,7 @@ def test_apply_withholds_what_was_unknown_and_refuses_a_result_other_than_the_pl
                                           "config": dv(CONFIG)})
     errors = [d for d in answer["diagnostics"] if d["severity"] == ERROR]
     assert [e["summary"] for e in errors] == ["s_thing: the update did not give what the plan said"]
-    assert errors[0]["detail"].startswith("After the update, name, tags, zones of s_thing differ from the plan.")
+    assert errors[0]["detail"].startswith("After the update, s_thing differs from the plan in name, tags, zones.")
     assert value(answer["new_state"])["name"] == MARKER  # state never holds the secret
 
 
@@ -172,7 +172,7 @@ def test_a_clean_result_other_than_the_plan_is_an_error_too(service):
     answer = service.ApplyResourceChange({"type_name": "s_thing", "prior_state": dv(known), "planned_state": dv(known),
                                           "config": dv(CONFIG)})
     (error,) = answer["diagnostics"]
-    assert "After the update, size of s_thing differ from the plan." in error["detail"]
+    assert "After the update, s_thing differs from the plan in size." in error["detail"]
 
 
 def test_import_refuses_an_id_holding_a_secret_and_screens_private_data(service):
