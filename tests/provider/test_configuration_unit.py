@@ -16,6 +16,7 @@ from codat_client import (
     StoppedError,
     SupplementalDataSource,
     SyncSettings,
+    WriteNotAcknowledgedError,
 )
 from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.flatten import removed_by
@@ -299,3 +300,47 @@ def test_cors_plan_on_create_warns_about_origins_it_removes():
     quiet = Diagnostics()
     cors.modify_plan(PlanRequest(prior=None, config={}, planned={"allowed_origins": [UNKNOWN]}), quiet)
     assert not quiet  # not known yet: nothing to compare
+
+
+class CarelessOrigins(FakeConfigurationCodat):
+    """Answers the origins POST with an HTML page, after storing the list (`stored=True`) or not."""
+
+    def __init__(self, stored: bool):
+        super().__init__()
+        self.stored, self.held = stored, ["https://old.example"]
+
+    def get_cors_origins(self):
+        return list(self.held)
+
+    def set_cors_origins(self, origins):
+        if self.stored:
+            self.held = list(origins)
+        raise WriteNotAcknowledgedError("POST /corsSettings: Codat answered 200 OK with text/html, not JSON")
+
+
+def test_origins_codat_did_not_acknowledge_are_read_back_kept_when_held_else_an_error_naming_them():
+    planned = {"id": UNKNOWN, "allowed_origins": ["https://a.example"], "on_destroy": "keep"}
+    diags = Diagnostics()
+    state = CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=True))).update({}, planned, planned, diags)
+    assert state["allowed_origins"] == ["https://a.example"]
+    assert [d.summary for d in diags.warnings] == ["Codat did not acknowledge the write, but holds it"]
+    with pytest.raises(ProviderError) as refused:
+        CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=False))).update({}, planned, planned,
+                                                                                          Diagnostics())
+    assert refused.value.summary == "Codat did not acknowledge the write: could not write the Codat CORS origins"
+    assert "Codat holds other values than the plan for allowed_origins" in refused.value.detail
+    assert "text/html" in refused.value.detail
+
+
+def test_sync_settings_codat_stores_otherwise_are_an_error_naming_the_attribute_never_a_result():
+    class Adjusting(FakeConfigurationCodat):
+        def get_sync_settings(self):  # Codat keeps invoices unscheduled whatever it is sent
+            held = super().get_sync_settings().model_dump(mode="json", by_alias=True)
+            held["settings"][0]["syncSchedule"] = 0
+            return SyncSettings.model_validate(held)
+
+    with pytest.raises(ProviderError) as refused:
+        _sync(Adjusting()).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
+    assert refused.value.summary == ("Codat holds other values than were written: could not update the Codat sync "
+                                     "settings")
+    assert 'for data_types["invoices"].sync_schedule:' in refused.value.detail
