@@ -6,8 +6,7 @@ import os
 import threading
 
 from codat_settings import SettingError, base_url_origin, check_base_url
-from codat_settings.secrets import WITHHELD, SecretHold, SecretRegistry, scrub, secrets_from_environment
-from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, set_scrubber, types
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 from codat_provider import VERSION
 from codat_provider.cors_origins.resource import CorsOriginsResource
@@ -20,6 +19,7 @@ from codat_provider.data_sources.sources import (
 )
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.profile.resource import ProfileResource
+from codat_provider.secrets import ProcessSecrets
 from codat_provider.supplemental_data.resource import SupplementalDataResource
 from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
@@ -80,30 +80,14 @@ class CodatProvider(Provider):
         self._client: CodatClient | None = None
         self._stopped = False
         # Built right after the handshake, before the first RPC: from here on everything this process hands
-        # Terraform (diagnostics, log lines, stderr, and every value of state and plan) is screened for every
-        # secret it can know without sending anything: the environment's now (CODAT_API_KEY, the stack's TF_VAR_
-        # secrets), the provider block's api_key and the write-only values of each configuration as tfplugin
-        # hands them over (learn_secrets). So plan, refresh and import, which never send the client secret,
-        # still withhold it when Codat quotes it back.
-        # Text is scrubbed of everything the process-wide registry holds; values are withheld for the secrets
-        # proper (``_withheld``, same core): the client also holds the client ids it sends, to keep them out of
-        # its logs, but client_id is an ordinary attribute that state must hold as configured.
-        self._secrets = SecretHold()
-        self._withheld = SecretRegistry()
-        self._learned: set[str] = set()
-        self.learn_secrets(secrets_from_environment())
-        set_scrubber(scrub, contains=self._withheld.contains, marker=WITHHELD)
+        # Terraform is scrubbed and screened for every secret it can know (codat_provider/secrets.py).
+        self._secrets = ProcessSecrets()
+        self._secrets.install()
 
     def learn_secrets(self, values: list[str]) -> None:
-        """Secrets known without sending them: the environment's, the provider block's api_key and the
-        write-only values of resource configurations (tfplugin hands them over at validate, configure, plan and
-        apply); held for the life of the process."""
-        with self._lock:
-            fresh = [v for v in values if v not in self._learned]
-            self._learned.update(fresh)
-        if fresh:
-            self._secrets.add(fresh)
-            self._withheld.hold(fresh)
+        """The provider block's api_key and the write-only values of resource configurations (tfplugin hands
+        them over at validate, configure, plan and apply), held for the life of the process."""
+        self._secrets.learn(values)
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
@@ -147,6 +131,7 @@ class CodatProvider(Provider):
         from codat_client._auth import Credential
 
         self.learn_secrets(Credential(api_key).secrets)  # the raw key behind a `Basic ...` value, and the header
+        self._secrets.load()  # before the first request, and before the client scrubs its own errors
         with self._lock:
             if self._client is not None:
                 self._client.close()
