@@ -234,3 +234,10 @@ def test_differences_from_plan_follow_terraforms_rule():
     assert differences_from_plan(typ, planned, {"a": None, "n": 25, "s": ["x"], "m": {"j": 1}, "l": ["r", "q"]}) == [
         "n", "s", "m", "l[0]"]
     assert differences_from_plan(typ, {**planned, "s": ["x", UNKNOWN]}, {**planned, "a": "v", "s": ["z"]}) == []
+
+
+def test_state_stored_before_screening_is_screened_when_terraform_upgrades_it(service):
+    stored = json.dumps({**state(), "name": f"stored {SECRET}"}).encode()
+    answer = service.UpgradeResourceState({"type_name": "s_thing", "version": 0, "raw_state": {"json": stored}})
+    assert value(answer["upgraded_state"])["name"] == MARKER
+    assert [d["summary"] for d in answer["diagnostics"]] == ["s_thing: name withheld: it held a secret"]
