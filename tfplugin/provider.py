@@ -28,6 +28,12 @@ class Provider:
     def configure(self, config: dict, diags) -> None:
         """Called once before any resource operation. Values may be UNKNOWN."""
 
+    def learn_secrets(self, values: list[str]) -> None:
+        """The string values of write-only and sensitive attributes in a configuration Terraform sent (the
+        provider block's or a resource's, at validate, configure, plan and apply), handed over before any of the
+        provider's own code sees that configuration: a provider that scrubs (``set_scrubber``) adds them to what
+        it scrubs, so no message, log line or value shows them. Default: no-op."""
+
     def stop(self) -> None:
         """Terraform was interrupted (StopProvider: Ctrl-C, SIGTERM). Called from another thread while
         RPCs may be running: end their waits promptly so they can report what was applied. Default: no-op."""
