@@ -269,10 +269,8 @@ class ProviderService:
         version = int(req.get("version", 0))
         raw = req.get("raw_state") or {}
         if raw.get("json"):
-            import json
-            from decimal import Decimal
             try:
-                state = json.loads(raw["json"], parse_float=Decimal)
+                state = V.load_json(raw["json"])
             except ValueError as e:
                 diags.error(f"{type_name}: stored state is not valid JSON", str(e))
                 return {"diagnostics": _diags_proto(diags, None)}
@@ -849,9 +847,8 @@ def _private_object(private: bytes) -> dict | None:
     """The resource's private state as the JSON object the layer keeps there; None when it holds something else."""
     if not private:
         return {}
-    import json  # here, not at the top: processes that only serve schema and validate never need it
     try:
-        obj = json.loads(private)
+        obj = V.load_json(private, parse_float=float)  # bounded like every value Terraform sends
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None
