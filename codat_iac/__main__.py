@@ -23,7 +23,7 @@ from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
                        postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
-                       summary, vendor_wheel, withholding)
+                       summary, vendor_wheel, warm, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -590,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     options.instances = instances
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
-    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ):
+    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ), \
+            warm.run(_say):  # one warm provider for the terraform runs of this command (warm.py)
         return _run(options)
 
 
