@@ -243,6 +243,48 @@ def _remove(folder: str, socket_path: str) -> None:
             pass
 
 
+# ------------------------------------------------------------------------------------- bin/cdktf, bin/cdktn
+
+_REATTACH_FOR_SHIM = "CODAT_IAC_WARM_REATTACH"
+_TERRAFORM_FOR_SHIM = "CODAT_IAC_TERRAFORM"
+_SHIM = """#!/bin/sh
+# Written by codat_iac.warm; do not edit. The terraform that bin/cdktf and bin/cdktn hand their CLI
+# (TERRAFORM_BINARY_NAME): the commands that run providers attach to the run's warm Codat provider; init,
+# providers and the rest run as they would without it.
+for arg in "$@"; do
+  case "$arg" in
+    -*) ;;
+    {commands}) export {reattach}="${reattach_for_shim}"; break ;;
+    *) break ;;
+  esac
+done
+exec "${terraform}" "$@"
+"""
+
+
+def shimmed(env: Mapping[str, str], server: Server, terraform: str, state_dir) -> dict[str, str]:
+    """`env` for a CDK CLI: its terraform is a shim (in `state_dir`, the project's .codat-iac/) that attaches the
+    commands of ATTACHED to `server` and runs `terraform`, the real one, for every command."""
+    text = _SHIM.format(commands="|".join(ATTACHED), reattach=REATTACH_ENV, reattach_for_shim=_REATTACH_FOR_SHIM,
+                        terraform=_TERRAFORM_FOR_SHIM)
+    folder = os.path.join(str(state_dir), "warm")
+    path = os.path.join(folder, "terraform")
+    os.makedirs(folder, exist_ok=True)
+    try:
+        with open(path) as current:
+            same = current.read() == text
+    except OSError:
+        same = False
+    if not same:
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w") as shim:
+            shim.write(text)
+        os.chmod(temporary, 0o755)
+        os.replace(temporary, path)
+    return dict(env, TERRAFORM_BINARY_NAME=path, **{_REATTACH_FOR_SHIM: server.reattach(env),
+                                                     _TERRAFORM_FOR_SHIM: terraform})
+
+
 # ------------------------------------------------------------------------------------------ codat-iac runs
 
 
