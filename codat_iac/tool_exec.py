@@ -12,12 +12,11 @@ loads Python, httpx and pydantic while Terraform reads its configuration. The se
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
-from codat_iac import cdk, environment, preflight, private_files, project, warm
-from codat_iac.toolenv import tool_environment
-from codat_settings import CDK_ENV, SettingError
+from codat_iac import warm
+
+# The rest of codat-iac loads after the warm provider has started (main), so that its Python starts meanwhile.
 
 # Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
@@ -38,15 +37,24 @@ def _say(text: str) -> None:
 
 
 def _preflight(env: dict[str, str], *programs: str) -> None:
+    from codat_iac import environment, preflight, project
+
     missing = preflight.problems(programs, env, cache=project.current().state_dir / preflight.CACHE_NAME)
     if missing:
         raise environment.EnvironmentProblem("\n".join(missing))
 
 
-def exec_tool(tool: str, args: list[str]) -> int:
+def exec_tool(tool: str, args: list[str], server: warm.Server | None = None) -> int:
     """Exec `tool` with the project's environment, the local emulator's settings included when the stacks use
     it (environment.for_tools); returns only when it cannot. A CDK's wrapper runs the app on that CDK's library,
-    whatever CODAT_IAC_CDK says."""
+    whatever CODAT_IAC_CDK says. `server`: the warm provider `main` started for this run, waiting for that
+    environment (None: one is started here when the tool will run the provider)."""
+    import shutil
+
+    from codat_iac import cdk, environment, private_files, project
+    from codat_iac.toolenv import tool_environment
+    from codat_settings import CDK_ENV
+
     if tool in cdk.CLIS:
         os.environ[CDK_ENV] = tool
         problem = cdk.missing(tool)
@@ -73,39 +81,62 @@ def exec_tool(tool: str, args: list[str]) -> int:
         env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
     private_files.tighten_synthesized(project.current().root / "cdktf.out")
     os.umask(private_files.PRIVATE_UMASK)
-    env = _warm(tool, args, env, terraform)
+    env = _attached(tool, args, env, terraform, server)
     os.execve(path, [tool, *args], env)
     return EXIT_ERROR  # not reached
 
 
-def _warm(tool: str, args: list[str], env: dict[str, str], terraform: str | None) -> dict[str, str]:
-    """`env` attached to a warm provider started for this run, when the tool will run the Codat provider;
-    `env` unchanged (one line said) when it cannot start."""
-    if tool in cdk.CLIS:
-        wanted = warm.enabled(env) and warm.terraform_command(args) in CDK_RUNS_PROVIDER and bool(terraform)
-    else:
-        wanted = warm.attachable(args, env)
-    if not wanted:
-        return env
+def _wanted(tool: str, args: list[str], env) -> bool:
+    """Whether `tool args` will run the Codat provider, and so should have a warm one."""
+    if tool in ("cdktf", "cdktn"):
+        return warm.enabled(env) and warm.terraform_command(args) in CDK_RUNS_PROVIDER
+    return warm.attachable(args, env)
+
+
+def _start(env) -> warm.Server | None:
     try:
-        server = warm.start(env, wait=False, parent_death=True, lifeline_inherited=True)
+        return warm.start(env, wait=False, parent_death=True, lifeline_inherited=True, environment_later=True)
     except warm.WarmStartError as problem:
         _say(f"codat-iac: the warm Codat provider did not start ({problem}); terraform starts the provider itself")
+        return None
+
+
+def _attached(tool: str, args: list[str], env: dict[str, str], terraform: str | None,
+              server: warm.Server | None) -> dict[str, str]:
+    """`env` attached to the run's warm provider, when the tool will run the Codat provider (and terraform is
+    there); `env` unchanged (one line said) when it cannot start."""
+    if server is None and _wanted(tool, args, env) and terraform:
+        server = _start(os.environ)
+    if server is None or not _wanted(tool, args, env) or not terraform:
+        return env  # a server started early and not wanted after all ends with this process
+    try:
+        server.hand_environment(env)
+    except warm.WarmStartError as problem:
+        _say(f"codat-iac: the warm Codat provider ended as it started ({problem}); terraform starts the provider "
+             "itself")
         return env
-    if tool not in cdk.CLIS:
+    if tool == "terraform":
         return server.attach(env)
-    assert terraform is not None
+    from codat_iac import project
+
     return warm.shimmed(env, server, terraform, project.current().state_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The wrappers' entry. The warm provider starts first, with this process's environment for its interpreter,
+    and gets terraform's environment once it is worked out (exec_tool): its Python loads meanwhile."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in (*cdk.CLIS, "terraform"):
-        print(f"usage: python -m codat_iac.tool_exec {'|'.join((*cdk.CLIS, 'terraform'))} [ARG ...]", file=sys.stderr)
+    tools = ("cdktf", "cdktn", "terraform")
+    if not argv or argv[0] not in tools:
+        print(f"usage: python -m codat_iac.tool_exec {'|'.join(tools)} [ARG ...]", file=sys.stderr)
         return EXIT_ERROR
+    server = _start(os.environ) if _wanted(argv[0], argv[1:], os.environ) else None
+    from codat_iac import environment, project
+    from codat_settings import SettingError
+
     try:
         project.use(project.find(None))
-        return exec_tool(argv[0], argv[1:])
+        return exec_tool(argv[0], argv[1:], server)
     except (project.ProjectNotFound, environment.EnvironmentProblem, environment.local_emulator.EmulatorError,
             SettingError) as problem:
         _say(f"codat-iac exec: {problem}")

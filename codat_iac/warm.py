@@ -45,6 +45,7 @@ STOP_TIMEOUT = 5.0
 
 # The attached server's hand-over (tfplugin/server.py reads these; the names are tfplugin's).
 _LISTEN_FD, _LIFELINE_FD, _PARENT_PID = "TFPLUGIN_LISTEN_FD", "TFPLUGIN_LIFELINE_FD", "TFPLUGIN_PARENT_PID"
+_ENV_FD = "TFPLUGIN_ENV_FD"
 _READY = b"ready\n"
 
 
@@ -98,9 +99,22 @@ def _socket_folder(env: Mapping[str, str]) -> str:
 class Server:
     """A running attached server: its process, socket and folder, and the lifeline's write end."""
 
-    def __init__(self, pid: int, folder: str, socket_path: str, lifeline: int) -> None:
+    def __init__(self, pid: int, folder: str, socket_path: str, lifeline: int, environment: int = -1) -> None:
         self.pid, self.folder, self.socket_path, self.lifeline = pid, folder, socket_path, lifeline
+        self._environment = environment  # where the server waits for its environment (start's environment_later)
         self._reaped = False
+
+    def hand_environment(self, env: Mapping[str, str]) -> None:
+        """Give a server started with `environment_later` the environment terraform gets (it waits for it)."""
+        data = json.dumps(_server_environment(env)).encode()
+        try:
+            while data:
+                data = data[os.write(self._environment, data):]
+        except OSError as problem:  # the server ended: terraform will say it cannot reach it
+            raise WarmStartError(f"{type(problem).__name__}: {problem}") from None
+        finally:
+            os.close(self._environment)
+            self._environment = -1
 
     def __repr__(self) -> str:
         return f"Server(pid={self.pid}, socket={self.socket_path!r})"
@@ -177,13 +191,24 @@ def _kill(pid: int, sig: int) -> None:
         pass
 
 
-def start(env: Mapping[str, str], *, wait: bool, parent_death: bool, lifeline_inherited: bool = False) -> Server:
+def _server_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """What the server runs with: terraform's environment, as the mirror's launcher would pass it on."""
+    server_env = {key: value for key, value in env.items() if key != REATTACH_ENV}
+    server_env.pop("PYTHONDONTWRITEBYTECODE", None)  # as the launcher: keep the bytecode caches
+    server_env.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as codat_provider's __main__
+    return server_env
+
+
+def start(env: Mapping[str, str], *, wait: bool, parent_death: bool, lifeline_inherited: bool = False,
+          environment_later: bool = False) -> Server:
     """Start a server with the environment `env` (the terraform runs' own). Its socket is bound here, so
     terraform may connect at once: with `wait` False its requests queue until the server has loaded (the
     wrappers exec terraform straight away); with `wait` True this returns once it serves (codat-iac, which can
     then go on cold if it does not). `parent_death`: the server asks the kernel for SIGTERM when this thread
     ends (only the main thread's end is the run's end). `lifeline_inherited`: the lifeline's write end survives
-    an exec (a wrapper that becomes terraform keeps it). WarmStartError when it cannot start."""
+    an exec (a wrapper that becomes terraform keeps it). `environment_later`: `env` only starts the interpreter;
+    the server loads the provider, then waits for `Server.hand_environment` (a wrapper starts it first thing,
+    and works out terraform's environment meanwhile). WarmStartError when it cannot start."""
     import _socket
 
     python = env.get("CODAT_IAC_PYTHON") or sys.executable
@@ -192,18 +217,19 @@ def start(env: Mapping[str, str], *, wait: bool, parent_death: bool, lifeline_in
     listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     lifeline_read, lifeline = os.pipe()
     ready_read, ready_write = os.pipe() if wait else (-1, -1)
+    environment_read, environment_write = os.pipe() if environment_later else (-1, -1)
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
         listener.bind(socket_path)
         os.chmod(socket_path, 0o600)
         listener.listen(128)
-        server_env = {key: value for key, value in env.items() if key != REATTACH_ENV}
-        server_env.pop("PYTHONDONTWRITEBYTECODE", None)  # as the mirror's launcher: keep the bytecode caches
-        server_env.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        server_env = _server_environment(env)
         server_env.update({_LISTEN_FD: str(listener.fileno()), _LIFELINE_FD: str(lifeline_read)})
         if parent_death:
             server_env[_PARENT_PID] = str(os.getpid())
-        handed = (listener.fileno(), lifeline_read)
+        if environment_later:
+            server_env[_ENV_FD] = str(environment_read)
+        handed = (listener.fileno(), lifeline_read, *((environment_read,) if environment_later else ()))
         for fd in handed:
             os.set_inheritable(fd, True)
         # stdin nothing; stdout the "ready" line (or nothing); stderr the run's own while TF_LOG asks for logs
@@ -213,19 +239,19 @@ def start(env: Mapping[str, str], *, wait: bool, parent_death: bool, lifeline_in
             actions.append((os.POSIX_SPAWN_DUP2, devnull, 2))
         pid = os.posix_spawn(python, [python, "-m", "codat_provider"], server_env, file_actions=actions)
     except OSError as problem:
-        for fd in (lifeline, ready_read):
+        for fd in (lifeline, ready_read, environment_write):
             if fd >= 0:
                 os.close(fd)
         _remove(folder, socket_path)
         raise WarmStartError(f"{type(problem).__name__}: {problem}") from None
     finally:
         listener.close()
-        for fd in (lifeline_read, ready_write, devnull):
+        for fd in (lifeline_read, ready_write, environment_read, devnull):
             if fd >= 0:
                 os.close(fd)
     if lifeline_inherited:
         os.set_inheritable(lifeline, True)
-    server = Server(pid, folder, socket_path, lifeline)
+    server = Server(pid, folder, socket_path, lifeline, environment_write)
     if wait:
         try:
             server.wait_ready(ready_read, READY_TIMEOUT)

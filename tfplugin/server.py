@@ -36,6 +36,7 @@ DEFAULT_MAX_MESSAGE_MIB = 256  # as terraform-plugin-go's servers
 LISTEN_FD_ENV = "TFPLUGIN_LISTEN_FD"
 LIFELINE_FD_ENV = "TFPLUGIN_LIFELINE_FD"
 PARENT_PID_ENV = "TFPLUGIN_PARENT_PID"
+ENV_FD_ENV = "TFPLUGIN_ENV_FD"  # the environment, handed over after the start (see _serve_attached)
 READY_LINE = "ready"  # what an attached server prints on stdout once it serves
 
 PROVIDER_SERVICE = "tfplugin6.Provider"
@@ -375,16 +376,22 @@ def _serve_attached(provider_factory, name: str) -> None:
     The run (codat-iac, a bin/ wrapper) bound the socket in a 0700 folder it made (socket 0600), so Terraform
     can connect before this process is ready: its requests wait in the backlog while Python loads. There is no
     TLS (TF_REATTACH_PROVIDERS has no place for a certificate): the folder's mode, and a peer check that
-    refuses any process of another user, are the guard. The process ends, removing the socket and its folder,
-    when the lifeline pipe's other end closes (the run ended, however it ended), on SIGTERM, or when the
-    kernel reports the parent's death (PR_SET_PDEATHSIG, Linux); never on idle or GRPCController.Shutdown,
-    as terraform runs come and go. Never returns."""
+    refuses any process of another user, are the guard.
+
+    With TFPLUGIN_ENV_FD the run starts this process before it knows the environment its terraform will get
+    (a wrapper still working it out): the provider is built first (the factory must not read the
+    environment), then that environment, a JSON object, is read from the fd and becomes os.environ, whole,
+    before anything reads a setting (logging, limits, the provider's configure).
+
+    The process ends, removing the socket and its folder, when the lifeline pipe's other end closes (the run
+    ended, however it ended), on SIGTERM, or when the kernel reports the parent's death (PR_SET_PDEATHSIG,
+    Linux); never on idle or GRPCController.Shutdown, as terraform runs come and go. Never returns."""
     env = os.environ
     try:
         listener_fd = int(env.pop(LISTEN_FD_ENV))
         lifeline_fd = int(env.pop(LIFELINE_FD_ENV, "-1"))
+        environment_fd = int(env.pop(ENV_FD_ENV, "-1"))
         parent = env.pop(PARENT_PID_ENV, "")
-        max_message = max_message_from_env(env)
         import socket
         listener = socket.socket(fileno=listener_fd)
         _rt.sock_path = listener.getsockname()
@@ -398,20 +405,23 @@ def _serve_attached(provider_factory, name: str) -> None:
     import threading
     threading.Thread(target=_watch_run, args=(lifeline_fd, int(parent) if parent.isdigit() else None),
                      name="lifeline", daemon=True).start()
+    log = None
     try:
+        from ._rpc import ProviderService
         from ._scrub import ScrubbedStream
 
         sys.stderr = ScrubbedStream(sys.stderr)
-        log = _setup_logging(False, attached=True)
-        from ._rpc import ProviderService
-
         service = ProviderService(provider_factory, name)
+        provider = service.provider  # the provider's modules, loaded while Terraform reads its configuration
+        if environment_fd >= 0:
+            _take_environment(environment_fd)
+        max_message = max_message_from_env(os.environ)
+        log = _setup_logging(False, attached=True)
         _rt.server = start_server(service, listener, shutdown=None, on_idle=None, log=log, max_message=max_message,
                                   new_service=lambda: ProviderService(provider_factory, name),
                                   accept_peer=_same_user)
         if log is not None:
             log.debug("%s provider serving attached on %s (pid %d)", name, _rt.sock_path, os.getpid())
-        provider = service.provider  # the provider's modules, loaded while Terraform reads its configuration
     except Exception as e:  # noqa: BLE001
         sys.stderr.write(f"{name} provider: failed to start attached: {type(e).__name__}: {e}\n")
         _exit(1)
@@ -422,6 +432,26 @@ def _serve_attached(provider_factory, name: str) -> None:
         if log is not None:
             log.debug("preload failed", exc_info=True)
     threading.Event().wait()
+
+
+def _take_environment(fd: int) -> None:
+    """os.environ becomes the JSON object the run writes to ``fd`` (then closes); no object (the run ended
+    first): the process ends."""
+    import json
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    if not chunks:
+        _exit(0)
+    given = json.loads(b"".join(chunks))
+    if not isinstance(given, dict):
+        raise ValueError("the environment handed over is not a JSON object")
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in given.items()})
 
 
 def _say_ready() -> None:
