@@ -381,3 +381,68 @@ def _socket_folder(pid: int) -> str:
                 except OSError:
                     continue
     raise AssertionError(f"no socket of process {pid} found")
+
+
+# ------------------------------------------------------------------------------------------------ the wrappers
+
+
+def _wrapper_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CODAT_"))}
+    env.update(CODAT_API_KEY=API_KEY, **extra)
+    return env
+
+
+def _wrapper(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(REPO / "bin" / "terraform"), f"-chdir={folder}", *args], env=env, capture_output=True,
+                          text=True, timeout=GENEROUS)
+
+
+def test_bin_terraform_plans_on_a_warm_provider_and_leaves_init_and_cold_runs_as_they_were(tmp_path, emulators):
+    (emulator,) = emulators(1)
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    (folder / "main.tf").write_text(_webhooks_config([emulator.url], 2))
+    log = tmp_path / "terraform.log"
+    env = _wrapper_env(CODAT_BASE_URL=emulator.url, TF_LOG="debug", TF_LOG_PATH=str(log))
+    since = time.time()
+
+    assert _wrapper(folder, env, "init", "-no-color").returncode == 0
+    lock = (folder / ".terraform.lock.hcl").read_text()
+    assert PROVIDER_SOURCE in lock and (folder / ".terraform" / "providers" / PROVIDER_SOURCE).is_dir()
+    assert "serving attached" not in log.read_text()  # init ran without a server: it installed and locked ours
+
+    applied = _wrapper(folder, env, "apply", "-auto-approve", "-no-color")
+    assert applied.returncode == 0, applied.stderr
+    assert log.read_text().count("codat provider serving attached") == 1
+    _wait_for(lambda: not warm_servers(since), "the wrapper's server to end with its terraform", timeout=10)
+
+    log.unlink()
+    off = _wrapper(folder, dict(env, **{warm.WARM_ENV: "0"}), "plan", "-no-color", "-detailed-exitcode")
+    assert off.returncode == 0, off.stderr
+    assert "serving attached" not in log.read_text() and "starting plugin" in log.read_text()
+    assert not warm_servers(since)
+
+    cold = _terraform(folder, _env(tmp_path, CODAT_BASE_URL=emulator.url), "plan", "-no-color", "-detailed-exitcode")
+    assert cold.returncode == 0, cold.stderr  # raw terraform pointed at the mirror, as before
+    assert (folder / ".terraform.lock.hcl").read_text() == lock
+
+
+def test_the_cdk_terraform_shim_attaches_only_the_commands_that_run_providers(tmp_path):
+    fake = tmp_path / "terraform"
+    fake.write_text('#!/bin/sh\necho "args=$* reattach=${TF_REATTACH_PROVIDERS:-none}"\n')
+    fake.chmod(0o755)
+    server = warm.Server(4242, str(tmp_path), str(tmp_path / "provider.sock"), -1)
+    env = warm.shimmed({"PATH": os.environ["PATH"]}, server, str(fake), tmp_path / "state")
+    shim = env["TERRAFORM_BINARY_NAME"]
+    assert os.stat(shim).st_mode & 0o777 == 0o755
+
+    def reattach(*args: str) -> str:
+        done = subprocess.run([shim, *args], env=env, capture_output=True, text=True, timeout=GENEROUS)
+        assert done.returncode == 0 and done.stdout.startswith(f"args={' '.join(args)} "), done.stdout + done.stderr
+        return done.stdout.split(" reattach=", 1)[1].strip()
+
+    for args in (("init", "-input=false"), ("providers", "lock"), ("version", "-json"), ("output",), ()):
+        assert reattach(*args) == "none", args
+    for args in (("plan", "-out=x"), ("-chdir=stacks/a", "apply", "x"), ("destroy",), ("show", "-json", "x")):
+        attached = json.loads(reattach(*args))
+        assert attached[warm.PROVIDER_ADDRESS]["Addr"] == {"Network": "unix", "String": server.socket_path}, args
