@@ -427,6 +427,25 @@ def test_bin_terraform_plans_on_a_warm_provider_and_leaves_init_and_cold_runs_as
     assert (folder / ".terraform.lock.hcl").read_text() == lock
 
 
+def test_a_server_started_before_its_environment_uses_the_one_handed_over(tmp_path, emulators):
+    (emulator,) = emulators(1)
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    (folder / "main.tf").write_text(_webhooks_config([emulator.url], 1).replace(f'  base_url = "{emulator.url}"\n', ""))
+    env = _env(tmp_path, CODAT_BASE_URL=emulator.url)  # the key and the URL: only in what is handed over
+    assert _terraform(folder, env, "init", "-no-color").returncode == 0
+    early = {k: v for k, v in env.items() if k not in ("CODAT_API_KEY", "CODAT_BASE_URL")}
+    server = warm.start(early, wait=False, parent_death=False, environment_later=True)
+    try:
+        server.hand_environment(env)
+        planned = _terraform(folder, server.attach(env), "plan", "-no-color", "-detailed-exitcode")
+        assert planned.returncode == 2, planned.stdout + planned.stderr
+        assert "1 to add" in planned.stdout
+    finally:
+        server.stop()
+    assert not os.path.exists(server.folder)
+
+
 def test_the_cdk_terraform_shim_attaches_only_the_commands_that_run_providers(tmp_path):
     fake = tmp_path / "terraform"
     fake.write_text('#!/bin/sh\necho "args=$* reattach=${TF_REATTACH_PROVIDERS:-none}"\n')
