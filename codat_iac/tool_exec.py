@@ -107,7 +107,9 @@ def _attached(tool: str, args: list[str], env: dict[str, str], terraform: str | 
     there); `env` unchanged (one line said) when it cannot start."""
     if server is None and _wanted(tool, args, env) and terraform:
         server = _start(os.environ)
-    if server is None or not _wanted(tool, args, env) or not terraform:
+    from codat_iac import project
+
+    if server is None or not _wanted(tool, args, env) or not terraform or not warm.mirror_intact(project.current().mirror):
         return env  # a server started early and not wanted after all ends with this process
     try:
         server.hand_environment(env)
@@ -117,8 +119,6 @@ def _attached(tool: str, args: list[str], env: dict[str, str], terraform: str | 
         return env
     if tool == "terraform":
         return server.attach(env)
-    from codat_iac import project
-
     return warm.shimmed(env, server, terraform, project.current().state_dir)
 
 

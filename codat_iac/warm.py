@@ -68,6 +68,16 @@ def attachable(args: list[str], env: Mapping[str, str]) -> bool:
     return enabled(env) and terraform_command(args) in ATTACHED and PROVIDER_ADDRESS not in _reattached(env)
 
 
+def mirror_intact(mirror) -> bool:
+    """Whether the project's provider mirror holds the launchers codat-iac writes. A server runs the provider
+    without the launcher, so Terraform's check of the launcher against the lock file would not happen: with a
+    launcher changed by hand the run goes cold, and Terraform refuses it as before."""
+    from codat_iac import provider_mirror
+
+    paths = [path for path in provider_mirror.launcher_paths(mirror) if path.exists()]
+    return bool(paths) and all(path.read_text() == provider_mirror.LAUNCHER for path in paths)
+
+
 def _reattached(env: Mapping[str, str]) -> dict:
     try:
         found = json.loads(env.get(REATTACH_ENV) or "{}")
@@ -332,6 +342,10 @@ class Run:
     def environment(self, args: list[str], env: dict[str, str]) -> dict[str, str]:
         """`env` for `terraform args`: attached to this run's server for that environment when it should be."""
         if not attachable(args, env):
+            return env
+        from codat_iac import project
+
+        if not mirror_intact(project.current().mirror):
             return env
         key = _key(env)
         with self._lock:
