@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
                        postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
-                       summary, vendor_wheel, withholding)
+                       summary, tool_exec, vendor_wheel, warm, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -35,10 +34,6 @@ EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
             provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
             vendor_wheel.VendorError, compare.CompareError)
-# Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
-OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
-           "providers", "convert", "completion"}
-ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
 # Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
 SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
@@ -52,47 +47,11 @@ def _say(text: str) -> None:
 
 
 def _preflight(*programs: str, env: dict[str, str] | None = None) -> None:
-    missing = preflight.problems(programs, tool_environment() if env is None else env)
+    """`env` given: before any project (init), nothing remembered; else the project's cache of versions found."""
+    cache = None if env is not None else project.current().state_dir / preflight.CACHE_NAME
+    missing = preflight.problems(programs, tool_environment() if env is None else env, cache=cache)
     if missing:
         raise environment.EnvironmentProblem("\n".join(missing))
-
-
-# ------------------------------------------------------------------------------------------- raw tools
-
-
-def _exec_tool(tool: str, args: list[str]) -> int:
-    """bin/cdktf, bin/cdktn and bin/terraform: the tool with the project's environment, the local emulator's
-    settings included when the stacks use it (see environment.for_tools). A CDK's wrapper runs the app on
-    that CDK's library, whatever CODAT_IAC_CDK says."""
-    if tool in cdk.CLIS:
-        os.environ[CDK_ENV] = tool
-        problem = cdk.missing(tool)
-        if problem:
-            _say(f"codat-iac: {problem}")
-            return 127
-        # CDK Terrain runs on the Node from its wheel (cdk.missing checked it); CDKTF on the machine's.
-        _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
-        path = str(cdk.cli(tool))
-    else:
-        _preflight("terraform")
-        path = shutil.which(tool, path=tool_environment()["PATH"])
-    if not path or not os.path.exists(path):
-        _say(f"codat-iac: {tool} is not installed here; run `{cdk.install_hint('cdktf')}` first.")
-        return 127
-    command = next((arg for arg in args if not arg.startswith("-")), "")
-    if tool in cdk.CLIS and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
-        _say(f"codat-iac: `{tool} {command}` asks for approval on a terminal, and stdin is not one here. Run "
-             f"`{project.current().command} {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
-             + f" (no prompt; prints what changed in Codat), or `bin/{tool} {command} --auto-approve [STACK]`.")
-        return EXIT_ERROR
-    offline = command in OFFLINE or not args or args[0] in OFFLINE
-    env = tool_environment() if offline else environment.for_tools(_say)
-    if tool in cdk.CLIS and not sys.stdout.isatty():
-        env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
-    private_files.tighten_synthesized(project.current().root / "cdktf.out")
-    os.umask(private_files.PRIVATE_UMASK)
-    os.execve(path, [tool, *args], env)
-    return EXIT_OK  # not reached
 
 
 # ----------------------------------------------------------------------------------------- stack runs
@@ -385,7 +344,7 @@ def _postgres(options) -> int:
 
 
 def _exec(options) -> int:
-    return _exec_tool(options.tool, options.args)
+    return tool_exec.exec_tool(options.tool, options.args)
 
 
 # ------------------------------------------------------------------------------- a project of your own
@@ -590,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     options.instances = instances
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
-    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ):
+    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ), \
+            warm.run(_say):  # one warm provider for the terraform runs of this command (warm.py)
         return _run(options)
 
 

@@ -26,6 +26,23 @@ if TYPE_CHECKING:
     from codat_settings.secrets import SecretHold, SecretRegistry
 
 
+_process: ProcessSecrets | None = None
+_process_lock = threading.Lock()
+
+
+def process_secrets() -> ProcessSecrets:
+    """The one ProcessSecrets of this process, (re)installed as tfplugin's scrubber. A warm server gives each
+    connection a provider instance of its own, and all of them share it: a secret one connection learns is
+    withheld from what every connection sends (they serve one run, with one environment), and the scrubber is
+    never replaced by one that knows less."""
+    global _process
+    with _process_lock:
+        if _process is None:
+            _process = ProcessSecrets()
+        _process.install()
+        return _process
+
+
 class ProcessSecrets:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -34,8 +51,14 @@ class ProcessSecrets:
         self._held: tuple[SecretHold, SecretRegistry] | None = None
 
     def install(self) -> None:
-        """Put the scrubber and the finder on everything this process hands Terraform from now on."""
-        set_scrubber(self.scrub, contains=self.contains)
+        """Put the scrubber and the finder on everything this process hands Terraform from now on (again: the
+        same functions, and the marker once the secrets are loaded)."""
+        marker = None
+        if self._held is not None:
+            from codat_settings.secrets import WITHHELD
+
+            marker = WITHHELD
+        set_scrubber(self.scrub, contains=self.contains, marker=marker)
 
     def learn(self, values) -> None:
         """Hold ``values`` (secrets) for the rest of the process."""

@@ -49,7 +49,11 @@ def _typed(kind: str):
 
 
 class ProviderService:
-    """Implements every RPC of tfplugin6.Provider on top of a Provider instance."""
+    """Implements every RPC of tfplugin6.Provider on top of a Provider instance.
+
+    One service (so one provider instance: its configuration, client, caches, origin and stop state) answers
+    one gRPC connection. Terraform opens one connection per provider alias, and a warm server serves the
+    connections of every terraform a run starts, each with a service of its own (server.py)."""
 
     def __init__(self, provider_factory, name: str = "provider"):
         self._factory = provider_factory
@@ -194,6 +198,12 @@ class ProviderService:
 
     def CloseEphemeralResource(self, req: dict) -> dict:
         return {"diagnostics": _not_supported("Ephemeral resources")}
+
+    def close(self) -> None:
+        """The connection this service answered has ended: let its provider instance go (Provider.close)."""
+        p = self._provider
+        if p is not None:
+            self._call(Diagnostics(), f"{self._name}: close", p.close)
 
     def StopProvider(self, req: dict) -> dict:
         self.stopped.set()

@@ -36,7 +36,17 @@ class Provider:
 
     def stop(self) -> None:
         """Terraform was interrupted (StopProvider: Ctrl-C, SIGTERM). Called from another thread while
-        RPCs may be running: end their waits promptly so they can report what was applied. Default: no-op."""
+        RPCs may be running: end their waits promptly so they can report what was applied. It concerns this
+        instance (this connection) only. Default: no-op."""
+
+    def close(self) -> None:
+        """The gRPC connection this instance served has ended (each connection has an instance of its own): let
+        go of what it holds (an HTTP client's connections). Default: no-op."""
+
+    def preload(self) -> None:
+        """Import now what ``configure`` and the CRUD methods will need. A warm server (one process serving many
+        terraform runs, see docs/tfplugin.md) calls it once, right after it starts, while Terraform reads its
+        configuration; a process Terraform starts itself never calls it. Default: no-op."""
 
     def origin(self) -> str | None:
         """The identity of the remote system this configured provider manages (e.g. its API URL), or None.

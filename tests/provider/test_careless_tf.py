@@ -27,6 +27,10 @@ import pytest
 
 from tests.careless.careless_server import CarelessCodat
 
+# Each test runs twice: with the provider terraform starts itself (raw terraform) and attached to a warm provider
+# (codat_iac/warm.py), whose log lines go to TF_LOG_PATH itself and must hold no secret either.
+pytestmark = pytest.mark.parametrize("provider_mode", ["cold", "warm"])
+
 API_KEY = "careless-tf-api-key-0c9d2e"
 SECRET = "careless-tf-secret-value-91ab"
 PORTAL_SECRET = "portal-typed-secret-value-3d2f"
@@ -132,6 +136,7 @@ def test_trace_apply_against_a_careless_codat_succeeds_finds_drift_and_shows_no_
     assert tf.plan().returncode == 0
 
     log = trace_log.read_text()
+    assert ("codat provider serving attached" in log) == (tf.warm_run is not None)
     assert "PUT /integrations/credentials/gbol -> 429 Too Many Requests (PUT" in log  # the echo, scrubbed
     assert "HTTP Request: PUT" in log and "receive_response_headers" in log  # httpx and httpcore lines
     assert 'response: {"key":"gbol",' in log  # a platform key is not a secret
@@ -327,7 +332,7 @@ def hostile(tmp_path: Path):
 
 
 @pytest.fixture
-def hostile_tf(tmp_path: Path, hostile):
+def hostile_tf(tmp_path: Path, hostile, warm_run):
     """terraform (plain, no codat-iac) against the proxy, the secret only in TF_VAR_secret, logging at TRACE."""
     from codat_iac.toolenv import tool_environment
     from tests.provider.conftest import Terraform
@@ -339,7 +344,7 @@ def hostile_tf(tmp_path: Path, hostile):
         env.pop(name, None)
     env.update(CODAT_BASE_URL=hostile.url, CODAT_API_KEY=CANARY_KEY, TF_VAR_secret=CANARY_SECRET, TF_LOG="TRACE",
                TF_LOG_PATH=str(tmp_path / "terraform-trace.log"))
-    return Terraform(work, env)
+    return Terraform(work, env, warm_run=warm_run)
 
 
 def upstream(proxy):
