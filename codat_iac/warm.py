@@ -150,6 +150,23 @@ class Server:
             self._reaped = True
         return not self._reaped
 
+    def gone(self) -> bool:
+        """Whether the server has ended or is ending: reaped, or its socket no longer takes connections. A killed
+        process closes its descriptors (the listening socket, handed over first, before each connection) before
+        its parent can reap it, so a terraform that saw its connection drop may finish before the reaping."""
+        if not self.alive():
+            return True
+        import socket
+
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(self.socket_path)
+        except OSError:
+            return True
+        finally:
+            probe.close()
+        return False
+
     def wait_ready(self, ready_fd: int, timeout: float) -> None:
         """Block until the server says it serves (its provider's modules loaded); WarmStartError if it does not."""
         import select
@@ -352,7 +369,7 @@ class Run:
             if key in self._cold:
                 return env
             server = self._servers.get(key)
-            if server is not None and not server.alive():
+            if server is not None and server.gone():
                 self._say(f"codat-iac: the warm Codat provider (pid {server.pid}) has ended; starting another")
                 server.stop()
                 server = None
@@ -370,7 +387,7 @@ class Run:
     def ended(self, env: Mapping[str, str]) -> Server | None:
         """The server `env` was attached to, when it is no longer running (a terraform that failed on it)."""
         for server in self._servers.values():
-            if server.socket_path in env.get(REATTACH_ENV, "") and not server.alive():
+            if server.socket_path in env.get(REATTACH_ENV, "") and server.gone():
                 return server
         return None
 
