@@ -58,7 +58,8 @@ adopt: install
 test: install
 	$(PY) -m pytest
 
-# Re-record the client's cassettes: against CODAT_BASE_URL/CODAT_API_KEY when set, else the emulator.
+# Re-record the client's cassettes: from a live account into tests/cassettes/client/live/ when CODAT_BASE_URL and
+# CODAT_API_KEY name one (with CODAT_RECORD_WRITES=yes), else from the emulator into tests/cassettes/client/emulator/.
 cassettes: install
 	bash tests/client/record_cassettes.sh
 
