@@ -127,14 +127,14 @@ def environment_proxy(url: httpx.URL) -> httpx.Proxy | None:
     if not chosen:
         return None
     proxy = httpx.Proxy(chosen if "://" in chosen else f"http://{chosen}")
-    if proxy.url.scheme.startswith("socks"):
-        try:
-            import socksio  # noqa: F401  # httpcore needs it for SOCKS; httpx refuses early without it too
-        except ImportError:
-            raise ImportError(
-                "Using SOCKS proxy, but the 'socksio' package is not installed. "
-                "Make sure to install httpx using `pip install httpx[socks]`."
-            ) from None
+    # httpcore needs socksio for a SOCKS proxy (an httpx extra); httpx refused such a client when made, so do we.
+    from importlib.util import find_spec
+
+    if proxy.url.scheme.startswith("socks") and find_spec("socksio") is None:
+        raise ImportError(
+            "Using SOCKS proxy, but the 'socksio' package is not installed. "
+            "Make sure to install httpx using `pip install httpx[socks]`."
+        )
     return proxy
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.util import find_spec
 
 import httpx
 import pytest
@@ -77,6 +78,14 @@ def test_no_proxy_follows_curl_s_rules_as_httpx_read_them(monkeypatch, no_proxy,
 def test_a_proxy_url_httpx_cannot_use_is_refused_when_the_client_is_made(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "ftp://old-proxy:21")
     with pytest.raises(ValueError, match="proxy"):
+        CodatClient("https://api.codat.io", "proxy-test-key-0001")
+
+
+def test_a_socks_proxy_without_socksio_is_refused_when_the_client_is_made(monkeypatch):
+    if find_spec("socksio") is not None:
+        pytest.skip("socksio is installed here (requirements.txt does not install it): httpcore could use SOCKS")
+    monkeypatch.setenv("ALL_PROXY", "socks5://socks-proxy:1080")
+    with pytest.raises(ImportError, match="socksio"):
         CodatClient("https://api.codat.io", "proxy-test-key-0001")
 
 
