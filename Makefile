@@ -3,9 +3,11 @@
 # installed `codat-iac` in a project of your own), so this repository and `codat-iac init` projects work alike.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# The virtualenv. Another one per Python for the CI matrix (.ci/run): make deploy VENV=.venv-3.12 PYTHON=python3.12
+VENV ?= .venv
 PY := $(VENV)/bin/python
-CODAT_IAC := bin/codat-iac
+# bin/codat-iac runs .venv's Python; another VENV runs codat-iac (and so the app and the provider) on its own.
+CODAT_IAC := $(if $(filter .venv,$(VENV)),bin/codat-iac,CODAT_IAC_APP_DIR=$(CURDIR) PYTHONPATH=$(CURDIR) $(PY) -m codat_iac)
 # Installers keep their caches and logs in the repo (ignored), never in the home folder.
 CACHE := $(CURDIR)/.codat-iac/cache
 export PIP_CACHE_DIR := $(CACHE)/pip
@@ -23,8 +25,8 @@ install: $(VENV)/.installed node_modules/.installed
 # Before any install: Python, Node/npm and Terraform present and new enough, or named with where to get them.
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) codat_iac/preflight.py python node npm terraform
-	@test -x $(PY) || $(STEP) "create the virtualenv (.venv)" -- $(PYTHON) -m venv $(VENV)
-	@$(STEP) "install Python packages (.venv)" -- $(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@test -x $(PY) || $(STEP) "create the virtualenv ($(VENV))" -- $(PYTHON) -m venv $(VENV)
+	@$(STEP) "install Python packages ($(VENV))" -- $(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 # npm ci of the pinned cdktf CLI inside the project, npm's cache and logs too (codat-iac install checks node/npm).
@@ -58,7 +60,8 @@ adopt: install
 test: install
 	$(PY) -m pytest
 
-# Re-record the client's cassettes: against CODAT_BASE_URL/CODAT_API_KEY when set, else the emulator.
+# Re-record the client's cassettes: from a live account into tests/cassettes/client/live/ when CODAT_BASE_URL and
+# CODAT_API_KEY name one (with CODAT_RECORD_WRITES=yes), else from the emulator into tests/cassettes/client/emulator/.
 cassettes: install
 	bash tests/client/record_cassettes.sh
 

@@ -1,6 +1,8 @@
 """A thin, typed, resilient client for the Codat API (httpx + pydantic).
 
-It imports nothing else of this project. See docs/client.md.
+Of this project it imports only ``codat_settings`` (standard library only): the base URL rule, how a URL is
+shown in messages, and the one scrubber. Nothing of the provider, the constructs, cdktf or the emulator.
+See docs/client.md.
 """
 
 from ._errors import (

@@ -3,10 +3,11 @@ that ends a blocked read from another thread, and caps on the size of an answer 
 
 Why the socket reads themselves: httpx's read timeout restarts on every byte, so a server trickling one byte
 every few seconds holds a call for as long as it likes, and a read blocked in ``recv`` cannot see a stop
-request. So every connection the client opens is wrapped (``GuardedBackend``): each read waits in slices of
-``SLICE`` seconds and, between them, asks the client's ``CallGuard`` whether the call's deadline has passed
-or the client was stopped. Either ends the read with an ``Interrupted`` exception, which httpx and httpcore
-pass through unchanged (they map only their own exceptions) after closing the connection.
+request. So every connection the client opens is wrapped (``GuardedBackend``, which the client's own transport,
+``_transport``, builds its pool on): each read waits in slices of ``SLICE`` seconds and, between them, asks the
+client's ``CallGuard`` whether the call's deadline has passed or the client was stopped. Either ends the read
+with an ``Interrupted`` exception, which httpcore and the transport pass through unchanged (they map only
+httpcore's exceptions) after closing the connection.
 
 Not sliced: connecting (DNS and the TCP and TLS handshakes, bounded by the connect timeout, which is capped
 by what is left of the deadline) and sending a request body (the client's bodies are small enough for the
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpcore
-import httpx
 
 MiB = 1024 * 1024
 #: Longest a blocked read goes without looking at the stop request and the deadline.
@@ -163,20 +163,3 @@ class GuardedBackend(httpcore.NetworkBackend):
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
-
-def guard_connections(client: httpx.Client, guard: CallGuard) -> None:
-    """Wrap the network backend of every connection pool httpx built for ``client`` (its own transport and
-    the proxies it mounted from the environment). httpx has no public setting for the backend, so this
-    reaches into ``HTTPTransport._pool``; httpx is pinned to 0.28, and a change there fails loudly here."""
-    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
-    for transport in transports:
-        if not isinstance(transport, httpx.HTTPTransport):
-            continue  # one the caller gave (e.g. httpx.MockTransport): no sockets of ours
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if not isinstance(backend, httpcore.NetworkBackend):
-            raise RuntimeError(
-                f"httpx {httpx.__version__} keeps its connections where codat_client cannot bound them; "
-                "install the httpx version in requirements.txt"
-            )
-        pool._network_backend = GuardedBackend(backend, guard)  # type: ignore[union-attr]

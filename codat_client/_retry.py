@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +64,17 @@ def server_wait(headers: Mapping[str, str], now: float) -> float | None:
             if wait is not None:
                 return max(0.0, wait)
     return None
+
+
+def wait_hint(status: int, headers: Mapping[str, str]) -> float | None:
+    """Seconds an answer asks the client to wait before trying again, or None. A 429's ``Retry-After``, else
+    its ``X-Rate-Limit-Reset``; any other answer's ``Retry-After`` only: ``X-Rate-Limit-Reset`` rides on every
+    answer (the daily quota), and only a 429 makes it a wait."""
+    now = response_time(headers, fallback=time.time())
+    if status == 429:
+        return server_wait(headers, now)
+    retry_after = headers.get("retry-after")
+    return server_wait({"retry-after": retry_after}, now) if retry_after else None
 
 
 def response_time(headers: Mapping[str, str], fallback: float) -> float:

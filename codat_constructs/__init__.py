@@ -47,13 +47,9 @@ from codat_constructs.configuration import (
     SyncSetting,
     SyncSettings,
 )
-from codat_constructs.environments import (
-    ENVIRONMENTS_ENV,
-    CodatEnvironmentStack,
-    Environment,
-    EnvironmentConfigError,
-    load_environments,
-)
+from codat_constructs.environment_settings import Environment, EnvironmentConfigError
+from codat_constructs.environment_stack import CodatEnvironmentStack
+from codat_constructs.environments import ENVIRONMENTS_ENV, load_environments
 from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.runbook import RUNBOOK_FILE
 from codat_constructs.secret import Secret

@@ -91,16 +91,36 @@ def credential_problems(
     *, platform_key: object, client_id: object, client_secret: object, enabled: object, client_secret_version: object
 ) -> list[str]:
     """What is wrong with one set of integration props (empty when nothing is)."""
+    problems = _pairing_problems(platform_key, client_id, secret_given=client_secret is not None)
+    if client_secret is not None:
+        try:
+            require_secret(client_secret, "client_secret")
+        except TypeError as wrong:
+            problems.append(str(wrong))
+    return problems + _switch_problems(enabled, client_secret_version)
+
+
+def declared_credential_problems(
+    *, platform_key: object, client_id: object, secret_declared: bool, enabled: object, client_secret_version: object
+) -> list[str]:
+    """The same rules for props declared before their `Secret` exists (an environments file names the variable
+    that will hold it): every rule but the secret's own type, which the stack meets by making it."""
+    return _pairing_problems(platform_key, client_id, secret_given=secret_declared) + _switch_problems(
+        enabled, client_secret_version
+    )
+
+
+def _pairing_problems(platform_key: object, client_id: object, *, secret_given: bool) -> list[str]:
+    """The platform key, and client_id given with a client secret (or neither: Codat's credentials left alone)."""
     problems = []
-    credentials = not (client_id is None and client_secret is None)  # neither: Codat's credentials left alone
     if not isinstance(platform_key, str) or not _PLATFORM_KEY.fullmatch(platform_key):
         problems.append(
             f"platform_key must be 4 lowercase letters, Codat's key for the platform (got {platform_key!r}): "
             f"e.g. platform_key=\"qhyg\" for QuickBooks Online. Known keys: {_known_keys()}."
         )
-    if not credentials:
+    if client_id is None and not secret_given:
         pass
-    elif client_secret is None:
+    elif not secret_given:
         problems.append(
             "client_secret is missing: give client_secret=Secret.from_env(self, \"my_secret\") (Terraform reads it "
             "from TF_VAR_my_secret) with client_id, or neither to leave the credentials Codat holds as they are."
@@ -121,11 +141,11 @@ def credential_problems(
         )
     elif unreadable := text_problem(client_id, "client_id"):  # a NUL or another control character
         problems.append(unreadable)
-    if client_secret is not None:
-        try:
-            require_secret(client_secret, "client_secret")
-        except TypeError as wrong:
-            problems.append(str(wrong))
+    return problems
+
+
+def _switch_problems(enabled: object, client_secret_version: object) -> list[str]:
+    problems = []
     if not isinstance(enabled, bool):
         problems.append(f"enabled must be True or False (got {enabled!r}).")
     if isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int) or client_secret_version < 1:

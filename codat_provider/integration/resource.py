@@ -29,7 +29,7 @@ from codat_provider.reporting import NOTHING_CHANGED, reported
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
-    from codat_client import MaskedCredentials
+    from codat_client import Integration, MaskedCredentials
 
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
@@ -74,6 +74,35 @@ def _refuse_over_adopted(attribute: str, prior: dict, diags: Diagnostics) -> Non
         "with the configured ones on purpose, add 1 to client_secret_wo_version.",
         path=(attribute,),
     )
+
+
+class _Change:
+    """One create or update, as `_apply` carries it out: the platform `key`, Codat's `integration` as it was read
+    before, the `state` being built (updated in place with what was applied), the `config`, the switch `enabled`
+    as planned, whether to `send_credentials`, and whether this is `creating` the resource (a failed create
+    taints it, which the error explains). A class with slots, not a dataclass: the provider starts without
+    importing dataclasses."""
+
+    __slots__ = ("config", "creating", "enabled", "integration", "key", "send_credentials", "state")
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        integration: Integration,
+        state: dict,
+        config: dict,
+        enabled: bool,
+        send_credentials: bool,
+        creating: bool,
+    ) -> None:
+        self.key = key
+        self.integration = integration
+        self.state = state
+        self.config = config
+        self.enabled = enabled
+        self.send_credentials = send_credentials
+        self.creating = creating
 
 
 class IntegrationResource(Resource):
@@ -142,7 +171,9 @@ class IntegrationResource(Resource):
                 f"Codat already held credentials for {key} (client id {_shown(held.get('clientId'))}, secret "
                 f"{_shown(held.get('clientSecret'))}). {outcome}",
             )
-        return self._apply(key, integration, state, planned["enabled"], config, send, diags, creating=True)
+        change = _Change(key=key, integration=integration, state=state, config=config, enabled=planned["enabled"],
+                         send_credentials=send, creating=True)
+        return self._apply(change, diags)
 
     def update(self, prior: dict, planned: dict, config: dict, diags: Diagnostics) -> dict:
         with reported("update the Codat integration", stopped_detail=NOTHING_CHANGED):
@@ -156,17 +187,20 @@ class IntegrationResource(Resource):
         if not send:
             state["client_secret_masked"] = prior.get("client_secret_masked")
             state["credentials_api_available"] = prior.get("credentials_api_available")
-        return self._apply(key, integration, state, planned["enabled"], config, send, diags, creating=False)
+        change = _Change(key=key, integration=integration, state=state, config=config, enabled=planned["enabled"],
+                         send_credentials=send, creating=False)
+        return self._apply(change, diags)
 
-    def _apply(self, key: str, integration, state: dict, wanted: bool, config: dict, send: bool,
-               diags: Diagnostics, creating: bool) -> dict:
+    def _apply(self, change: _Change, diags: Diagnostics) -> dict:
         """Send the credentials (when asked), then set the switch; state records exactly what was applied."""
         from codat_client import CodatError, LegacyEndpointUnavailableError, StoppedError
 
         client = self.provider.client
+        key, state, config, wanted = change.key, change.state, change.config, change.enabled
+        integration = change.integration
         switch = "on" if wanted else "off"
         sent = False
-        if send:
+        if change.send_credentials:
             held = None
             try:
                 held = client.put_credentials(key, credentials_body(config))
@@ -216,7 +250,7 @@ class IntegrationResource(Resource):
                 elif stopped:
                     done += "No credentials were sent: this change needed none. "
                 retry = "Run apply again to retry the switch."
-                if creating:
+                if change.creating:
                     retry = ("Terraform marks a resource whose creation failed as tainted, so the next apply "
                              'replaces it: unless on_destroy = "delete_credentials", that replacement only retries '
                              "the switch (credentials Codat already holds are not sent again). `terraform untaint` "

@@ -1,24 +1,43 @@
-"""Recording support for the client's cassettes: where to record, and the redaction applied to every
-interaction before it is written (and, by vcrpy, to each live request before it is matched)."""
+"""Recording support for the client's cassettes: where each recording comes from and where it is kept, the
+redaction applied to every interaction before it is written (and, by vcrpy, to each live request before it is
+matched), and the scan for secrets every cassette must pass.
+
+Each source has its own folder under tests/cassettes/client/, and its cassettes name it in their URIs:
+- ``emulator/``: recorded from a local emulator (``python -m codat_emulator``). Its loopback origin, whose port
+  changes every run, is written as ``http://codat-emulator.invalid``: the host says what answered, and a
+  ``.invalid`` name (RFC 2606) can never resolve, so nobody takes these for Codat's own answers.
+- ``live/``: recorded from a real Codat account (``CODAT_BASE_URL`` and ``CODAT_API_KEY``), its origin kept as it
+  was (``https://api.codat.io``).
+"""
 
 from __future__ import annotations
 
-import base64
 import contextlib
+import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from codat_client import CodatClient
 from codat_client._redact import is_secret_name
+from codat_settings import is_loopback
+from codat_settings.secrets import SecretRegistry, forms, secrets_from_environment
 
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "tests" / "cassettes"
+CLIENT_CASSETTES = CASSETTES / "client"
 
-# Cassettes are replayed against this origin; whatever origin they were recorded on is rewritten to it,
-# so a replay never depends on the emulator's port or on a live account's region.
-REPLAY_ORIGIN = "https://api.codat.io"
+EMULATOR, LIVE = "emulator", "live"
+#: How emulator cassettes write the emulator's origin (see the module doc).
+EMULATOR_ORIGIN = "http://codat-emulator.invalid"
+#: Where replays send their requests: nowhere (vcrpy answers from the cassette, matching method, path, query and
+#: body, never the host). The emulator's stands on the discard port of this machine, as the base URL rule lets
+#: plain http go only there.
+REPLAY_BASE_URL = {EMULATOR: "http://127.0.0.1:9", LIVE: "https://api.codat.io"}
 # The key the emulator is started with when recording (and the client uses in replay).
 RECORDING_API_KEY = "cassette-recording-key-7d41b2e9"
 # Fake OAuth app credentials the credential cassettes send: they must never reach a cassette.
@@ -27,19 +46,34 @@ FAKE_CLIENT_SECRET = "cassette-fake-client-secret-9f3e1ad1"
 REDACTED = "REDACTED"
 
 
-def _key_forms(key: str) -> list[str]:
-    token = base64.b64encode(key.encode()).decode()
-    return [key, token, f"Basic {token}"]
-
-
 def known_secrets() -> list[str]:
-    """Every secret value that may have been on the wire while recording."""
-    found = [*_key_forms(RECORDING_API_KEY), FAKE_CLIENT_ID, FAKE_CLIENT_SECRET]
+    """Every secret that may have been on the wire while recording: the recording key, the fake credentials
+    and what this process's environment holds (``CODAT_API_KEY``, a ``Basic ...`` value's key too, and the
+    secret ``TF_VAR_`` variables: ``codat_settings.secrets.secrets_from_environment``)."""
+    found = [RECORDING_API_KEY, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, *secrets_from_environment()]
     live_key = os.environ.get("CODAT_API_KEY", "").strip()
-    if live_key:
-        raw = live_key[6:].strip() if live_key.lower().startswith("basic ") else live_key
-        found += [*_key_forms(raw), live_key]
-    return [s for s in found if len(s) >= 6]
+    if live_key.lower().startswith("basic "):
+        found.append(live_key[6:].strip())
+    return found
+
+
+def secret_forms_in(text: str) -> list[str]:
+    """Which known secrets ``text`` holds, in any form the scrubber knows (as is, base64, percent-encoded,
+    hex, escaped: ``codat_settings.secrets.forms``), ignoring case; each named by its first 4 characters."""
+    lowered = text.lower()
+    return [f"{secret[:4]}..." for secret in known_secrets() if any(f.lower() in lowered for f in forms(secret))]
+
+
+def recording_source() -> str:
+    """Where a recording run records: a live account when CODAT_BASE_URL and CODAT_API_KEY name one, else an
+    emulator (a fresh one, or the one a loopback CODAT_BASE_URL names)."""
+    url, key = os.environ.get("CODAT_BASE_URL"), os.environ.get("CODAT_API_KEY")
+    return LIVE if url and key and not is_loopback(httpx.URL(url).host) else EMULATOR
+
+
+def replayable_sources() -> list[str]:
+    """The sources with cassettes to replay, each replayed by every recorded test."""
+    return [source for source in (EMULATOR, LIVE) if any((CLIENT_CASSETTES / source).glob("*.yaml"))]
 
 
 @dataclass(frozen=True)
@@ -49,16 +83,29 @@ class Target:
     base_url: str
     api_key: str
 
+    def client(self, api_key: str | None = None, **options: Any) -> CodatClient:
+        """A client of this target on httpx's own transport: vcrpy records and replays httpx's transports, and
+        the client's guarded one (``codat_client._transport``) is not among them."""
+        return CodatClient(self.base_url, api_key or self.api_key, transport=httpx.HTTPTransport(), **options)
 
-#: Origins being recorded (the emulator's, with its port, or a live account's), rewritten to REPLAY_ORIGIN.
-recorded_origins: list[str] = []
+
+#: Origins being recorded and what cassettes write instead (the emulator's loopback origin, with its port).
+rewritten_origins: dict[str, str] = {}
+
+
+@functools.cache
+def _scrubber() -> SecretRegistry:
+    """The one scrubber's rules (``codat_settings.secrets``) in a registry of this test run's own, holding every
+    known secret: the process-wide one holds only what live clients hold at the moment."""
+    registry = SecretRegistry()
+    registry.hold(known_secrets())
+    return registry
 
 
 def _scrub(text: str) -> str:
-    for secret in sorted(known_secrets(), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for origin in recorded_origins:
-        text = text.replace(origin, REPLAY_ORIGIN)
+    text = _scrubber().scrub(text)
+    for origin, written in rewritten_origins.items():
+        text = text.replace(origin, written)
     return text
 
 

@@ -17,15 +17,20 @@ import httpx
 import pytest
 
 from client_recording import (
-    CASSETTES,
+    CLIENT_CASSETTES,
+    EMULATOR,
+    EMULATOR_ORIGIN,
+    LIVE,
     RECORDING_API_KEY,
-    REPLAY_ORIGIN,
+    REPLAY_BASE_URL,
     REPO,
     SECRET_HEADERS,
     Target,
-    recorded_origins,
+    recording_source,
     redact_request,
     redact_response,
+    replayable_sources,
+    rewritten_origins,
 )
 
 from codat_client import CodatClient, RateLimiter, RetryPolicy  # noqa: E402
@@ -134,9 +139,26 @@ def codat_error_response() -> Callable[..., httpx.Response]:
 # --- recorded HTTP (pytest-recording) ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def vcr_cassette_dir() -> str:
-    return str(CASSETTES / "client")
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every recorded test runs once per source (tests/cassettes/client/<source>/): when replaying, each source
+    with cassettes; when recording, the one being recorded (``client_recording.recording_source``)."""
+    if "cassette_source" in metafunc.fixturenames:
+        recording = metafunc.config.getoption("--record-mode") != "none"
+        sources = [recording_source()] if recording else replayable_sources()
+        metafunc.parametrize("cassette_source", sources, scope="session")
+
+
+@pytest.fixture
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    # Tests without a source (the scans of the cassettes themselves) open no cassette.
+    source = request.getfixturevalue("cassette_source") if "cassette_source" in request.fixturenames else EMULATOR
+    return str(CLIENT_CASSETTES / source)
+
+
+@pytest.fixture
+def default_cassette_name(request: pytest.FixtureRequest) -> str:
+    """The test's name, without the source its id carries (the folder says that)."""
+    return request.node.originalname
 
 
 @pytest.fixture(scope="module")
@@ -161,15 +183,18 @@ def _listening(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def codat_target(record_mode: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """Where the cassette tests talk to. Replaying: nowhere real. Recording: the live account named by
-    CODAT_BASE_URL + CODAT_API_KEY (only with CODAT_RECORD_WRITES=yes, as recording writes), else a fresh
-    local emulator seeded with companies and connections."""
+def codat_target(
+    cassette_source: str, record_mode: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
+    """Where the cassette tests talk to. Replaying: nowhere real. Recording live: the account named by
+    CODAT_BASE_URL + CODAT_API_KEY (only with CODAT_RECORD_WRITES=yes, as recording writes). Recording the
+    emulator: the one a loopback CODAT_BASE_URL names, else a fresh one seeded with companies and connections."""
     if record_mode == "none":
-        yield Target(REPLAY_ORIGIN, RECORDING_API_KEY)
+        yield Target(REPLAY_BASE_URL[cassette_source], RECORDING_API_KEY)
         return
-    live_url, live_key = os.environ.get("CODAT_BASE_URL"), os.environ.get("CODAT_API_KEY")
-    if live_url and live_key:
+    url, key = os.environ.get("CODAT_BASE_URL"), os.environ.get("CODAT_API_KEY")
+    if cassette_source == LIVE:
+        assert url and key
         if os.environ.get("CODAT_RECORD_WRITES") != "yes":
             pytest.exit(
                 "Recording against a live Codat account writes to it (fake Xero credentials on gbol, the "
@@ -177,17 +202,25 @@ def codat_target(record_mode: str, tmp_path_factory: pytest.TempPathFactory) -> 
                 "that cannot be deleted). Use a test account and set CODAT_RECORD_WRITES=yes.",
                 returncode=2,
             )
-        recorded_origins.append(str(httpx.URL(live_url)).rstrip("/"))
-        yield Target(live_url.rstrip("/"), live_key)
+        yield Target(url.rstrip("/"), key)
+        return
+    if url and key:  # an emulator of your own, on this machine
+        rewritten_origins[_origin(url)] = EMULATOR_ORIGIN
+        yield Target(url.rstrip("/"), key)
         return
     data = tmp_path_factory.mktemp("codat-emulator-data")
     process, url = _start_emulator(data)
     try:
-        recorded_origins.append(url.rstrip("/"))
+        rewritten_origins[_origin(url)] = EMULATOR_ORIGIN
         yield Target(url.rstrip("/"), RECORDING_API_KEY)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(path="/", query=None, fragment=None)).rstrip("/")
 
 
 def _emulator(*args: str) -> list[str]:
@@ -238,9 +271,5 @@ def _start_emulator(data: Path) -> tuple[subprocess.Popen[str], str]:
 @pytest.fixture
 def recorded_client(codat_target: Target) -> Iterator[CodatClient]:
     """A client for cassette tests: no waiting on replays, real waits only when recording."""
-    with CodatClient(
-        codat_target.base_url,
-        codat_target.api_key,
-        retry=RetryPolicy(max_attempts=3, base_delay=0.2, deadline=60.0),
-    ) as client:
+    with codat_target.client(retry=RetryPolicy(max_attempts=3, base_delay=0.2, deadline=60.0)) as client:
         yield client

@@ -1,23 +1,38 @@
-"""Every client call against recorded HTTP (tests/cassettes/client/), replayed with no server running.
+"""Every client call against recorded HTTP (tests/cassettes/client/<source>/), replayed with no server running.
 
-Re-record with `tests/client/record_cassettes.sh` (docs/client.md). The assertions hold on any account
-(the emulator's or a live test account), so a re-recording is checked by the same tests.
+Each test runs once per source with cassettes: `emulator` (recorded from the local emulator) and `live` (from a
+real Codat account), see client_recording.py. Re-record with `make cassettes` (docs/client.md). The assertions
+hold on any account (the emulator's or a live test account), so a re-recording is checked by the same tests.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import pytest
 import yaml
-from client_recording import CASSETTES, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, REDACTED, known_secrets
+from client_recording import (
+    CASSETTES,
+    CLIENT_CASSETTES,
+    EMULATOR,
+    EMULATOR_ORIGIN,
+    FAKE_CLIENT_ID,
+    FAKE_CLIENT_SECRET,
+    LIVE,
+    REDACTED,
+    replayable_sources,
+    secret_forms_in,
+)
 
 from codat_client import (
     AuthenticationError,
     Branding,
-    CodatClient,
     ConnectionUsage,
     CustomDataTypeConfiguration,
     Integration,
@@ -25,6 +40,7 @@ from codat_client import (
     RetryPolicy,
     SupplementalDataSource,
 )
+from codat_settings import is_loopback
 
 pytestmark = pytest.mark.vcr
 
@@ -145,9 +161,7 @@ def test_companies_connections_and_usage(recorded_client):
 
 
 def test_wrong_api_key(codat_target):
-    client = CodatClient(
-        codat_target.base_url, "wrong-key-for-the-cassette", retry=RetryPolicy(max_attempts=1)
-    )
+    client = codat_target.client("wrong-key-for-the-cassette", retry=RetryPolicy(max_attempts=1))
     with client, pytest.raises(AuthenticationError) as caught:
         client.get_profile()
     assert "CODAT_API_KEY" in str(caught.value)
@@ -197,8 +211,7 @@ def _interactions(path: Path) -> list[dict]:
 @pytest.mark.parametrize("path", _cassettes(), ids=lambda p: str(p.relative_to(CASSETTES)))
 def test_no_cassette_holds_a_secret(path):
     text = path.read_text(encoding="utf-8", errors="replace")
-    for secret in known_secrets():
-        assert secret not in text, f"{path} holds a known secret"
+    assert not secret_forms_in(text), f"{path} holds a known secret: {secret_forms_in(text)}"
     assert not re.search(r"Basic [A-Za-z0-9+/]{8,}={0,2}", text), f"{path} holds a Basic credential"
     for interaction in _interactions(path):
         for side in ("request", "response"):
@@ -213,9 +226,46 @@ def test_no_cassette_holds_a_secret(path):
             assert value == REDACTED or set(value[:-4]) <= {"X", "*"}, f"{path}: an answer holds a secret"
 
 
-def test_every_endpoint_is_in_a_cassette():
+# A live key with the characters that change form on the wire (percent-encoding, base64, JSON escapes).
+_LIVE_KEY = "live/key+with=chars&\"quotes\"-4c1e"
+
+
+@pytest.mark.parametrize("encode", [
+    lambda key: key,
+    lambda key: base64.b64encode(key.encode()).decode(),  # a Basic header's value
+    lambda key: f"x{base64.urlsafe_b64encode(key.encode()).decode()}",  # URL-safe base64 inside a longer text
+    lambda key: quote(key, safe=""),  # percent-encoded in a URL
+    lambda key: key.upper(),  # another letter case
+    lambda key: json.dumps({"apiKey": key}),  # JSON-escaped
+], ids=["raw", "base64", "urlsafe-base64", "url-encoded", "upper-case", "json"])
+def test_the_scan_finds_a_secret_in_every_form_it_takes(encode, monkeypatch):
+    """The scan above cannot pass by missing one: CODAT_API_KEY planted in a cassette-like text, in each form
+    it takes on the wire, is found (codat_settings.secrets.forms); without it, nothing is."""
+    monkeypatch.setenv("CODAT_API_KEY", _LIVE_KEY)
+    text = f"interactions:\n- request:\n    uri: https://api.codat.io/profile?x={encode(_LIVE_KEY)}\n"
+    assert secret_forms_in(text) == ["live..."]
+    assert secret_forms_in(text.replace(encode(_LIVE_KEY), "REDACTED")) == []
+
+
+def test_each_cassette_names_where_it_was_recorded():
+    """Emulator recordings say so (folder and host); live recordings sit in live/ and name a real origin."""
+    found = {path.parent.name for path in CLIENT_CASSETTES.rglob("*.yaml")}
+    assert found and found <= {EMULATOR, LIVE}, f"cassettes outside emulator/ and live/: {found}"
+    for source in found:
+        for path in (CLIENT_CASSETTES / source).glob("*.yaml"):
+            for interaction in _interactions(path):
+                uri = interaction["request"]["uri"]
+                if source == EMULATOR:
+                    assert uri.startswith(EMULATOR_ORIGIN + "/"), f"{path}: {uri} does not name the emulator"
+                else:
+                    host = httpx.URL(uri).host
+                    assert not is_loopback(host) and not host.endswith(".invalid"), f"{path}: {uri} is not live"
+
+
+@pytest.mark.parametrize("source", replayable_sources())
+def test_every_endpoint_is_in_a_cassette(source):
     seen: set[tuple[str, str]] = set()
-    for path in (CASSETTES / "client").glob("*.yaml"):
+    for path in (CLIENT_CASSETTES / source).glob("*.yaml"):
         for interaction in _interactions(path):
             request = interaction["request"]
             url_path = re.sub(r"^[a-z]+://[^/]+", "", request["uri"]).split("?")[0]
