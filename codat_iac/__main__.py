@@ -23,7 +23,7 @@ from pathlib import Path
 from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
                        preflight, private_files, project, provider_mirror, scaffold, summary, withholding)
 from codat_iac.steps import Steps
-from codat_iac.toolenv import tool_environment
+from codat_iac.toolenv import colourless, tool_environment
 from codat_settings import CDK_ENV, SettingError
 
 DEBUG_ENV = "CODAT_IAC_DEBUG"
@@ -84,6 +84,8 @@ def _exec_tool(tool: str, args: list[str]) -> int:
         return EXIT_ERROR
     offline = command in OFFLINE or not args or args[0] in OFFLINE
     env = tool_environment() if offline else environment.for_tools(_say)
+    if not sys.stdout.isatty() or env.get("NO_COLOR"):
+        colourless(env)  # a log gets no ANSI codes, from Terraform (run by us or by the CDK CLI) or the CDK CLI
     if tool in cdk.CLIS and not sys.stdout.isatty():
         env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
     private_files.tighten_synthesized(project.current().root / "cdktf.out")
@@ -132,15 +134,20 @@ def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Step
     return stacks
 
 
-def _finish(options, changes: list[summary.StackChanges], heading: str, started: float, differ: bool = False) -> int:
-    """Print the closing summary (or its JSON) and return the exit code."""
+def _finish(options, changes: list[summary.StackChanges], changed: str, started: float, differ: bool = False) -> int:
+    """Print the closing summary (or its JSON) and return the exit code. A stack's error is printed once: in the
+    summary; with --json (stdout is for machines) on stderr, and in the document's `error`."""
     failed = any(stack.error for stack in changes)
     code = EXIT_ERROR if failed else EXIT_DIFFERENT if differ and any(s.resources for s in changes) else EXIT_OK
     if options.json:
+        for stack in changes:
+            if stack.error and not stack.error.startswith(summary.NOT_RUN):
+                _say(f"codat-iac {options.command}: {stack.error}")
         document = {"command": options.command, "exit_code": code, "seconds": round(time.monotonic() - started, 1),
                     "stacks": summary.as_json(changes)}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
+        heading = summary.heading(changes, changed)
         sys.stdout.write(summary.render_text(changes, f"{heading} ({time.monotonic() - started:.1f} s):"))
     return code
 
@@ -190,7 +197,7 @@ def _destroy(options) -> int:
     with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, steps)
         changes = deploy.destroy(stacks, run, confirm)
-    return _finish(options, changes, "Removed", started)
+    return _finish(options, changes, "Destroyed (each resource as its on_destroy says)", started)
 
 
 def _drift(options) -> int:
@@ -208,7 +215,7 @@ def _drift(options) -> int:
             sys.stdout.write(drift.render_json(failed) if options.json else drift.render_markdown(failed))
         raise
     reports, changes = [c.report for c in checked], [c.changes for c in checked]
-    heading = "A deploy would change in Codat:"
+    heading = summary.heading(changes, "A deploy would change in Codat") + ":"
     if options.json:
         sys.stdout.write(drift.render_json(reports, changes=summary.as_json(changes)))
     elif options.markdown:

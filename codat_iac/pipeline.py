@@ -471,12 +471,10 @@ def check(stacks: list[Stack], env: dict[str, str], *, parallel: int = 4) -> lis
             plan = speculative_plan(stack, env)
             checked = Checked(drift.report_from_plan(stack.name, plan, stack.config()),
                               summary.from_plan(stack.name, plan, stack.config()))
-        except PipelineError as problem:
-            checked = Checked(drift.StackReport(stack.name, error=str(problem)),
-                              summary.StackChanges(stack.name, error=str(problem)))
-        except Exception as problem:  # noqa: BLE001 - reported per stack; the others still run
-            error = f"{type(problem).__name__}: {problem}"
-            checked = Checked(drift.StackReport(stack.name, error=error), summary.StackChanges(stack.name, error=error))
+        except Exception as problem:  # noqa: BLE001 - reported per stack (in the report); the others still run
+            error = str(problem) if isinstance(problem, PipelineError) else f"{type(problem).__name__}: {problem}"
+            checked = Checked(drift.StackReport(stack.name, error=error),
+                              summary.StackChanges(stack.name, error=error, error_shown="in the report above"))
         checked.report.seconds = round(time.monotonic() - started, 3)
         return checked
 

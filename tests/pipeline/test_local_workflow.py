@@ -1,11 +1,8 @@
 """The README's local workflow as a user runs it, in a copy of the repo with a HOME that cannot be written:
 `make deploy`, a drift check, a synth, the raw tools after it, and teardown.
 
-Why a copy: `make deploy` keeps its emulator, state and caches in the checkout (`.codat-iac/`, `cdktf.out/`,
-`terraform.codat.tfstate`); running it in the developer's own checkout would change their local deploy.
-The copy holds the tracked files (mtimes kept, so make sees nothing to install) and links `.venv` and
-`node_modules` to this checkout's: the tool code under test is the copy's, the installed packages are shared
-read-only. Everything the commands write lands in the copy or the system temp folder, and HOME stays empty.
+Why a copy: see tests/checkout_copy.py. Everything the commands write lands in the copy or the system temp folder,
+and HOME stays empty.
 """
 
 from __future__ import annotations
@@ -21,17 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.checkout_copy import copy_checkout
 from tests.conftest import start_emulator
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 ANSI = "\x1b["
-
-
-def _tracked_files() -> list[str]:
-    done = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
-    return [name for name in done.stdout.split("\0") if name]
 
 
 def _lock(home: Path) -> str:
@@ -76,13 +68,7 @@ class Checkout:
 def checkout(tmp_path_factory):
     work = tmp_path_factory.mktemp("local-workflow")
     root, home = work / "repo", work / "home"
-    for name in _tracked_files():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, target, follow_symlinks=False)
-    for installed in (".venv", "node_modules"):
-        (root / installed).symlink_to(REPO / installed)
+    copy_checkout(root)
     home.mkdir()
     how = _lock(home)
     found = Checkout(root, home)

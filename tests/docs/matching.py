@@ -1,0 +1,53 @@
+"""Whether a command printed what the document shows, after both are normalised the same way.
+
+Normalised: what differs on every run and tells a reader nothing (elapsed times, loopback ports, ids, process
+ids, the session's temp paths, the local emulator's generated key). Shown abridged: `...` on a line of its own
+stands for any number of lines (none included), `...` inside a line for any text on that line. Everything else
+must be as printed, line for line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\x1b\[[0-9;]*m"), "<ANSI>"),  # never expected: shown so that a stray colour fails the match
+    (re.compile(r"\b\d+(?:\.\d+)?(?= ?(?:s|ms)\b)"), "N"),  # 0.4 s, 1.9 ms, 12s
+    (re.compile(r"(127\.0\.0\.1|localhost|\[::1\]):(?!8080\b|3000\b)\d{2,5}"), r"\1:PORT"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "UUID"),
+    (re.compile(r"\bemu_[A-Za-z0-9_-]+"), "EMULATOR_KEY"),
+    (re.compile(r"\b(pid) \d+"), r"\1 PID"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "TIMESTAMP"),
+]
+
+
+def normalise(text: str, paths: dict[str, str]) -> str:
+    """`paths` maps this run's folders (the sandbox, its temp folder) to what a document writes for them."""
+    for found, shown in sorted(paths.items(), key=lambda item: -len(item[0])):
+        text = text.replace(found, shown)
+    for pattern, replacement in RULES:
+        text = pattern.sub(replacement, text)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def _pattern(expected: str) -> re.Pattern[str]:
+    parts = []
+    for line in expected.split("\n"):
+        if line.strip() == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(".*?".join(re.escape(piece) for piece in line.split("...")) + r"\n")
+    return re.compile("".join(parts))
+
+
+def matches(expected: str, actual: str) -> bool:
+    """`expected` (normalised, `...` for what is left out) against `actual` (normalised), whole."""
+    if not expected.strip():
+        return not actual.strip()
+    return _pattern(expected).fullmatch(actual + "\n") is not None
+
+
+def difference(expected: str, actual: str) -> str:
+    return "\n".join(difflib.unified_diff(expected.split("\n"), actual.split("\n"), "shown in the document",
+                                          "printed", lineterm="", n=2))
