@@ -220,8 +220,9 @@ def _drift(options) -> int:
         sys.stdout.write(drift.render_json(reports, changes=summary.as_json(changes)))
     elif options.markdown:
         sys.stdout.write(drift.render_markdown(reports, closing=summary.render_markdown(changes, heading)))
-    else:
-        sys.stdout.write(drift.render_table(reports) + "\n" + summary.render_text(changes, heading))
+    else:  # the table says when nothing differs; the summary follows only when a deploy would do something
+        closing = summary.render_text(changes, heading) if any(c.resources or c.error for c in changes) else ""
+        sys.stdout.write(drift.render_table(reports) + ("\n" + closing if closing else ""))
     _say(f"drift check took {time.monotonic() - started:.1f} s")
     return drift.exit_code(reports)
 

@@ -1,7 +1,8 @@
 """Whether a command printed what the document shows, after both are normalised the same way.
 
 Normalised: what differs on every run and tells a reader nothing (elapsed times, loopback ports, ids, process
-ids, the session's temp paths, the local emulator's generated key). Shown abridged: `...` on a line of its own
+ids, the session's temp paths, the local emulator's generated key), indentation and blank lines (the cdktf CLI
+indents the chunks of Terraform's output it relays, and drops their blank lines, differently from run to run). Shown abridged: `...` on a line of its own
 stands for any number of lines (none included), `...` inside a line for any text on that line. Everything else
 must be as printed, line for line.
 """
@@ -19,6 +20,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bemu_[A-Za-z0-9_-]+"), "EMULATOR_KEY"),
     (re.compile(r"\b(pid) \d+"), r"\1 PID"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "TIMESTAMP"),
+    # The cdktf CLI starts each chunk of a stack's output with the stack's name (and strips that chunk's first
+    # indentation); where a chunk starts changes from run to run.
+    (re.compile(r"^[a-z][a-z0-9_-]*  (?=\S)", re.MULTILINE), ""),
 ]
 
 
@@ -28,7 +32,7 @@ def normalise(text: str, paths: dict[str, str]) -> str:
         text = text.replace(found, shown)
     for pattern, replacement in RULES:
         text = pattern.sub(replacement, text)
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 def _pattern(expected: str) -> re.Pattern[str]:

@@ -37,6 +37,8 @@ DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 DROPPED = ("CODAT_", "TF_", "XERO_", "XDG_", "PIP_", "npm_", "JSII_", "CDKTF_", "PG_", "PYTEST", "PYTHON", "MAKE",
            "MFLAGS", "CI", "GITHUB_", "NO_COLOR", "FORCE_COLOR")
 SHOWN_ROOT = "~/codat-iac"  # how a document may write the folder it runs in
+# A folder to write each document's transcript to, as printed (normalised): what an author pastes from.
+TRANSCRIPTS_ENV = "CODAT_DOCS_TRANSCRIPTS"
 
 
 def _relative(path: Path) -> str:
@@ -80,6 +82,7 @@ def test_document_transcripts_print_what_they_show(document: Path):
 def _run_blocks(document: Path, session: ShellSession, paths: dict[str, str]) -> tuple[list[str], float]:
     started = time.monotonic()
     problems: list[str] = []
+    printed: list[str] = []
     for block in shell_blocks(document):
         if not block.runs:
             continue
@@ -87,16 +90,20 @@ def _run_blocks(document: Path, session: ShellSession, paths: dict[str, str]) ->
             ran = session.run(command)
             if ran.exit_code != 0:
                 problems.append(f"{block.where}: hidden setup `{command}` exited {ran.exit_code}:\n{ran.output}")
-        problems += _run_transcript(block, session, paths)
+        printed.append(f"<!-- {block.where} -->")
+        problems += _run_transcript(block, session, paths, printed)
+    if os.environ.get(TRANSCRIPTS_ENV):
+        (Path(os.environ[TRANSCRIPTS_ENV]) / f"{document.stem}.txt").write_text("\n".join(printed) + "\n")
     return problems, time.monotonic() - started
 
 
-def _run_transcript(block: Block, session: ShellSession, paths: dict[str, str]) -> list[str]:
+def _run_transcript(block: Block, session: ShellSession, paths: dict[str, str], printed: list[str]) -> list[str]:
     problems = []
     for step in transcript(block.text):
         ran = session.run(step.command)
-        shown, printed = normalise(step.expected, paths), normalise(ran.output, paths)
-        if not matches(shown, printed):
+        shown, output = normalise(step.expected, paths), normalise(ran.output, paths)
+        printed += [f"$ {step.command}", *([output] if output else [])]
+        if not matches(shown, output):
             problems.append(f"{block.where}, line {block.line + 1 + step.line}: $ {step.command}\n"
-                            + difference(shown, printed))
+                            + difference(shown, output))
     return problems
