@@ -36,6 +36,8 @@ EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
 ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
+# Raw terraform subcommands that read Codat: the wrapper checks the state's Codat first (origins.py).
+ORIGIN_CHECKED = {"plan", "apply", "refresh", "destroy"}
 # Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
 SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
@@ -88,10 +90,19 @@ def _exec_tool(tool: str, args: list[str]) -> int:
         colourless(env)  # a log gets no ANSI codes, from Terraform (run by us or by the CDK CLI) or the CDK CLI
     if tool in cdk.CLIS and not sys.stdout.isatty():
         env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
+    if tool == "terraform" and command in ORIGIN_CHECKED:
+        _check_origin_of(Path(next((a.split("=", 1)[1] for a in args if a.startswith("-chdir=")), ".")), env)
     private_files.tighten_synthesized(project.current().root / "cdktf.out")
     os.umask(private_files.PRIVATE_UMASK)
     os.execve(path, [tool, *args], env)
     return EXIT_OK  # not reached
+
+
+def _check_origin_of(folder: Path, env: dict[str, str]) -> None:
+    """In a synthesized stack's folder, the origin check before Terraform reads anything (see origins.py)."""
+    folder = folder.resolve()
+    if (folder / "cdk.tf.json").is_file():
+        pipeline.check_origin(pipeline.Stack(folder.name, folder), env)
 
 
 # ----------------------------------------------------------------------------------------- stack runs

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codat_iac import drift, private_files, project_lock, provider_mirror, summary, withholding
+from codat_iac import drift, origins, private_files, project_lock, provider_mirror, summary, withholding
 from codat_iac.private_files import PRIVATE_UMASK
 from codat_iac.project import Project
 
@@ -419,10 +419,29 @@ def check_variables(stacks: list[Stack], env: dict[str, str]) -> None:
         )
 
 
+def check_origin(stack: Stack, env: dict[str, str]) -> None:
+    """PipelineError, before any terraform plan, when the stack's state was applied to another Codat than the one
+    it points at now (origins.py): the provider would notice only after reading the stack's data sources there."""
+    config = stack.config()
+
+    def state() -> dict:
+        found = origins.local_state(config, stack.dir)
+        if found is not None:
+            return found
+        done = run_initialized(["state", "pull"], stack.dir, env)
+        return json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else {}
+
+    try:
+        origins.check(stack.name, config, env, state)
+    except origins.OriginMismatch as problem:
+        raise PipelineError(str(problem)) from None
+
+
 def plan_stack(
     stack: Stack, env: dict[str, str], plan_file: Path, *, timeout: str, lock: bool = True, destroy: bool = False
 ) -> StackPlan:
     """`terraform plan -out` of one stack (init first when needed); PipelineError naming Terraform's errors."""
+    check_origin(stack, env)
     args = ["plan", "-input=false", "-json", "-detailed-exitcode", f"-out={plan_file}"]
     args += [f"-lock-timeout={timeout}"] if lock else ["-lock=false"]
     args += ["-destroy"] if destroy else []
@@ -514,6 +533,7 @@ def plan_to_artifact(
         private_files.private_folder(target)
         plan_file = target / PLAN_FILE
         echo(f"== plan {stack.name}\n")
+        check_origin(stack, env)
         args = ["plan", "-input=false", "-no-color", f"-lock-timeout={timeout}", "-detailed-exitcode",
                 f"-out={plan_file}"]
         done = run_initialized(args, stack.dir, env)
