@@ -62,11 +62,6 @@ class ResourceChange:
     attributes: list[AttributeChange] = field(default_factory=list)
     on_destroy: Optional[str] = None
 
-    @property
-    def kept(self) -> bool:
-        """Destroyed in Terraform, kept as it is in Codat (see ON_DESTROY)."""
-        return self.action == "delete" and self._destroyed().startswith(KEPT)
-
     def _destroyed(self) -> str:
         kind = self.address.split(".", 1)[0]
         return ON_DESTROY.get((kind, self.on_destroy or ""), "removed")

@@ -91,7 +91,7 @@ def test_a_stack_with_its_own_codat_starts_no_local_emulator(checkout, sandbox_e
     done = checkout.run("bin/codat-iac", "drift", "sandbox", env={
         "CODAT_IAC_ENVIRONMENTS": "environments.toml", "TF_VAR_codat_api_key_sandbox": sandbox_emulator.api_key})
     assert done.returncode == 0, done.stdout + done.stderr  # nothing declared: nothing differs
-    assert "sandbox: no changes" in done.stdout
+    assert "No drift: 1 stack(s) match their configuration and Codat (sandbox)." in done.stdout
     assert "emulator" not in (done.stdout + done.stderr).lower()
     assert not (checkout.dir / ".codat-iac" / "emulator").exists()  # not started, not even prepared
 
@@ -123,8 +123,10 @@ def test_make_deploy_logs_one_line_per_step_and_a_summary(deployed):
     assert first.stderr.count("Local Codat emulator started") == 1  # the banner, when it starts it
     steps = [line for line in first.stderr.splitlines() if line.endswith(" s]")]
     assert [line.split(":")[0].split(" [")[0] for line in steps] == ["synth", "init codat", "plan codat", "apply codat"]
-    assert first.stdout.splitlines()[-1] == "  codat / xero (gbol): new; credentials set"
+    assert first.stdout.splitlines()[-2:] == ["Changed in Codat (" + first.stdout.splitlines()[-2].split("(")[1],
+                                              "  codat / xero (gbol): new; credentials set"]
     assert "Local Codat emulator started" not in second.stderr
+    assert second.stdout.splitlines()[-2].startswith("No changes (")  # not "Changed in Codat"
     assert second.stdout.splitlines()[-1] == "  codat: no changes"
     assert "apply codat" not in second.stderr  # nothing to apply: no apply
 
@@ -165,6 +167,7 @@ def test_teardown_asks_and_honours_on_destroy(checkout, deployed):
 
     done = checkout.run("bin/codat-iac", "destroy", "--auto-approve")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-2].startswith("Destroyed (each resource as its on_destroy says) (")
     assert done.stdout.splitlines()[-1] == (
         "  codat / xero (gbol): removed (on_destroy = disable: switched off in Codat, credentials kept)")
     home = checkout.dir / ".codat-iac" / "emulator"
