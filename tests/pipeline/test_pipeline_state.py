@@ -14,26 +14,30 @@ import pytest
 from pipeline_support import CLIENT_A, CLIENT_B, REPO, SECRET, STACK, assert_secret_free, make_checkout
 
 
-def _synth(stack_name: str, setting: str) -> dict:
+def _synth(app, stack_name: str, setting: str) -> dict:
     from cdktf import TerraformStack, Testing
 
     from codat_constructs.state import use_state_backend
 
-    stack = TerraformStack(Testing.app(), stack_name)
+    stack = TerraformStack(app, stack_name)
     use_state_backend(stack, setting=setting)
     return json.loads(Testing.synth(stack))
 
 
-def test_local_state_file_by_default():
+def test_local_state_file_by_default(tmp_path):
     from pathlib import Path
 
-    assert _synth("dev", "")["terraform"]["backend"] == {"local": {"path": str(Path.cwd() / "terraform.dev.tfstate")}}
-    assert _synth("dev", "local")["terraform"]["backend"]["local"]
+    from cdktf import Testing
+
+    first, second = (Testing.app(outdir=str(tmp_path / name)) for name in ("first", "second"))
+    assert _synth(first, "dev", "")["terraform"]["backend"] == {
+        "local": {"path": str(Path.cwd() / "terraform.dev.tfstate")}}
+    assert _synth(second, "dev", "local")["terraform"]["backend"]["local"]
 
 
-def test_postgres_state_has_a_schema_per_stack_and_no_connection_string():
+def test_postgres_state_has_a_schema_per_stack_and_no_connection_string(fresh_app):
     url = "postgres://team:Pa55-word-in-url@db.example:5432/iac?sslmode=require"
-    synthesized = _synth("prod-EU", url)
+    synthesized = _synth(fresh_app, "prod-EU", url)
     assert synthesized["terraform"]["backend"] == {"pg": {"schema_name": "codat_iac_prod_eu"}}
     assert "Pa55-word-in-url" not in json.dumps(synthesized) and "db.example" not in json.dumps(synthesized)
 
