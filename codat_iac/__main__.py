@@ -21,7 +21,8 @@ import traceback
 from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, private_files, project, provider_mirror, scaffold, summary, withholding)
+                       preflight, private_files, project, provider_mirror, scaffold, state_migrate, summary,
+                       withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import colourless, tool_environment
 from codat_settings import CDK_ENV, SettingError
@@ -266,6 +267,24 @@ def _apply(options) -> int:
     return EXIT_OK
 
 
+def _state(options) -> int:
+    """`state migrate --to URL`: the stacks' state moved between local files and PostgreSQL (state_migrate.py)."""
+    started, steps = time.monotonic(), Steps()
+    state_migrate.setting_of(options.to)  # a bad --to stops before anything starts
+    target = _stack_target("state migrate")
+    app = _app(options)
+    with _locked(app, options):
+        moved = state_migrate.migrate(app, target.env, options.stacks, options.to, steps)
+    where = state_migrate.described(state_migrate.setting_of(options.to))
+    heading = f"Migrated state to {where}" if any(m.outcome.startswith("migrated") for m in moved) else "No changes"
+    print(f"{heading} ({time.monotonic() - started:.1f} s):")
+    print("".join(f"  {m.stack}: {m.outcome}\n" for m in moved), end="")
+    setting = state_migrate.setting_of(options.to)
+    print(f"From now on set CODAT_IAC_STATE to that URL for every run (here and in CI)." if setting else
+          "From now on leave CODAT_IAC_STATE unset (or `local`) for every run (here and in CI).")
+    return EXIT_OK
+
+
 def _adopt(options) -> int:
     """Describe the Codat instance (GET requests only) as environment NAME of a new environments file."""
     try:
@@ -390,7 +409,7 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "adopt": _adopt, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
+            "state": _state, "adopt": _adopt, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
             "install": _install, "provider": _provider}
 
 
@@ -441,6 +460,14 @@ def build_parser() -> argparse.ArgumentParser:
     apply = commands.add_parser("apply", parents=[common, app_dir, locking],
                                 help="apply exactly a plan made by `plan --out`")
     apply.add_argument("plan_dir", help="the folder `plan --out` wrote")
+    state = commands.add_parser("state", parents=[common],
+                                help="the stacks' Terraform state: `state migrate --to URL` moves it between local "
+                                "files and PostgreSQL", description=state_migrate.__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    state_actions = state.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    moving = state_actions.add_parser("migrate", parents=[common, app_dir, locking, stacks],
+                                      help="move the state to --to (postgres://... or local), stack by stack")
+    moving.add_argument("--to", required=True, help="postgres://user:password@host:5432/db, or local (state files)")
     adopting = commands.add_parser(
         "adopt", parents=[common, app_dir, as_json],
         help="describe the Codat in CODAT_BASE_URL (else the local emulator) as an environments file, with import ids "

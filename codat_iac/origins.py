@@ -62,13 +62,20 @@ def _origin_of(private: Optional[str]) -> Optional[str]:
     return origin if isinstance(origin, str) else None
 
 
-def local_state(config: dict, stack_dir: Path) -> Optional[dict]:
-    """The state of a stack with a local backend ({} when it has none yet); None for another backend."""
+def local_state_file(config: dict, stack_dir: Path) -> Optional[Path]:
+    """Where a stack with a local backend keeps its state; None for another backend."""
     backend = (config.get("terraform") or {}).get("backend") or {"local": {}}
     if "local" not in backend:
         return None
     path = Path((backend["local"] or {}).get("path") or "terraform.tfstate")
-    path = path if path.is_absolute() else stack_dir / path
+    return path if path.is_absolute() else stack_dir / path
+
+
+def local_state(config: dict, stack_dir: Path) -> Optional[dict]:
+    """The state of a stack with a local backend ({} when it has none yet); None for another backend."""
+    path = local_state_file(config, stack_dir)
+    if path is None:
+        return None
     return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
 
 

@@ -278,6 +278,10 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
         hint = (f"\nThe provider in terraform-mirror/ is not the one its lock file "
                 f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
                 f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
+        if "-migrate-state" in done.stderr + done.stdout:
+            hint = ("\nThe stack's state is kept somewhere else than CODAT_IAC_STATE says now. Move it with codat-iac: "
+                    "set CODAT_IAC_STATE back to where the state is (unset for local files), run `codat-iac state "
+                    "migrate --to <the new value>`, then set CODAT_IAC_STATE to the new value.")
         raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
     private_files.write_private(stack_dir / ".terraform" / INIT_STAMP, _init_key(stack_dir) + "\n")
     private_files.tighten(stack_dir)  # Terraform writes its dependency lock file 0644 whatever the umask
