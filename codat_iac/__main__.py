@@ -27,6 +27,17 @@ from codat_iac.steps import Steps
 from codat_iac.toolenv import colourless, tool_environment
 from codat_settings import CDK_ENV, SettingError
 
+# What `codat-iac --help` says: to the user of the installed command, wherever it runs.
+DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
+and apply reviewed plans, adopt a Codat set up by hand, and move their state.
+
+Every command but `init` works on one project: --app-dir, else CODAT_IAC_APP_DIR, else the nearest folder holding
+cdktf.json from the working directory up. Without CODAT_BASE_URL (or CODAT_IAC_ENVIRONMENTS) the stacks go to a
+local Codat emulator that the command starts in the project.
+
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
+traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
+Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout."""
 DEBUG_ENV = "CODAT_IAC_DEBUG"
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
@@ -420,7 +431,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="codat-iac", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="codat-iac", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help=f"show Python tracebacks (also {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = argparse.ArgumentParser(add_help=False)

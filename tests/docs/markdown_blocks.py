@@ -9,7 +9,7 @@ tests/docs (a `console` block) or marked, in the Markdown source, as shown only:
 An HTML comment renders as nothing, so the reader sees the block alone. A block may also get commands run before
 it that the reader does not see (their output is not compared; each must exit 0):
 
-    <!-- docs-test setup:
+    <!-- docs-test setup: why, on the rest of the line
     $ export CODAT_BASE_URL=...
     -->
 """
@@ -24,7 +24,7 @@ SHELL_LANGUAGES = {"console", "sh", "shell", "bash"}
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)\s*(?P<info>[^`\s]*)")
 COMMENT = re.compile(r"<!--(?P<body>.*?)-->", re.DOTALL)
 ILLUSTRATIVE = re.compile(r"^\s*illustrative:\s*(?P<why>\S.*?)\s*$", re.DOTALL)
-SETUP = re.compile(r"^\s*docs-test setup:\s*\n(?P<commands>.*)$", re.DOTALL)
+SETUP = re.compile(r"^\s*docs-test setup:[^\n]*\n(?P<commands>.*)$", re.DOTALL)
 
 
 @dataclass

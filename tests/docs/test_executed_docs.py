@@ -68,15 +68,24 @@ def test_document_transcripts_print_what_they_show(document: Path):
         env.update(HOME=str(home), TMPDIR=str(scratch), PYTHONUNBUFFERED="1", TERM="dumb")
         session = ShellSession(root, env)
         try:
-            problems, seconds = _run_blocks(document, session, {str(root): SHOWN_ROOT, str(home): "~"})
+            problems, seconds = _run_blocks(document, session, {str(root): SHOWN_ROOT, str(home): "~",
+                                                                str(scratch): "/tmp"})
         finally:
-            session.run("bin/codat-iac emulator stop >/dev/null 2>&1; bin/codat-iac postgres stop >/dev/null 2>&1",
-                        timeout=60)
+            _stop_local_emulators(session, root, Path(work))
             session.close()
         assert list(home.iterdir()) == [], "a command wrote to HOME"
     print(f"{_relative(document)}: {seconds:.0f} s")
     assert not problems, f"{len(problems)} block(s) of {_relative(document)} differ from what the tools print:\n\n" \
         + "\n\n".join(problems)
+
+
+def _stop_local_emulators(session: ShellSession, root: Path, work: Path) -> None:
+    """The local emulators the document's commands started (`make deploy`, `codat-iac deploy` in a project of
+    its own) run in sessions of their own: stop each through its project."""
+    for home in work.rglob(".codat-iac/emulator"):
+        project = home.parent.parent
+        stopped = session.run(f"cd {root} && .venv/bin/python -m codat_iac emulator stop --app-dir {project}", timeout=60)
+        assert stopped.exit_code == 0, f"could not stop the local emulator of {project}: {stopped.output}"
 
 
 def _run_blocks(document: Path, session: ShellSession, paths: dict[str, str]) -> tuple[list[str], float]:
