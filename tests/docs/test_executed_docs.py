@@ -36,6 +36,7 @@ DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 # The reader's environment: what they exported is theirs, not the test run's.
 DROPPED = ("CODAT_", "TF_", "XERO_", "XDG_", "PIP_", "npm_", "JSII_", "CDKTF_", "PG_", "PYTEST", "PYTHON", "MAKE",
            "MFLAGS", "CI", "GITHUB_", "NO_COLOR", "FORCE_COLOR")
+JSII_CACHE = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(REPO / ".codat-iac" / "cache" / "jsii"))
 SHOWN_ROOT = "~/codat-iac"  # how a document may write the folder it runs in
 # A folder to write each document's transcript to, as printed (normalised): what an author pastes from.
 TRANSCRIPTS_ENV = "CODAT_DOCS_TRANSCRIPTS"
@@ -65,7 +66,8 @@ def test_document_transcripts_print_what_they_show(document: Path):
         home.mkdir()
         scratch.mkdir()
         env = {name: value for name, value in os.environ.items() if not name.startswith(DROPPED)}
-        env.update(HOME=str(home), TMPDIR=str(scratch), PYTHONUNBUFFERED="1", TERM="dumb")
+        env.update(HOME=str(home), TMPDIR=str(scratch), PYTHONUNBUFFERED="1", TERM="dumb",
+                   JSII_RUNTIME_PACKAGE_CACHE_ROOT=JSII_CACHE)  # a cache the test runs share (tests/conftest.py)
         session = ShellSession(root, env)
         try:
             problems, seconds = _run_blocks(document, session, {str(root): SHOWN_ROOT, str(home): "~",
