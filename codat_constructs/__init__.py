@@ -15,6 +15,10 @@ They run on CDKTF or, with `CODAT_IAC_CDK=cdktn`, on CDK Terrain (`codat_constru
   `CodatSyncSettings`, `CodatCorsOrigins`, `CodatSupplementalData`, `CodatCustomDataType`,
   `DataCodatIntegration`, `DataCodatIntegrations`, `DataCodatConnectionUsage`, `DataCodatIntegrationBranding`.
 - Environments: `load_environments` and `CodatEnvironmentStack`, one stack per Codat instance.
+
+Every string given to them is text, written so that Terraform reads it back exactly (never as `${...}`);
+Terraform syntax is a `TerraformExpression` (`Secret.token`, a binding's attributes, `template(...)`).
+See docs/configuration.md, "Text stays text".
 """
 
 from codat_constructs._cdk import CDK_NAME, cdk
@@ -33,6 +37,7 @@ from codat_constructs.bindings import (
     DataCodatIntegrationBranding,
     DataCodatIntegrations,
 )
+from codat_constructs.bindings._base import LiteralValueError, TerraformExpression, template
 from codat_constructs.check import CheckAssertion, TerraformCheck
 from codat_constructs.configuration import (
     CodatConfigurationError,
@@ -95,12 +100,14 @@ __all__ = [
     "DataCodatIntegrations",
     "Environment",
     "EnvironmentConfigError",
+    "LiteralValueError",
     "RUNBOOK_FILE",
     "Secret",
     "SupplementalDataSource",
     "SyncSetting",
     "SyncSettings",
     "TerraformCheck",
+    "TerraformExpression",
     "TerraformStack",
     "XERO_PLATFORM_KEY",
     "XeroApp",
@@ -108,4 +115,5 @@ __all__ = [
     "XeroIntegrationType",
     "XeroTier",
     "load_environments",
+    "template",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 from codat_settings import SettingError, check_base_url, url_allowed
+from codat_settings.fields import text_problem
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -43,6 +44,14 @@ class _Reader:
             self.problems.append(f"{self.at(key)} must be a list of {what} (strings), e.g. [\"...\"].")
             return None
         return tuple(value)
+
+    def import_id(self, what: str) -> Optional[str]:
+        """An `import_id`: text that names what Codat has (`what`), never empty, one line."""
+        value = self.get("import_id", str, what)
+        problem = text_problem(value, self.at("import_id"), example=what) if value is not None else None
+        if problem:
+            self.problems.append(problem)
+        return value
 
     def url(self, key: str, *, required: bool = False, localhost_http: bool = False) -> Optional[str]:
         value = self.get(key, str, "an https:// URL", required=required)

@@ -14,8 +14,11 @@ from typing import Mapping, Optional
 
 from constructs import Construct
 
+from codat_settings.fields import INT32_MAX, text_problem
+
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
+from codat_constructs.bindings._base import template
 from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_constructs.configuration import (
     CustomDataType,
@@ -74,11 +77,12 @@ def _known_keys() -> str:
 def cap_problems(connection_cap: object) -> list[str]:
     """What is wrong with a `connection_cap` prop (None means no guard)."""
     if connection_cap is None or (
-        not isinstance(connection_cap, bool) and isinstance(connection_cap, int) and connection_cap >= 1
+        not isinstance(connection_cap, bool) and isinstance(connection_cap, int) and 1 <= connection_cap <= INT32_MAX
     ):
         return []
     return [
-        f"connection_cap must be a whole number from 1, or left out (None) for no cap guard (got {connection_cap!r}): "
+        f"connection_cap must be a whole number from 1 to {INT32_MAX:,}, or left out (None) for no cap guard "
+        f"(got {connection_cap!r}): "
         "give the number of connections your app on the platform allows, e.g. connection_cap=25."
     ]
 
@@ -115,6 +119,8 @@ def credential_problems(
         problems.append(
             "client_id contains whitespace: copy the Client ID again without spaces or line breaks (strip it)."
         )
+    elif unreadable := text_problem(client_id, "client_id"):  # a NUL or another control character
+        problems.append(unreadable)
     if client_secret is not None:
         try:
             require_secret(client_secret, "client_secret")
@@ -127,6 +133,9 @@ def credential_problems(
             f"client_secret_version must be a whole number from 1 (got {client_secret_version!r}): "
             "start at 1 and add 1 each time you rotate the secret."
         )
+    elif client_secret_version > INT32_MAX:
+        problems.append(f"client_secret_version must be a whole number from 1 to {INT32_MAX:,}, not "
+                        f"{client_secret_version:,}: start at 1 and add 1 each time you rotate the secret.")
     return problems
 
 
@@ -206,7 +215,6 @@ class CodatAccountingIntegration(Construct):
         self.guard: Optional[ConnectionCapGuard] = None
         if connection_cap is not None:
             name = self.platform_name or platform_key
-            shown_id = (client_id or platform_key).replace('"', "'")  # no double quote in messages (HCL synthesis)
             self.guard = ConnectionCapGuard(
                 self,
                 "connection_cap",
@@ -214,7 +222,7 @@ class CodatAccountingIntegration(Construct):
                 cap=connection_cap,
                 wording=_cap_wording
                 or CapWording(
-                    what=f"{name} app {shown_id} (cap {connection_cap})",
+                    what=template(f"{name} app ", client_id or platform_key, f" (cap {connection_cap})"),
                     platform=name,
                     fix=f"Raise your app's connection limit with {name} (e.g. its partner programme), then set "
                     "connection_cap to the new limit.",
@@ -243,8 +251,8 @@ class CodatAccountingIntegration(Construct):
         whose last 4 characters differ from Codat's (docs/configuration.md). After the first apply the blocks
         do nothing: keep or remove them."""
         key = self.platform_key
-        options = (f":client_id={self.client_id},client_secret_wo_version={self.client_secret_version}"
+        options = (template(":client_id=", self.client_id, f",client_secret_wo_version={self.client_secret_version}")
                    if self.client_secret is not None else "")
-        self.resource.import_from(f"{key}{options}")
+        self.resource.import_from(template(key, options))
         for data_type, resource in self.supplemental_data.items():
             resource.import_from(f"{key}/{data_type}")

@@ -19,13 +19,14 @@ from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
+from codat_constructs.bindings._base import hcl_template_body, literal
 
 
 @dataclass(frozen=True)
 class CheckAssertion:
     """One `assert` of a check: `condition` is a Terraform expression (a cdktf token such as
-    `cdk.Op.lt(...)`, or a string `"${...}"`) that must be true; `error_message` is shown when it is not
-    (it may interpolate references, e.g. `cdk.Token.as_string(data.linked)`)."""
+    `cdk.Op.lt(...)`, or a string `"${...}"`) that must be true; `error_message` is shown when it is not:
+    text, or a `template(...)` of text and references (e.g. `TerraformExpression(cdk.Token.as_string(data.linked))`)."""
 
     condition: Any
     error_message: str
@@ -61,7 +62,7 @@ class TerraformCheck(cdk.TerraformElement):
                     "assert": [
                         {
                             "condition": a.condition if isinstance(a.condition, str) else cdk.Token.as_string(a.condition),
-                            "error_message": a.error_message,
+                            "error_message": literal(a.error_message),
                         }
                         for a in self.assertions
                     ]
@@ -75,43 +76,7 @@ class TerraformCheck(cdk.TerraformElement):
 
 def _quoted_template(text: str) -> str:
     """A JSON-syntax template string as an HCL quoted template: escape outside `${...}` and `%{...}` only."""
-    out, i = ['"'], 0
-    while i < len(text):
-        if text.startswith(("${", "%{"), i) and not text.startswith(("$${", "%%{"), i):
-            end = _closing_brace(text, i + 2)
-            out.append(text[i : end + 1])
-            i = end + 1
-            continue
-        if text.startswith(("$${", "%%{"), i):
-            out.append(text[i : i + 3])
-            i += 3
-            continue
-        out.append({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(text[i], text[i]))
-        i += 1
-    out.append('"')
-    return "".join(out)
-
-
-def _closing_brace(text: str, start: int) -> int:
-    """Index of the `}` closing an interpolation whose body starts at `start` (strings inside are skipped)."""
-    depth, i, quoted = 1, start, False
-    while i < len(text):
-        c = text[i]
-        if quoted:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quoted = False
-        elif c == '"':
-            quoted = True
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError(f"unterminated interpolation in {text!r}")
+    return f'"{hcl_template_body(text)}"'
 
 
 def render_checks_hcl(checks: dict) -> str:

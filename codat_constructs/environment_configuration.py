@@ -85,7 +85,7 @@ def read_sync_settings(problems: list[str], path: str, table: Any) -> Optional[S
         data_types=data_types,
         overrides_defaults=table.get("overrides_defaults", True),
         on_destroy=table.get("on_destroy", "keep"),
-        import_id=r.get("import_id", str, '"all" or data types comma-separated (Terraform imports them)'),
+        import_id=r.import_id('"all" or data types comma-separated (Terraform imports them)'),
     )
     problems += dotted(sync_settings_problems(found.data_types, found.overrides_defaults, found.on_destroy), path)
     return found
@@ -97,7 +97,7 @@ def read_cors_origins(problems: list[str], path: str, table: Any) -> Optional[Co
         return None
     r = _Reader(problems, path, table, ("allowed_origins", "on_destroy", "import_id"))
     origins = r.get("allowed_origins", list, 'a list of origins, e.g. ["https://app.example.com"]', required=True)
-    import_id = r.get("import_id", str, '"cors" (Terraform imports the list Codat has)')
+    import_id = r.import_id('"cors" (Terraform imports the list Codat has)')
     if origins is None:
         return None
     found = CorsOriginsTable(allowed_origins=tuple(origins), on_destroy=table.get("on_destroy", "keep"),

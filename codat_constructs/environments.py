@@ -25,13 +25,15 @@ from typing import Any, Mapping, Optional
 from constructs import Construct
 
 from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
+from codat_settings.configuration import profile_problems, webhook_problems
 
 from codat_constructs._cdk import cdk
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs._stack_hooks import after_synth
 from codat_constructs.accounting import ACCOUNTING_PLATFORMS, CodatAccountingIntegration, cap_problems, credential_problems
 from codat_constructs.bindings import CodatProfile, CodatProvider, CodatWebhook
-from codat_constructs.configuration import CorsOrigins, SyncSettings
+from codat_constructs.bindings._base import TerraformExpression
+from codat_constructs.configuration import CorsOrigins, SyncSettings, dotted
 from codat_constructs.environment_configuration import (
     CorsOriginsTable,
     IntegrationData,
@@ -164,7 +166,7 @@ def _prefixed(path: str, problems: list[str]) -> list[str]:
 
 def _import_id(r: _Reader, platform_key: Any) -> Optional[str]:
     """An integration table's `import_id`: its platform key (Terraform imports the integration Codat has)."""
-    value = r.get("import_id", str, f"the platform key, {platform_key!r}")
+    value = r.import_id(f"the platform key, {platform_key!r}")
     if value is not None and isinstance(platform_key, str) and value != platform_key:
         r.problems.append(f"{r.at('import_id')} must be {platform_key!r}, the platform key (got {value!r}): an "
                           "integration is imported by its platform key.")
@@ -321,8 +323,9 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
         logo_url=r.url("logo_url"),
         icon_url=r.url("icon_url"),
         white_list_urls=r.strings("white_list_urls", "URLs"),
-        import_id=r.get("import_id", str, '"profile" (Terraform imports the profile Codat has)'),
+        import_id=r.import_id('"profile" (Terraform imports the profile Codat has)'),
     )
+    problems += dotted(profile_problems(vars(settings)), path)
     return settings if name is not None and redirect_url is not None else None
 
 
@@ -345,8 +348,9 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
             event_types=r.strings("event_types", "event type names"),
             company_tags=r.strings("company_tags", "tags (tagKey:tagValue)"),
             disabled=r.get("disabled", bool, "true or false", default=False),
-            import_id=r.get("import_id", str, "the consumer's id in Codat (Terraform imports it)"),
+            import_id=r.import_id("the consumer's id in Codat (Terraform imports it)"),
         )
+        problems += dotted(webhook_problems(vars(settings)), at)
         if url is not None:
             found.append(settings)
     return tuple(found)
@@ -551,7 +555,7 @@ class CodatEnvironmentStack(cdk.TerraformStack):
                 error_message=f"TF_VAR_{name} (the {platform} app's client id) is empty or contains whitespace: copy "
                               f"the Client ID again from the platform's developer portal.",
             )
-            client_id = variable.string_value
+            client_id = TerraformExpression(variable.string_value)
         return {"client_id": client_id, "client_secret": Secret.from_env(self, table.client_secret_variable)}
 
 

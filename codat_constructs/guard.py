@@ -22,6 +22,7 @@ from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import DataCodatConnectionUsage
+from codat_constructs.bindings._base import TerraformExpression, template
 from codat_constructs.check import CheckAssertion, TerraformCheck
 
 #: The share of the cap from which plans warn.
@@ -35,8 +36,8 @@ def warn_threshold(cap: int) -> int:
 
 @dataclass(frozen=True)
 class CapWording:
-    """What the guard's messages call the app and what they tell a person to do (no double quotes: cdktf's
-    HCL renderer does not escape them in strings with references)."""
+    """What the guard's messages call the app and what they tell a person to do: text (written as text, whatever
+    it holds), or a `template(...)` of text and references."""
 
     what: str  # e.g. "Xero app 'Acme Lending' (Starter tier, cap 5)"
     platform: str  # e.g. "Xero"
@@ -73,27 +74,27 @@ class ConnectionCapGuard(Construct):
         self.platform_key, self.cap, self.wording = platform_key, cap, wording
         self.warn_at = warn_threshold(cap)
         self.usage = DataCodatConnectionUsage(self, "usage", platform_key=platform_key, provider=provider)
-        linked = cdk.Token.as_string(self.usage.linked)
-        pending = cdk.Token.as_string(self.usage.pending)
+        linked = TerraformExpression(cdk.Token.as_string(self.usage.linked))
+        pending = TerraformExpression(cdk.Token.as_string(self.usage.pending))
         self.warning = TerraformCheck(
             self,
             "warning",
             assertions=[
                 CheckAssertion(
                     condition=cdk.Op.lt(self.usage.linked, self.warn_at),
-                    error_message=(
-                        f"{wording.what}: {linked} of {cap} {wording.platform} connections are linked "
-                        f"({pending} pending); plans warn from {self.warn_at} ({WARN_FROM:.0%} of the cap). "
-                        f"At {cap} the next organisation cannot connect. {wording.fix}"
+                    error_message=template(
+                        wording.what, ": ", linked, f" of {cap} ", wording.platform, " connections are linked (",
+                        pending, f" pending); plans warn from {self.warn_at} ({WARN_FROM:.0%} of the cap). "
+                        f"At {cap} the next organisation cannot connect. ", wording.fix,
                     ),
                 )
             ],
         )
         self.precondition = cdk.Precondition(
             condition=cdk.Op.lte(self.usage.linked, cap),
-            error_message=(
-                f"{wording.what}: {linked} {wording.platform} connections are linked, over the cap of {cap}, "
-                f"so no further organisation can connect and this stack does not match the app's tier. "
-                f"{wording.fix} Then plan again."
+            error_message=template(
+                wording.what, ": ", linked, " ", wording.platform, f" connections are linked, over the cap of {cap}, "
+                "so no further organisation can connect and this stack does not match the app's tier. ", wording.fix,
+                " Then plan again.",
             ),
         )

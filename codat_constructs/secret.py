@@ -15,6 +15,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from codat_constructs._cdk import cdk
+from codat_constructs.bindings._base import TerraformExpression, literal
 
 
 class Secret:
@@ -60,16 +61,16 @@ class Secret:
             rules = self._variable._codat_rules = set()
         if key not in rules:
             rules.add(key)
-            self._variable.add_validation(condition=condition, error_message=message)
+            self._variable.add_validation(condition=condition, error_message=literal(message))
 
     @property
     def env_var(self) -> str:
         return f"TF_VAR_{self.name}"
 
     @property
-    def token(self) -> str:
+    def token(self) -> TerraformExpression:
         """The value as a Terraform expression (a token); only write-only attributes may take it."""
-        return self._variable.string_value
+        return TerraformExpression(self._variable.string_value)
 
     def __repr__(self) -> str:
         return f"Secret(from ${self.env_var})"

@@ -132,9 +132,8 @@ def _xero_wording(app: XeroApp, table: Optional[str] = None) -> CapWording:
         if bigger
         else f"move the app to Xero's Enterprise tier (no cap) and set {setting(XeroTier.ENTERPRISE)}"
     )
-    name = app.app_name.replace('"', "'")
     return CapWording(
-        what=f"Xero app '{name}' ({app.tier.label} tier, cap {app.connection_cap:,})",
+        what=f"Xero app '{app.app_name}' ({app.tier.label} tier, cap {app.connection_cap:,})",
         platform="Xero",
         fix=f"To connect more organisations, {move}, or become a Xero App Partner (certification lifts the cap; "
         f"{setting(XeroTier.APP_PARTNER).replace(' on the XeroApp', '')}).",

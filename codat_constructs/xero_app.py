@@ -20,6 +20,7 @@ from codat_constructs._cdk import cdk
 from codat_constructs._stack_hooks import SynthOutput, after_synth
 from codat_constructs.runbook import DEFAULT_COMMAND, RUNBOOK_FILE, CodatSideFacts, XeroAppFacts, render_runbook
 from codat_settings import COMMAND_ENV
+from codat_settings.fields import text_problem, url_problem
 
 #: Codat's callback for Xero; the app's redirect URIs must contain it exactly.
 CODAT_XERO_REDIRECT_URI = "https://xero.codat.io/oauth2/callback"
@@ -80,8 +81,17 @@ class XeroTier(Enum):
 def _https(value: object) -> bool:
     if not isinstance(value, str) or any(c.isspace() for c in value):
         return False
-    parts = urlsplit(value)
-    return parts.scheme == "https" and bool(parts.hostname)
+    try:
+        parts = urlsplit(value)
+        return parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _url_rules(prop: str, value: object) -> list[str]:
+    """The rules every URL field shares (codat_settings.fields): no control character, no user or password."""
+    problem = url_problem(value, prop) if isinstance(value, str) else None
+    return [problem] if problem else []
 
 
 def _localhost(value: str) -> bool:
@@ -105,9 +115,12 @@ def _check_redirect_uris(uris: object) -> list[str]:
             f"redirect_uris has {len(uris)} URIs; Xero allows at most {MAX_REDIRECT_URIS}: remove the ones "
             "nothing redirects to."
         )
-    for uri in uris:
+    for index, uri in enumerate(uris):
+        shared = _url_rules(f"redirect_uris[{index}]", uri)
         if not isinstance(uri, str):
             problems.append(f"redirect_uris has {uri!r}, which is not a string: give each URI as a string.")
+        elif shared:
+            problems += shared
         elif "*" in uri:
             problems.append(
                 f"redirect_uris has {uri!r}: Xero does not accept wildcards; list each exact URI instead."
@@ -139,8 +152,13 @@ def _check(
         problems.append('app_name must be a non-empty string: give the product\'s name, e.g. app_name="Acme Lending".')
     elif len(app_name) > MAX_APP_NAME:
         problems.append(f"app_name has {len(app_name)} characters; the limit is {MAX_APP_NAME}: shorten it.")
+    else:
+        problems += [p for p in [text_problem(app_name, "app_name", max_length=MAX_APP_NAME)] if p]
 
-    if not _https(company_url):
+    shared = _url_rules("company_url", company_url)
+    if shared:
+        problems += shared
+    elif not _https(company_url):
         problems.append(
             f"company_url must be an https:// URL (got {company_url!r}): give your company's or product's "
             'site, e.g. company_url="https://example.com".'
@@ -185,7 +203,10 @@ def _check(
         ("privacy_policy_url", privacy_policy_url, "privacy policy"),
         ("terms_url", terms_url, "terms and conditions"),
     ):
-        if value is None:
+        shared = _url_rules(prop, value)
+        if shared:
+            problems += shared
+        elif value is None:
             if partner:
                 problems.append(
                     f"{prop} is required for tier=XeroTier.APP_PARTNER (Xero asks partners for it): "

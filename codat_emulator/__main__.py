@@ -56,6 +56,16 @@ def _configuration_parsers(actions: argparse._SubParsersAction, data: argparse.A
     """`portal sync-settings|cors|supplemental-data|custom-data-type ...`: the Portal's settings pages."""
     from .seed import SYNC_SCHEDULES
 
+    profile = actions.add_parser("profile", help="the Organization page: the profile").add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    profile.add_parser("show", parents=[data], help="print the profile as GET /profile does")
+    edit = profile.add_parser("set", parents=[data], help="change the given fields, keep the others")
+    edit.add_argument("--name", help="the instance's name (any text, taken exactly)")
+    edit.add_argument("--redirect-url", metavar="URL")
+    edit.add_argument("--logo-url", metavar="URL")
+    edit.add_argument("--icon-url", metavar="URL")
+    edit.add_argument("--white-list-url", action="append", metavar="URL", help="repeat for each; replaces the list")
+
     sync = actions.add_parser("sync-settings", help="the Data types page: sync settings").add_subparsers(
         dest="change", required=True, metavar="CHANGE")
     sync.add_parser("show", parents=[data], help="print the sync settings as GET /profile/syncSettings does")
@@ -257,6 +267,15 @@ def _configuration_change(store, args: argparse.Namespace) -> str:
     from . import portal
 
     group, change = args.action, args.change
+    if group == "profile":
+        if change == "show":
+            return portal.show_profile(store)
+        names = {"name": "name", "redirect_url": "redirectUrl", "logo_url": "logoUrl", "icon_url": "iconUrl",
+                 "white_list_url": "whiteListUrls"}
+        changes = {field: getattr(args, attr) for attr, field in names.items() if getattr(args, attr) is not None}
+        if not changes:
+            raise EmulatorError("nothing to change: give at least one option (see --help)")
+        return portal.set_profile(store, changes)
     if group == "sync-settings":
         if change == "set":
             return portal.set_sync_setting(store, args.data_type, _sync_changes(args))

@@ -123,7 +123,12 @@ def get_profile(state: dict, req: Request, p: dict) -> Reply:
 
 def put_profile(state: dict, req: Request, p: dict) -> Reply:
     """PUT replaces the whole object: an omitted optional field goes back to its empty value."""
-    body = _object_body(req)
+    return Reply(200, replace_profile(state, _object_body(req)))
+
+
+def replace_profile(state: dict, body: dict) -> dict:
+    """The profile `body` describes, checked as PUT /profile checks it, saved and returned (the Portal saves the
+    same way)."""
     issues = []
     for name, label in (("name", "Name"), ("redirectUrl", "RedirectUrl")):
         if not isinstance(body.get(name), str) or not body[name].strip():
@@ -150,7 +155,7 @@ def put_profile(state: dict, req: Request, p: dict) -> Reply:
         "whiteListUrls": list(urls or []),
         "confirmCompanyName": bool(body.get("confirmCompanyName")),
     }
-    return Reply(200, state["profile"])
+    return state["profile"]
 
 
 # --- instance configuration (rules in `sync_settings` and `configuration`) ----------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import configuration, faults, resources, seed, sync_settings
+from . import api, configuration, faults, resources, seed, sync_settings
 from .errors import ApiError
 from .store import Store
 
@@ -59,6 +59,17 @@ def show(store: Store, key: str) -> str:
 
 def _json(value: object) -> str:
     return json.dumps(value, indent=2)
+
+
+def show_profile(store: Store) -> str:
+    return _json(store.state.read()["profile"])
+
+
+def set_profile(store: Store, changes: dict) -> str:
+    """The Portal's Settings > Organization page: the fields in `changes` are replaced, the others kept, and the
+    result is checked as PUT /profile checks it. Text is kept exactly as given (any character)."""
+    with store.state.transaction() as state:
+        return _json(api.replace_profile(state, {**state["profile"], **changes}))
 
 
 def show_sync_settings(store: Store) -> str:

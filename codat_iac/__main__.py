@@ -1,10 +1,11 @@
 """`codat-iac` (the installed console script; bin/codat-iac and `python -m codat_iac` here): init, deploy, diff,
-drift, plan, apply, destroy, adopt, env, install, provider install, and the local emulator and PostgreSQL helpers.
+drift, plan, apply, destroy, adopt, compare, promote, env, install, provider install, and the local emulator and
+PostgreSQL helpers.
 
 Every command but `init` works on one project (codat_iac/project.py): --app-dir, else CODAT_IAC_APP_DIR, else the
 nearest folder holding cdktf.json from the working directory up.
 
-Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan, compare); 1 an error, printed once (a Python
 traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
 Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout.
 """
@@ -14,28 +15,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from codat_iac import (adopt, adopt_file, cdk, deploy, drift, environment, local_emulator, pipeline, postgres,
-                       preflight, private_files, project, provider_mirror, scaffold, state_migrate, summary,
-                       withholding)
+from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
+                       postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
+                       state_migrate, summary, tool_exec, vendor_wheel, warm, withholding)
 from codat_iac.steps import Steps
-from codat_iac.toolenv import colourless, tool_environment
+from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
 
 # What `codat-iac --help` says: to the user of the installed command, wherever it runs.
 DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
-and apply reviewed plans, adopt a Codat set up by hand, and move their state.
+and apply reviewed plans, compare and promote between Codat instances, adopt a Codat set up by hand, and move their
+state.
 
 Every command but `init` works on one project: --app-dir, else CODAT_IAC_APP_DIR, else the nearest folder holding
 cdktf.json from the working directory up. Without CODAT_BASE_URL (or CODAT_IAC_ENVIRONMENTS) the stacks go to a
 local Codat emulator that the command starts in the project.
 
-Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan); 1 an error, printed once (a Python
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan, compare); 1 an error, printed once (a Python
 traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
 Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout."""
 DEBUG_ENV = "CODAT_IAC_DEBUG"
@@ -43,13 +44,8 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError, adopt.AdoptError)
-# Raw tool subcommands that never reach Codat: they get no Codat settings and start no emulator.
-OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
-           "providers", "convert", "completion"}
-ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
-# Raw terraform subcommands that read Codat: the wrapper checks the state's Codat first (origins.py).
-ORIGIN_CHECKED = {"plan", "apply", "refresh", "destroy"}
+            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
+            vendor_wheel.VendorError, compare.CompareError)
 # Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
 SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
@@ -63,58 +59,11 @@ def _say(text: str) -> None:
 
 
 def _preflight(*programs: str, env: dict[str, str] | None = None) -> None:
-    missing = preflight.problems(programs, tool_environment() if env is None else env)
+    """`env` given: before any project (init), nothing remembered; else the project's cache of versions found."""
+    cache = None if env is not None else project.current().state_dir / preflight.CACHE_NAME
+    missing = preflight.problems(programs, tool_environment() if env is None else env, cache=cache)
     if missing:
         raise environment.EnvironmentProblem("\n".join(missing))
-
-
-# ------------------------------------------------------------------------------------------- raw tools
-
-
-def _exec_tool(tool: str, args: list[str]) -> int:
-    """bin/cdktf, bin/cdktn and bin/terraform: the tool with the project's environment, the local emulator's
-    settings included when the stacks use it (see environment.for_tools). A CDK's wrapper runs the app on
-    that CDK's library, whatever CODAT_IAC_CDK says."""
-    if tool in cdk.CLIS:
-        os.environ[CDK_ENV] = tool
-        problem = cdk.missing(tool)
-        if problem:
-            _say(f"codat-iac: {problem}")
-            return 127
-        # CDK Terrain runs on the Node from its wheel (cdk.missing checked it); CDKTF on the machine's.
-        _preflight(*(["terraform", "node"] if tool == "cdktf" else ["terraform"]))
-        path = str(cdk.cli(tool))
-    else:
-        _preflight("terraform")
-        path = shutil.which(tool, path=tool_environment()["PATH"])
-    if not path or not os.path.exists(path):
-        _say(f"codat-iac: {tool} is not installed here; run `{cdk.install_hint('cdktf')}` first.")
-        return 127
-    command = next((arg for arg in args if not arg.startswith("-")), "")
-    if tool in cdk.CLIS and command in ASKS_FOR_APPROVAL and "--auto-approve" not in args and not sys.stdin.isatty():
-        _say(f"codat-iac: `{tool} {command}` asks for approval on a terminal, and stdin is not one here. Run "
-             f"`{project.current().command} {command} [STACK]`" + (" --auto-approve" if command == "destroy" else "")
-             + f" (no prompt; prints what changed in Codat), or `bin/{tool} {command} --auto-approve [STACK]`.")
-        return EXIT_ERROR
-    offline = command in OFFLINE or not args or args[0] in OFFLINE
-    env = tool_environment() if offline else environment.for_tools(_say)
-    if not sys.stdout.isatty() or env.get("NO_COLOR"):
-        colourless(env)  # a log gets no ANSI codes, from Terraform (run by us or by the CDK CLI) or the CDK CLI
-    if tool in cdk.CLIS and not sys.stdout.isatty():
-        env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
-    if tool == "terraform" and command in ORIGIN_CHECKED:
-        _check_origin_of(Path(next((a.split("=", 1)[1] for a in args if a.startswith("-chdir=")), ".")), env)
-    private_files.tighten_synthesized(project.current().root / "cdktf.out")
-    os.umask(private_files.PRIVATE_UMASK)
-    os.execve(path, [tool, *args], env)
-    return EXIT_OK  # not reached
-
-
-def _check_origin_of(folder: Path, env: dict[str, str]) -> None:
-    """In a synthesized stack's folder, the origin check before Terraform reads anything (see origins.py)."""
-    folder = folder.resolve()
-    if (folder / "cdk.tf.json").is_file():
-        pipeline.check_origin(pipeline.Stack(folder.name, folder), env)
 
 
 # ----------------------------------------------------------------------------------------- stack runs
@@ -243,7 +192,8 @@ def _drift(options) -> int:
         sys.stdout.write(drift.render_json(reports, changes=summary.as_json(changes)))
     elif options.markdown:
         sys.stdout.write(drift.render_markdown(reports, closing=summary.render_markdown(changes, heading)))
-    else:  # the table says when nothing differs; the summary follows only when a deploy would do something
+    else:
+        # the table says when nothing differs; the summary follows only when a deploy would do something
         closing = summary.render_text(changes, heading) if any(c.resources or c.error for c in changes) else ""
         sys.stdout.write(drift.render_table(reports) + ("\n" + closing if closing else ""))
     _say(f"drift check took {time.monotonic() - started:.1f} s")
@@ -281,17 +231,16 @@ def _apply(options) -> int:
 def _state(options) -> int:
     """`state migrate --to URL`: the stacks' state moved between local files and PostgreSQL (state_migrate.py)."""
     started, steps = time.monotonic(), Steps()
-    state_migrate.setting_of(options.to)  # a bad --to stops before anything starts
+    setting = state_migrate.setting_of(options.to)  # a bad --to stops before anything starts
     target = _stack_target("state migrate")
     app = _app(options)
     with _locked(app, options):
         moved = state_migrate.migrate(app, target.env, options.stacks, options.to, steps)
-    where = state_migrate.described(state_migrate.setting_of(options.to))
+    where = state_migrate.described(setting)
     heading = f"Migrated state to {where}" if any(m.outcome.startswith("migrated") for m in moved) else "No changes"
     print(f"{heading} ({time.monotonic() - started:.1f} s):")
     print("".join(f"  {m.stack}: {m.outcome}\n" for m in moved), end="")
-    setting = state_migrate.setting_of(options.to)
-    print(f"From now on set CODAT_IAC_STATE to that URL for every run (here and in CI)." if setting else
+    print("From now on set CODAT_IAC_STATE to that URL for every run (here and in CI)." if setting else
           "From now on leave CODAT_IAC_STATE unset (or `local`) for every run (here and in CI).")
     return EXIT_OK
 
@@ -326,6 +275,58 @@ def _adopt_into(options) -> int:
                                      **adopt_file.as_json(found, out, found.anything)}, indent=2) + "\n")
     else:
         sys.stdout.write(adopt_file.render_text(found, out, found.anything, command))
+    return EXIT_OK
+
+
+def _compare(options) -> int:
+    """Two Codat instances (or a stack's declaration and an instance), setting by setting; GET requests only."""
+    try:
+        return _compare_sides(options)
+    except EXPECTED as problem:
+        if options.json or options.markdown:  # a pull request's job still gets a document saying what failed
+            sys.stdout.write(compare.error_json("compare", problem) if options.json
+                             else compare.error_markdown(problem))
+        raise
+
+
+def _read_sides(options) -> tuple[compare.Comparison, dict[str, str], compare.SecretHold]:
+    """Both sides read and compared, with the scrubber holding their secrets (release the hold when done)."""
+    env = tool_environment()
+    a, b = compare.resolve(options.a, options.b, options.instances, env, promoting=options.command == "promote")
+    hold = compare.holding((a, b), env)
+    try:
+        with Steps().step(f"read A ({a.spelled}) and B ({b.spelled})") as step:
+            first, second = compare.read_both(a, b, env, options.timeout)
+            step.note = f"{sum(c.adopted.requests for c in (first, second) if c.adopted)} GET requests"
+        return compare.compare(first, second, compare.patterns_from(options)), env, hold
+    except BaseException:
+        hold.release()
+        raise
+
+
+def _compare_sides(options) -> int:
+    result, _, hold = _read_sides(options)
+    try:
+        render = (compare.render_json if options.json else compare.render_markdown if options.markdown
+                  else compare.render_text)
+        sys.stdout.write(render(result))
+    finally:
+        hold.release()
+    return result.exit_code
+
+
+def _promote(options) -> int:
+    """B's environments table so that B matches A outside the ignored settings (no file on any error)."""
+    out = Path(options.out)
+    promote.refuse_existing(out, options.force)
+    result, env, hold = _read_sides(options)
+    try:
+        promoted = promote.promote(result, env)
+        command = project.current().command
+        promote.write(out, promote.render(promoted, result, command), options.force, env)
+        sys.stdout.write(promote.render_text(promoted, result, out, command))
+    finally:
+        hold.release()
     return EXIT_OK
 
 
@@ -379,7 +380,7 @@ def _postgres(options) -> int:
 
 
 def _exec(options) -> int:
-    return _exec_tool(options.tool, options.args)
+    return tool_exec.exec_tool(options.tool, options.args)
 
 
 # ------------------------------------------------------------------------------- a project of your own
@@ -389,8 +390,13 @@ def _init(options) -> int:
     """A new project in DIR: files from the package's templates, the provider's mirror and its lock file."""
     _preflight("terraform", env=dict(os.environ))
     root = Path(options.dir).expanduser().resolve()
-    created = scaffold.create(root, force=options.force,
-                              environment=lambda new: tool_environment(project=new))
+    if options.from_spec is not None:
+        requirement, wheel = scaffold.check_requirement(options.from_spec), None
+    else:
+        wheel = vendor_wheel.installed_wheel()
+        requirement = f"./{scaffold.VENDOR}/{wheel.name}"
+    created = scaffold.create(root, force=options.force, environment=lambda new: tool_environment(project=new),
+                              requirement=requirement, wheel=wheel)
     print(f"Created a codat-iac project in {root}:")
     print("".join(f"  {path}\n" for path in created.written), end="")
     for path in created.kept:
@@ -410,7 +416,12 @@ def _install(options) -> int:
 
 
 def _provider(options) -> int:
-    """Rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    """`provider build`: the self-contained provider and its layouts (provider_build.py). `provider install`:
+    rewrite the project's provider mirror for the installed codat-iac and remake its lock file."""
+    if options.action == "build":
+        out, packages, key = provider_build.build(options, Steps())
+        sys.stdout.write(provider_build.report(out, packages, key, options))
+        return EXIT_OK
     _preflight("terraform")
     found = project.current()
     lock = provider_mirror.install(found.mirror, tool_environment())
@@ -420,14 +431,24 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "state": _state, "adopt": _adopt, "env": _env, "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init,
-            "install": _install, "provider": _provider}
+            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
+            "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, e.g. 30")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -488,6 +509,34 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--name", required=True, help="the environment (and stack) name, e.g. production")
     adopting.add_argument("--out", required=True, help="the environments file to write (TOML)")
     adopting.add_argument("--force", action="store_true", help="replace --out when it exists")
+    sides = argparse.ArgumentParser(add_help=False)
+    sides.add_argument("a", metavar="A", help="a stack of the environments file, or live:NAME")
+    sides.add_argument("b", metavar="B", help="a stack of the environments file, or live:NAME")
+    sides.add_argument("--ignore", action="append", default=[], metavar="PATTERN",
+                       help="a setting to leave out (a glob over paths such as webhooks.*.url.host; repeat it); "
+                       f"added to the defaults: {', '.join(compare.IGNORED_BY_DEFAULT)}")
+    sides.add_argument("--no-default-ignores", action="store_true", help="compare the default ignored settings too")
+    sides.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS",
+                       help="how long one request to a side may take, retries included (default 120)")
+    instances = ("live:NAME is an instance given by --base-url-NAME URL and --api-key-env-NAME VARIABLE (the "
+                 "environment variable holding its API key). Ignored by default: "
+                 f"{', '.join(compare.IGNORED_BY_DEFAULT)}.")
+    comparing = commands.add_parser(
+        "compare", parents=[common, app_dir, sides],
+        help="what differs between two Codat instances, or between a stack's file and an instance (exit 0 same, 2 "
+        "different, 1 error); reads only",
+        description=compare.__doc__, epilog=instances, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    form = comparing.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable output")
+    form.add_argument("--markdown", action="store_true", help="markdown, e.g. for a pull request comment")
+    promoting = commands.add_parser(
+        "promote", parents=[common, app_dir, sides],
+        help="write B's environments table so that B matches A outside the ignored settings; reads only",
+        description=promote.__doc__, epilog=instances, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    promoting.add_argument("--out", required=True, help="the environments file to write (TOML)")
+    promoting.add_argument("--force", action="store_true", help="replace --out when it exists")
     commands.add_parser("env", parents=[common, app_dir],
                         help='print shell exports for raw tools: eval "$(codat-iac env)"')
     emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")
@@ -505,26 +554,53 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("dir", metavar="DIR", help="a new or empty folder")
     init.add_argument("--force", action="store_true",
                       help="also in a folder that is not empty; files that exist are kept, never changed")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument("--vendor", action="store_true", help="(the default) put the codat-iac wheel this command "
+                        "was installed from into vendor/ and name it in requirements.txt")
+    source.add_argument("--from", dest="from_spec", default=None, metavar="SPEC",
+                        help="write this pip requirement for codat-iac instead (a git URL, an index version)")
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
-    provider = commands.add_parser("provider", parents=[common, app_dir],
-                                   help="the Codat provider in the project's terraform-mirror/")
-    provider.add_argument("action", choices=["install"],
-                          help="rewrite the mirror for the installed codat-iac and remake its lock file")
+    provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
+    provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                              metavar="install|build")
+    provider_actions.add_parser("install", parents=[common, app_dir],
+                                help="rewrite terraform-mirror/ for the installed codat-iac and remake its lock file")
+    building = provider_actions.add_parser(
+        "build", parents=[common], help="a self-contained, signed provider zip and the registry/mirror layouts",
+        description=provider_build.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    provider_build.add_arguments(building)
     return parser
 
 
+def _instance_flags(argv: list[str]) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """compare's and promote's --base-url-NAME and --api-key-env-NAME taken out of argv (argparse cannot declare
+    options whose names hold a value)."""
+    index = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if index is None or argv[index] not in ("compare", "promote"):
+        return argv, {}
+    rest, flags = compare.instance_flags(argv[index + 1:])
+    return argv[:index + 1] + rest, flags
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        argv, instances = _instance_flags(list(sys.argv[1:] if argv is None else argv))
+    except compare.CompareError as problem:
+        _say(f"codat-iac: {problem}")
+        return EXIT_ERROR
     options = build_parser().parse_args(argv)
+    options.instances = instances
     if getattr(options, "debug", False):
         os.environ[DEBUG_ENV] = "1"  # the app (main.py) and the constructs show tracebacks too
-    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ):
+    with withholding.reports_scrubbed(None if options.command in SHOWS_LOCAL_SETTINGS else os.environ), \
+            warm.run(_say):  # one warm provider for the terraform runs of this command (warm.py)
         return _run(options)
 
 
 def _run(options) -> int:
     try:
-        if options.command != "init":
+        if options.command != "init" and (options.command, getattr(options, "action", None)) != ("provider", "build"):
             project.use(project.find(getattr(options, "app_dir", None)))
         return COMMANDS[options.command](options)
     except KeyboardInterrupt:

@@ -71,6 +71,7 @@ class Integration:
     enabled: bool
     credentials: bool  # Codat holds credentials (shown masked: never written)
     accounting: bool
+    client_id_masked: Optional[str] = None  # Codat's client id as it shows it: X's and the last 4 characters
     supplemental_data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -96,6 +97,8 @@ class Adopted:
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # table id -> fields (import_id first)
     sync_settings: Optional[dict[str, Any]] = None  # overrides_defaults, data_types
     cors_origins: Optional[list[str]] = None
+    # platform key -> identifier -> configuration, for the identifiers read() was asked for (Codat lists none)
+    custom_data_types: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     not_represented: list[NotRepresented] = field(default_factory=list)
     credentials_unreadable: list[str] = field(default_factory=list)  # keys whose credentials Codat did not show
     requests: int = 0
@@ -130,6 +133,14 @@ class Adopted:
         return found
 
 
+class ReadFailed(AdoptError):
+    """Codat answered a read with an error; `codat_error` is the client's exception (e.g. a 401's)."""
+
+    def __init__(self, message: str, codat_error: Exception) -> None:
+        super().__init__(message)
+        self.codat_error = codat_error
+
+
 class _Reads:
     """The client calls adopt makes, counted: each is one GET (lists are read in one page; retries the client
     makes after a 429 or 5xx are not counted)."""
@@ -143,8 +154,9 @@ class _Reads:
         return list(result) if method.startswith("list_") else result
 
 
-def read(client: Any, name: str, base_url: str) -> Adopted:
-    """What the Codat instance behind `client` holds, as environment `name`. GET requests only."""
+def read(client: Any, name: str, base_url: str, custom_data_types: Mapping[str, list[str]] | None = None) -> Adopted:
+    """What the Codat instance behind `client` holds, as environment `name`. GET requests only.
+    `custom_data_types` (platform key -> identifiers) names the custom data types to read too."""
     from codat_client import CodatError
 
     if not TABLE_NAME.fullmatch(name):
@@ -160,8 +172,9 @@ def read(client: Any, name: str, base_url: str) -> Adopted:
         _cors_origins(reads, found)
         for integration in found.integrations:
             _supplemental_data(reads, integration, found)
+        _custom_data_types(reads, custom_data_types or {}, found)
     except CodatError as failed:
-        raise AdoptError(f"reading Codat at {base_url} failed, so nothing was written: {failed}") from None
+        raise ReadFailed(f"reading Codat at {base_url} failed, so nothing was written: {failed}", failed) from None
     found.not_represented.append(NotRepresented(*CUSTOM_DATA_TYPES))
     found.requests = reads.count
     return found
@@ -198,14 +211,15 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
                 "an integration", "its platform key held a secret (the API key or a client secret): left out "
                 "(Codat keeps it)."))
             continue
+        masked: Mapping[str, str] = {}
         try:
-            held = bool(reads("get_credentials", integration.key))
+            masked = reads("get_credentials", integration.key)
         except NotFoundError:
-            held = False
+            pass
         except LegacyEndpointUnavailableError:  # 404/405 from the legacy endpoint: unknown, not "none"
-            held = False
             if integration.enabled:
                 found.credentials_unreadable.append(integration.key)
+        held = bool(masked)
         if not (integration.enabled or held):
             continue
         source_type = getattr(integration.source_type, "value", integration.source_type)
@@ -218,7 +232,8 @@ def _integrations(reads: _Reads, found: Adopted) -> None:
         table = "xero" if integration.key == XERO else _table_id(integration.key if name == WITHHELD else name,
                                                                   integration.key, taken)
         found.integrations.append(Integration(integration.key, name, table, integration.enabled, held,
-                                              accounting=source_type == "Accounting"))
+                                              accounting=source_type == "Accounting",
+                                              client_id_masked=masked.get("clientId")))
     found.integrations.sort(key=lambda i: i.key != XERO)  # Xero first, the others in Codat's order
     if found.credentials_unreadable:
         found.not_represented.append(NotRepresented(
@@ -255,6 +270,24 @@ def _supplemental_data(reads: _Reads, integration: Integration, found: Adopted) 
                 "written in part; Codat keeps it."))
             continue
         integration.supplemental_data[data_type] = fields
+
+
+def _custom_data_types(reads: _Reads, named: Mapping[str, list[str]], found: Adopted) -> None:
+    """The named custom data types that exist (Codat has no list of them, so only named ones can be read)."""
+    from codat_client import NotFoundError
+
+    for key, identifiers in named.items():
+        for identifier in identifiers:
+            try:
+                configuration = reads("get_custom_data_type", key, identifier)
+            except NotFoundError:
+                continue
+            fields = configuration.model_dump(mode="json", exclude_none=True)
+            if holds_secret(fields):
+                found.not_represented.append(NotRepresented(f"integrations.{key}.custom_data_types.{identifier}",
+                                                            f"{HELD_A_SECRET}: left out (Codat keeps it)."))
+                continue
+            found.custom_data_types.setdefault(key, {})[identifier] = fields
 
 
 # --------------------------------------------------------------------------------------- the instance

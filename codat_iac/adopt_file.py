@@ -3,7 +3,14 @@ which variables to set and what is not represented), the same findings as JSON (
 
 The TOML is written here because the standard library reads TOML but does not write it; the values adopt
 writes are strings, booleans, whole numbers, lists of strings and tables of strings, so a small renderer does.
-`document()` is the data the file holds: tomllib.loads(render(...)) equals it (tests hold to that).
+`document()` is the data the file holds: tomllib.loads(render(...)) equals it, character for character, for any
+text Codat holds (tests hold to that). The file holds text as text: `${...}` in a value stays in the file as
+it is, and the constructs write it into the stack as text (codat_settings.literal).
+
+Before writing, the values are checked by the rules the file is loaded with (codat_settings.fields and
+.configuration): a value Codat holds that the file would refuse (a line break in the profile's name, a
+password in a webhook's URL, ...) stops adopt with the key and the fix, instead of writing a file whose first
+plan fails.
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ import re
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from codat_iac.adopt import XERO, Adopted, AdoptError, Integration
+from codat_settings.configuration import profile_problems, webhook_problems
+from codat_settings.fields import control_character, text_problem
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -68,8 +77,12 @@ def _key(key: str) -> str:
 
 
 def _string(text: str) -> str:
-    # JSON's escapes are TOML's, except that TOML also wants DEL escaped.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
+    # JSON's escapes are TOML's, except that TOML also wants DEL escaped; C1 controls are escaped to be seen.
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04X}", json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F"))
+
+
+_C1 = re.compile("[\x80-\x9f]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _value(value: Any) -> str:
@@ -91,9 +104,10 @@ def _header(path: tuple[str, ...]) -> str:
 
 
 def _comment(lines: list[str], width: int = 116) -> str:
-    """Comment lines, each wrapped at `width` (continuations indented as the line's own text is)."""
+    """Comment lines, each wrapped at `width` (continuations indented as the line's own text is). Text from Codat in
+    them (an integration's name) has its control characters shown as escapes: a line break would end the comment."""
     out = []
-    for line in lines:
+    for line in (_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04X}", line) for line in lines):
         indent = " " * (len(line) - len(line.lstrip(" -")))
         out += textwrap.wrap(line, width - 2, subsequent_indent=indent, break_long_words=False,
                              break_on_hyphens=False) or [""]
@@ -155,9 +169,64 @@ def _tables(found: Adopted) -> list[tuple[tuple[str, ...], dict[str, Any], list[
     return tables
 
 
+def refused_values(found: Adopted) -> list[str]:
+    """Every value of the file that loading it would refuse, as `<file key> <why and the fix>`: a control character
+    in any text (table keys included), and the profile's and webhook consumers' own rules (a name's length, a user
+    or password in a URL). The other tables' values were checked as adopt read them (codat_iac/adopt.py)."""
+    environment = document(found)["environments"][found.name]
+    at = f"environments.{found.name}"
+    refused = dict(_control_characters(environment, at))
+    tables = [(f"{at}.profile", profile_problems(environment["profile"]))] if "profile" in environment else []
+    tables += [(f"{at}.webhooks.{_key(name)}", webhook_problems(hook))
+               for name, hook in environment.get("webhooks", {}).items()]
+    for table, problems in tables:
+        for problem in problems:
+            path = table + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in problem.path)
+            field = problem.path[-1] if isinstance(problem.path[-1], str) else f"{problem.path[-2]}[{problem.path[-1]}]"
+            refused.setdefault(path, problem.message.removeprefix(field).lstrip())
+    return [f"{path} {why}" for path, why in refused.items()]
+
+
+def _control_characters(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(file key, why) for each string under `value`, table keys included, that holds a control character."""
+    if isinstance(value, str):
+        if control_character(value):
+            yield path, text_problem(value, "", required=False, max_length=len(value)).lstrip()
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(key, f"{path} (a key)")
+            yield from _control_characters(item, f"{path}.{'<that key>' if control_character(key) else _key(key)}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(item, f"{path}[{index}]")
+
+
+def render_table(path: tuple[str, ...], table: dict[str, Any], comments: list[str] | None = None) -> str:
+    """One [table] with its keys, then each of its sub-tables (a dict value) the same way: a file other than
+    adopt's own (codat-iac promote) written by the same TOML rules. A table that only holds tables gets no header."""
+    keys = {key: value for key, value in table.items() if not isinstance(value, dict)}
+    out = []
+    if keys or comments or not table:
+        out.append("\n" + _comment(comments or []) + _header(path) + "\n")
+        out.append("".join(f"{_key(key)} = {_value(value)}\n" for key, value in keys.items()))
+    out += [render_table(path + (key,), value) for key, value in table.items() if isinstance(value, dict)]
+    return "".join(out)
+
+
+def comment(lines: list[str]) -> str:
+    """`lines` as TOML comment lines, wrapped as adopt wraps its own."""
+    return _comment(lines)
+
+
 def render(found: Adopted, command: str) -> str:
     """The environments file for `found`: a header that says where it came from, what to set and what is not
-    represented, then one table per adopted object."""
+    represented, then one table per adopted object. AdoptError when Codat holds a value the file would refuse."""
+    refused = refused_values(found)
+    if refused:
+        listed = "\n".join(f"  - {problem}" for problem in refused)
+        raise AdoptError(
+            f"Codat holds {len(refused)} value(s) the environments file does not take, so no file was written:\n"
+            f"{listed}\nChange them in the Codat Portal (or through Codat's API), then run adopt again.")
     head = [
         f"Environments file written by `{command} adopt --name {found.name}` from Codat at {found.base_url} "
         f"({found.requests} GET requests, no write). Use it with CODAT_IAC_ENVIRONMENTS; the format is described in "

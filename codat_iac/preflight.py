@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 # What each program is needed for, the oldest version that works, and where to get it.
@@ -21,6 +20,9 @@ NEEDS = {
     "npm": ("`make install` (npm ci of the cdktf CLI)", (7, 0), "it comes with Node.js: https://nodejs.org/en/download"),
 }
 EXIT_MISSING = 1
+# A file (in the project's .codat-iac/) remembering the version each program told, by its path and file identity,
+# so the wrappers do not start `terraform version` before every terraform they run.
+CACHE_NAME = "preflight-versions.json"
 
 
 def _shown(version):
@@ -33,6 +35,8 @@ def _parse(text):
 
 
 def _run(command, env):
+    import subprocess  # here: a version found in the cache needs none
+
     try:
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               universal_newlines=True, timeout=60)
@@ -59,12 +63,56 @@ def found_version(program, env=None):
     return path, _parse(_run([path, "--version"], env))
 
 
-def problems(programs, env=None):
-    """One message per program in `programs` that is missing or older than needed (empty: all good)."""
+def _identity(path):
+    """What changes when the program at `path` is replaced: its resolved path and file identity."""
+    real = os.path.realpath(path)
+    info = os.stat(real)
+    return "{}:{}:{}:{}".format(real, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _read_cache(cache):
+    try:
+        with open(str(cache)) as handle:
+            known = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _cached_version(program, env, cache):
+    """found_version, with each version told kept in `cache` (a JSON file) under the program's identity."""
+    if cache is None or program == "python":
+        return found_version(program, env)
+    path = shutil.which(program, path=dict(os.environ if env is None else env).get("PATH"))
+    if path is None:
+        return None, None
+    try:
+        key = "{}={}".format(program, _identity(path))
+    except OSError:
+        return found_version(program, env)
+    known = _read_cache(cache)
+    if isinstance(known.get(key), list):
+        return path, tuple(known[key])
+    path, version = found_version(program, env)
+    if version is not None:
+        known[key] = list(version)
+        temporary = "{}.{}.tmp".format(cache, os.getpid())
+        try:
+            with open(temporary, "w") as handle:
+                json.dump(known, handle)
+            os.replace(temporary, str(cache))
+        except OSError:
+            pass  # a folder we may not write: ask the program again next time
+    return path, version
+
+
+def problems(programs, env=None, cache=None):
+    """One message per program in `programs` that is missing or older than needed (empty: all good). `cache`: a
+    file that keeps the versions found, by program file (see CACHE_NAME)."""
     found = []
     for program in programs:
         why, needed, where = NEEDS[program]
-        path, version = found_version(program, env)
+        path, version = _cached_version(program, env, cache)
         if path is None:
             found.append("{} is not on PATH; {} {} or newer is needed for {}. Get it from {}".format(
                 program, program, _shown(needed), why, where))

@@ -1,7 +1,8 @@
 """`codat-iac init DIR`: a new project in a folder of the user's repository.
 
-It writes `cdktf.json`, a `main.py` declaring one Xero integration with the package's constructs,
-`requirements.txt` (codat-iac pinned to what is installed), `.gitignore`, a short `README.md`, the cdktf
+It writes `cdktf.json`, a `main.py` declaring one Xero integration with the package's constructs (or, with
+CODAT_IAC_ENVIRONMENTS, the stacks of an environments file such as `codat-iac adopt` writes), `requirements.txt`
+(codat-iac as `--vendor` or `--from` chose: vendor_wheel.py), `.gitignore`, a short `README.md`, the cdktf
 CLI's `package.json` and `package-lock.json` (for `codat-iac install`), the example GitHub Actions pipeline,
 and the provider's mirror and lock file (provider_mirror.install). The files come from `templates/` in the
 package, so a project never reads anything from a codat-iac checkout.
@@ -15,14 +16,15 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from codat_iac import __version__, provider_mirror
+from codat_iac import provider_mirror
 from codat_iac.project import MARKER, Project
+from codat_iac.vendor_wheel import Wheel
 
-DISTRIBUTION = "codat-iac"
+VENDOR = "vendor"
 PIPELINE = Path(".github") / "workflows" / "codat-iac.yml"
 # Project file -> template in the package (codat_iac/templates/).
 TEMPLATES = {
@@ -69,35 +71,34 @@ def cdktf_json() -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
-def requirement() -> str:
-    """The requirements.txt line that installs this very codat-iac again: the VCS URL and commit it was
-    installed from (pip records it, PEP 610), else the version, with a note on where to point it."""
-    try:
-        direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
-    except metadata.PackageNotFoundError:
-        direct = {}
-    vcs = direct.get("vcs_info") or {}
-    url = direct.get("url", "")
-    if vcs.get("vcs") == "git" and vcs.get("commit_id") and not url.startswith("file:"):
-        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}\n"
-    return (
-        "# codat-iac was installed here from a local folder or file: point this line at where your team gets it,\n"
-        f"# e.g. `{DISTRIBUTION} @ git+https://<host>/<org>/codat-iac@v{__version__}`.\n"
-        f"{DISTRIBUTION}=={__version__}\n"
-    )
-
-
-def requirements_txt() -> str:
+def requirements_txt(line: str) -> str:
+    """requirements.txt: codat-iac as `line` says (the vendored wheel's path, or the --from requirement)."""
+    vendored = line.startswith(f"./{VENDOR}/")
+    where = (f"# {line[2:]} is the codat-iac `codat-iac init` ran with (commit it); pip reads the path from the folder\n"
+             "# it runs in, so run pip here. To upgrade: install the new codat-iac, run `codat-iac init` in an empty\n"
+             "# folder, and copy its vendor/ wheel and this line over.\n") if vendored else ""
     return (
         "# codat-iac brings the CDK (cdktf), the constructs, the Codat provider and the local emulator.\n"
-        "# Add CDK Terrain with `codat-iac[cdktn]` (then CODAT_IAC_CDK=cdktn).\n" + requirement()
+        "# CDK Terrain: give the codat-iac line the [cdktn] extra, e.g. ./vendor/<wheel>[cdktn]\n"
+        "# (then CODAT_IAC_CDK=cdktn).\n" + where + line + "\n"
     )
 
 
-def _contents() -> dict[Path, str]:
-    files = {path: template(name) for path, name in TEMPLATES.items()}
+def check_requirement(spec: str) -> str:
+    """A --from SPEC: one line pip accepts in a requirements file."""
+    spec = spec.strip()
+    if not spec or "\n" in spec or "\r" in spec or spec.startswith("#"):
+        raise InitRefused("--from needs one pip requirement on one line, e.g. --from 'codat-iac @ "
+                          "git+https://<host>/<org>/codat-iac@<commit>' or --from 'codat-iac==0.1.0' (with your index).")
+    return spec
+
+
+def _contents(requirement: str, wheel: Wheel | None) -> dict[Path, str | bytes]:
+    files: dict[Path, str | bytes] = {path: template(name) for path, name in TEMPLATES.items()}
     files[Path(MARKER)] = cdktf_json()
-    files[Path("requirements.txt")] = requirements_txt()
+    files[Path("requirements.txt")] = requirements_txt(requirement)
+    if wheel is not None:
+        files[Path(VENDOR) / wheel.name] = wheel.content
     return dict(sorted(files.items()))
 
 
@@ -128,13 +129,15 @@ def _merge_gitignore(path: Path, ours: str) -> list[str]:
     return missing
 
 
-def create(root: Path, *, force: bool, environment: Callable[[Project], dict[str, str]]) -> Created:
-    """Write a new project into `root` (see the module's doc); `environment(project)` is the tool environment
-    terraform makes the lock file in, asked for only once the folder was checked."""
+def create(root: Path, *, force: bool, environment: Callable[[Project], dict[str, str]],
+           requirement: str, wheel: Wheel | None = None) -> Created:
+    """Write a new project into `root` (see the module's doc); requirements.txt names codat-iac as `requirement`
+    says, and `wheel` (when vendored) goes into vendor/. `environment(project)` is the tool environment terraform
+    makes the lock file in, asked for only once the folder was checked."""
     root = root.expanduser().resolve()
     _check_folder(root, force)
     created = Created(Project(root))
-    for relative, text in _contents().items():
+    for relative, text in _contents(requirement, wheel).items():
         path = root / relative
         if path.exists():
             if relative == Path(".gitignore"):
@@ -143,7 +146,7 @@ def create(root: Path, *, force: bool, environment: Callable[[Project], dict[str
                 created.kept.append(relative)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
         created.written.append(relative)
     provider_mirror.install(created.project.mirror, environment(created.project))
     created.written.append(created.project.mirror.relative_to(root))

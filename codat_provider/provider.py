@@ -19,6 +19,7 @@ from codat_provider.data_sources.sources import (
 )
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.profile.resource import ProfileResource
+from codat_provider.secrets import process_secrets
 from codat_provider.supplemental_data.resource import SupplementalDataResource
 from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
@@ -78,6 +79,14 @@ class CodatProvider(Provider):
         self._lock = threading.Lock()
         self._client: CodatClient | None = None
         self._stopped = False
+        # Built right after the handshake, before the first RPC: from here on everything this process hands
+        # Terraform is scrubbed and screened for every secret it can know (codat_provider/secrets.py).
+        self._secrets = process_secrets()
+
+    def learn_secrets(self, values: list[str]) -> None:
+        """The provider block's api_key and the write-only values of resource configurations (tfplugin hands
+        them over at validate, configure, plan and apply), held for the life of the process."""
+        self._secrets.learn(values)
 
     def configure(self, config: dict, diags: Diagnostics) -> None:
         setting = "base_url" if config.get("base_url") else "CODAT_BASE_URL"
@@ -109,19 +118,20 @@ class CodatProvider(Provider):
         self._build_client(checked, api_key)
 
     def _build_client(self, base_url: str, api_key: str) -> None:
-        """One client (so one rate limiter) for every RPC of this process, built here, under the lock.
+        """One client (so one rate limiter) for every RPC of this instance (its connection), built here, under the lock.
 
         Only ConfigureProvider gets here, and Terraform sends it only to the process that will call Codat,
-        so the schema and validate starts never load httpx and pydantic. The scrubber goes on everything the
-        process sends Terraform (log lines, diagnostics, stderr) before the first request: from then on none of
-        it shows a secret the client holds. The client shares its reads (``cache_reads``): a process serves one
-        plan or one apply, so every resource and data source reading the same Codat object or list costs one
-        request, and each write makes the next read ask Codat again.
+        so the schema and validate starts never load httpx and pydantic. The client holds the key in every form
+        it sends (the scrubber set in ``__init__`` then finds those too). The client shares its reads
+        (``cache_reads``): an instance serves one connection, so one plan or one apply (a warm server gives each
+        connection an instance of its own), so every resource and data source reading the same Codat object or
+        list costs one request, and each write makes the next read ask Codat again.
         """
-        from codat_client import CodatClient, scrub
-        from tfplugin import set_scrubber
+        from codat_client import CodatClient
+        from codat_client._auth import Credential
 
-        set_scrubber(scrub)
+        self.learn_secrets(Credential(api_key).secrets)  # the raw key behind a `Basic ...` value, and the header
+        self._secrets.load()  # before the first request, and before the client scrubs its own errors
         with self._lock:
             if self._client is not None:
                 self._client.close()
@@ -134,6 +144,20 @@ class CodatProvider(Provider):
             )
             if self._stopped:
                 self._client.stop()
+
+    def preload(self) -> None:
+        """A warm server loads the client (httpx, pydantic: ~100 ms) while Terraform reads its configuration."""
+        import codat_client  # noqa: F401
+        from codat_client import _auth  # noqa: F401
+
+        self._secrets.load()
+
+    def close(self) -> None:
+        """This instance's connection ended (a warm server goes on serving others): close its client."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def origin(self) -> str:
         """The Codat these resources live in, recorded in their state (tfplugin stops on a mismatch)."""

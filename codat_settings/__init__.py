@@ -15,6 +15,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from codat_settings.fields import control_character
+
 __all__ = ["SettingError", "check_base_url", "shown_url", "base_url_origin", "is_loopback", "state_kind", "STATE_ENV",
            "cdk_choice", "CDK_ENV", "TABLE_NAME", "RESERVED_TABLE_NAMES", "url_allowed"]
 
@@ -86,6 +88,9 @@ def check_base_url(value: str, setting: str) -> str:
     """
     text = (value or "").strip()
     shown = shown_url(text)
+    found = control_character(text)
+    if found:  # urlsplit would drop tabs and line breaks unseen
+        raise SettingError(f"{setting} ({shown}) contains {found}: remove it, e.g. {_EXAMPLE}.")
     try:
         parts = urlsplit(text)
         host, _ = parts.hostname, parts.port  # .port raises for a port that is not a number

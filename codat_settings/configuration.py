@@ -1,5 +1,5 @@
 """Rules for a Codat instance's configuration: sync settings, CORS origins, supplemental data and custom
-data types, each defined once.
+data types, the profile and webhook consumers, each defined once.
 
 The provider checks them at plan, the constructs at synth and the environments file when it is loaded, so
 all three refuse the same values with the same words. Codat's spec (`Codat-Platform.yaml`) gives the data
@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from codat_settings import is_loopback
+from codat_settings.fields import INT32_MAX, MAX_NAME, MONTHS, integer_problem, text_problem, url_problem
 
 # The Terraform provider imports these rules on each of its ~3 starts per plan: what only an error message or a
 # sync setting's date needs (difflib, datetime) is imported there, and typing not at all (~4 ms per start).
@@ -35,6 +36,7 @@ __all__ = [
     "SYNC_SETTING_FIELDS", "UNCHECKED", "Problem", "custom_data_type_problems", "custom_identifier_problem",
     "default_sync_setting", "origin_problem", "origins_problems", "supplemental_data_type_problem",
     "supplemental_source_problems", "sync_data_type_problem", "sync_from_moment", "sync_setting_problems",
+    "profile_problems", "webhook_problems",
 ]
 
 #: Every data type a sync setting can name: the spec's `DataStatus.dataType` enum, in its order.
@@ -96,6 +98,15 @@ def _set(value: object) -> bool:
 
 def _text(value: object) -> bool:
     return isinstance(value, str) and value.strip() != ""
+
+
+def _text_rules(path: tuple, field: str, value: object, max_length: int | None = None) -> list[Problem]:
+    """The shared text rules (codat_settings.fields: control characters, length) for a value that is known and
+    non-empty; the callers' own words say what an empty or missing one needs."""
+    if not _text(value):
+        return []
+    problem = text_problem(value, field, **({"max_length": max_length} if max_length else {}))
+    return [Problem(path, problem)] if problem else []
 
 
 def _whole(value: object) -> bool:
@@ -165,12 +176,20 @@ def sync_setting_problems(data_type: str, setting: Mapping[str, object]) -> list
     if _set(order) and (not _whole(order) or int(order) < 0):
         refuse("sync_order", f"sync_order is the data type's place in the fetch queue: a whole number, 0 or "
                              f"more, not {order!r}.")
+    elif _set(order) and int(order) > INT32_MAX:
+        refuse("sync_order", integer_problem(order, "sync_order", 0, INT32_MAX, "a place in the fetch queue"))
     for field in ("sync_from_window", "months_to_sync"):
         value = get(field)
         if _set(value) and (not _whole(value) or int(value) < 1):
             refuse(field, f"{field} is a number of months, 1 or more, not {value!r}.")
+        elif _set(value) and int(value) > MONTHS[1]:
+            refuse(field, f"{field} is a number of months, at most {MONTHS[1]:,} (100 years: no platform holds "
+                          f"older data), not {int(value):,}.")
     sync_from = get("sync_from_utc")
-    if _set(sync_from) and (not isinstance(sync_from, str) or sync_from_moment(sync_from) is None):
+    text = text_problem(sync_from, "sync_from_utc") if isinstance(sync_from, str) else None
+    if text:
+        refuse("sync_from_utc", text)
+    elif _set(sync_from) and (not isinstance(sync_from, str) or sync_from_moment(sync_from) is None):
         refuse("sync_from_utc", f"sync_from_utc must be an ISO 8601 date or date and time, e.g. 2024-01-01 or "
                                 f"2024-01-01T00:00:00Z, not {sync_from!r}.")
     has_from, has_window, has_months = (_set(get(f)) for f in ("sync_from_utc", "sync_from_window", "months_to_sync"))
@@ -215,6 +234,9 @@ def origin_problem(value: object) -> str | None:
         return f"An origin must be a string such as {_ORIGIN_EXAMPLE}."
     if value != value.strip() or any(c.isspace() for c in value):
         return f"{value.strip()!r} has spaces or line breaks around or in it: remove them."
+    refused = text_problem(value, "An origin")
+    if refused:
+        return refused
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -287,9 +309,15 @@ def _mapping_problems(field: str, mapping: object, what: str) -> list[Problem]:
     for name, value in mapping.items():
         if not _text(name):
             problems.append(Problem((field,), f"{field} has an empty name: give every entry a name."))
+            continue
+        name_problem = _text_rules((field,), f"{field} has a name that", name)
+        if name_problem:
+            problems += name_problem
         elif _set(value) and not _text(value):
             problems.append(Problem((field, name), f"{field}.{name} must be a non-empty string: {what} "
                                                    "(nested objects and lists are not supported)."))
+        else:
+            problems += _text_rules((field, name), f"{field}.{name}", value)
     return problems
 
 
@@ -298,6 +326,7 @@ def supplemental_source_problems(name: object, source: Mapping[str, object]) -> 
     problems = []
     if name is not UNCHECKED and not _text(name):
         problems.append(Problem((), "A source configuration needs a non-empty name."))
+    problems += _text_rules((), "The source configuration's name", name, MAX_NAME)
     for field in source:
         if field not in ("data_source", "pull_data", "push_data"):
             problems.append(Problem((field,), f"{field} is not a field of a supplemental data source: use "
@@ -306,6 +335,7 @@ def supplemental_source_problems(name: object, source: Mapping[str, object]) -> 
     if data_source is not UNCHECKED and not _text(data_source):
         problems.append(Problem(("data_source",), "data_source is required: the platform's endpoint the extra "
                                                   "fields come from, e.g. /Invoices."))
+    problems += _text_rules(("data_source",), "data_source", data_source)
     problems += _mapping_problems("pull_data", source.get("pull_data"), "the platform's property names to read")
     problems += _mapping_problems("push_data", source.get("push_data"), "the platform's property names to write")
     return problems
@@ -331,7 +361,8 @@ def _paths_problem(field: str, value: object, required: bool) -> list[Problem]:
         return [Problem((field,), f"{field} {need}: a non-empty list of the platform's property paths, "
                                   "e.g. [\"$.Id\"].")]
     return [Problem((field, i), f"{field}[{i}] must be a non-empty property path, e.g. \"$.Id\".")
-            for i, item in enumerate(value) if item is None or (item is not UNCHECKED and not _text(item))]
+            for i, item in enumerate(value) if item is None or (item is not UNCHECKED and not _text(item))] + [
+        problem for i, item in enumerate(value) for problem in _text_rules((field, i), f"{field}[{i}]", item)]
 
 
 def custom_data_type_problems(config: Mapping[str, object]) -> list[Problem]:
@@ -346,7 +377,54 @@ def custom_data_type_problems(config: Mapping[str, object]) -> list[Problem]:
     if data_source is not UNCHECKED and not _text(data_source):
         problems.append(Problem(("data_source",), "data_source is required: the platform's endpoint to read, e.g. "
                                                   "/api.xro/2.0/Accounts."))
+    problems += _text_rules(("data_source",), "data_source", data_source)
     problems += _paths_problem("key_by", config.get("key_by"), required=True)
     problems += _paths_problem("source_modified_date", config.get("source_modified_date"), required=False)
     problems += _mapping_problems("required_data", config.get("required_data"), "the platform's property paths")
+    return problems
+
+
+# --- profile and webhook consumers -------------------------------------------------------------------
+
+
+def profile_problems(profile: Mapping[str, object]) -> list[Problem]:
+    """What the shared rules refuse in a profile (keyed by attribute name; missing, None or unknown: not
+    checked): a name that is empty, longer than MAX_NAME or holds a control character, and any URL with a
+    control character or a user name or password. Which schemes a URL may use is each entry point's own rule.
+    `logo_url` and `icon_url` may be "" (Codat clears them)."""
+    problems = []
+    name = profile.get("name")
+    if _set(name):
+        problem = text_problem(name, "name", max_length=MAX_NAME, example="Acme Lending")
+        problems += [Problem(("name",), problem)] if problem else []
+    for field in ("redirect_url", "logo_url", "icon_url"):
+        value = profile.get(field)
+        if _set(value):
+            problem = url_problem(value, field, required=field == "redirect_url")
+            problems += [Problem((field,), problem)] if problem else []
+    urls = profile.get("white_list_urls")
+    if _set(urls) and isinstance(urls, Sequence) and not isinstance(urls, str):
+        for index, url in enumerate(urls):
+            problem = url_problem(url, f"white_list_urls[{index}]") if _set(url) else None
+            problems += [Problem(("white_list_urls", index), problem)] if problem else []
+    return problems
+
+
+def webhook_problems(webhook: Mapping[str, object]) -> list[Problem]:
+    """What the shared rules refuse in a webhook consumer (keyed by attribute name; missing, None or unknown:
+    not checked): a url that is empty or holds a control character or a user name or password, and an event
+    type or company tag that is empty or holds a control character. The scheme rule (https, or http to this
+    machine) and Codat's limits on tags are the entry points' own."""
+    problems = []
+    url = webhook.get("url")
+    if _set(url):
+        problem = url_problem(url, "url", required=True)
+        problems += [Problem(("url",), problem)] if problem else []
+    for field in ("event_types", "company_tags"):
+        values = webhook.get(field)
+        if not _set(values) or isinstance(values, str) or not isinstance(values, Sequence):
+            continue
+        for index, value in enumerate(values):
+            problem = text_problem(value, f"{field}[{index}]") if _set(value) else None
+            problems += [Problem((field, index), problem)] if problem else []
     return problems

@@ -45,6 +45,46 @@ def fresh_app(tmp_path: Path):
     return cdk.Testing.app(outdir=str(tmp_path / "testing-app"))
 
 
+def warm_servers(since: float = 0.0) -> dict[int, int]:
+    """{pid: parent pid} of every warm Codat provider (an attached `python -m codat_provider`, codat_iac/warm.py) of
+    this checkout running now and started after `since` (time.time()). Read from /proc (Linux)."""
+    import time
+
+    found: dict[int, int] = {}
+    boot = time.time() - float(Path("/proc/uptime").read_text().split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"TFPLUGIN_LISTEN_FD" not in b"\0".join(name.split(b"=", 1)[0] for name in environ):
+            continue
+        if not any(item.startswith(b"PYTHONPATH=" + str(REPO).encode()) for item in environ) or stat[0] == "Z":
+            continue
+        if boot + int(stat[19]) / ticks >= since - 1:
+            found[int(entry.name)] = int(stat[1])
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_warm_server_left():
+    """Every warm provider a test's run started ends with that run: none is left when the tests end."""
+    import time
+
+    started = time.time()
+    yield
+    deadline = time.monotonic() + 10  # a server notices its run's end at once; a loaded machine may be slow
+    while warm_servers(started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = warm_servers(started)
+    if left:
+        pytest.fail(f"warm Codat provider processes outlived their runs: {sorted(left)}", pytrace=False)
+
+
 @dataclass
 class Emulator:
     url: str

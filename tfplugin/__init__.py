@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __all__ = ["Provider", "Resource", "DataSource", "Schema", "Attribute", "Block", "NestedAttributes",
            "types", "Diagnostic", "Diagnostics", "ProviderError", "UNKNOWN", "PlanRequest", "Imported", "serve",
-           "is_known", "is_fully_known", "set_scrubber"]
+           "is_known", "is_fully_known", "set_scrubber", "differences_from_plan"]
 
 __version__ = "0.1.0"
 
@@ -22,6 +22,7 @@ _LAZY = {
     "Schema": "schema", "Attribute": "schema", "Block": "schema", "NestedAttributes": "schema",
     "Diagnostic": "diagnostics", "Diagnostics": "diagnostics", "ProviderError": "diagnostics",
     "UNKNOWN": "values", "is_known": "values", "is_fully_known": "values", "set_scrubber": "_scrub",
+    "differences_from_plan": "_conform",
 }
 
 

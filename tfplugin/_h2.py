@@ -129,10 +129,12 @@ class Stream:
 class Connection:
     """One HTTP/2 connection. ``run()`` is the reader loop (its own thread)."""
 
-    def __init__(self, sock, server, tls_context=None):
+    def __init__(self, sock, server, tls_context=None, handlers=None, on_close=None):
         self.sock = sock
         self.server = server
         self.tls_context = tls_context
+        self.handlers = handlers if handlers is not None else {}  # {path: fn(request bytes) -> response bytes}
+        self._on_close = on_close  # called once when the connection ends (a provider instance per connection)
         self.lock = threading.Lock()  # socket writes + TLS object
         self.fc = threading.Condition(threading.Lock())  # send flow control
         self.streams: dict = {}  # open streams (not finished, not reset)
@@ -294,6 +296,12 @@ class Connection:
             self.sock.close()
         except OSError:
             pass
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            try:
+                on_close()
+            except Exception:  # noqa: BLE001 - a connection's end must not take the server down
+                self.server.log_exception("closing the connection's provider failed")
         self.server.connection_closed(self)
 
     def _on_frame(self, ftype, flags, sid, payload) -> None:
@@ -578,7 +586,11 @@ class Connection:
 class Server:
     """Accepts connections on a listening socket and dispatches gRPC calls.
 
-    ``handlers``: {path: fn(request_bytes) -> response_bytes} for unary methods.
+    ``handlers``: {path: fn(request_bytes) -> response_bytes} for unary methods, shared by every connection;
+    or a callable run once per accepted connection that returns ``(handlers, on_close)``, the handlers of that
+    connection alone and a function called when it ends (or None): what a server that keeps one provider
+    instance per connection needs.
+    ``accept_peer``: fn(socket) -> bool, asked before a connection is served; False closes it at once.
     ``tls_context``: None (plaintext) or a context from tfplugin._tls.server_context.
     ``streams``: set of paths answered with an open, idle stream.
     ``methods``: {path: (req, resp, client_streaming, server_streaming)}.
@@ -589,8 +601,9 @@ class Server:
 
     def __init__(self, listener, handlers: dict, methods: dict, streams=(), tls_context=None,
                  log=None, on_idle=None, max_message: int = DEFAULT_MAX_MESSAGE, max_message_hint: str = "",
-                 max_held: int = DEFAULT_MAX_HELD):
+                 max_held: int = DEFAULT_MAX_HELD, accept_peer=None):
         self.listener = listener
+        self.accept_peer = accept_peer
         self.max_message = max_message
         self.max_held = max_held
         self.max_message_hint = max_message_hint
@@ -625,10 +638,14 @@ class Server:
                 if self._stopped:
                     return
                 continue
+            if self.accept_peer is not None and not self.accept_peer(sock):
+                sock.close()
+                continue
             ctx = self.tls_context
             if callable(ctx):
                 ctx = ctx()
-            conn = Connection(sock, self, ctx)
+            handlers, on_close = (self.handlers, None) if isinstance(self.handlers, dict) else self.handlers()
+            conn = Connection(sock, self, ctx, handlers, on_close)
             with self._lock:
                 self.connections.add(conn)
             threading.Thread(target=conn.run, name="h2-conn", daemon=True).start()
@@ -670,7 +687,7 @@ class Server:
     def _run(self, conn: Connection, st: Stream) -> None:
         path = st.path
         try:
-            handler = self.handlers.get(path)
+            handler = conn.handlers.get(path)
             if handler is None:
                 conn.respond_error(st, UNIMPLEMENTED, f"unknown method {path}")
                 return

@@ -112,6 +112,33 @@ class HumanHandler(logging.StreamHandler):
         _withheld(self.stream)
 
 
+class TextHandler(HclogHandler):
+    """For an attached server, whose stderr Terraform does not read: one line per record in the form Terraform
+    gives its own log (``<time> [LEVEL] <module>: <message>: key=value ...``), written to ``path`` (appended: it
+    is TF_LOG_PATH, which Terraform appends to as well) or to stderr. Scrubbed like the hclog lines."""
+
+    def __init__(self, path: str | None = None):
+        super().__init__()
+        self.stream = None
+        if path:
+            try:
+                self.stream = open(path, "a", encoding="utf-8", errors="replace")  # noqa: SIM115 - for the process
+            except OSError:
+                self.stream = None  # the log goes to stderr, as Terraform's own does when it cannot open the file
+
+    def format_record(self, record: logging.LogRecord) -> str:
+        t = record.created
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1e3)
+        fields = [f"@module={self.module_prefix + record.name}"]
+        extra = getattr(record, "tf_fields", None)
+        if isinstance(extra, dict):
+            fields += [f"{k}={v}" for k, v in extra.items()]
+        line = f"{ts} [{_hclog_level(record.levelno).upper()}] provider: {record.getMessage()}: {' '.join(fields)}"
+        if record.exc_info:
+            line += "\n" + logging.Formatter().formatException(record.exc_info)
+        return scrubbed(line)
+
+
 def _beneath(stream):
     """The stream under stderr's scrubbing wrapper: these handlers scrub their text themselves, field by field."""
     return stream.unscrubbed if isinstance(stream, ScrubbedStream) else stream
@@ -129,15 +156,16 @@ def _withheld(stream) -> None:
 _installed = None
 
 
-def install(level: int | None = None, human: bool = False) -> logging.Handler:
-    """Route every logger to stderr (hclog JSON), threshold from the environment."""
+def install(level: int | None = None, human: bool = False, text: bool = False, path: str | None = None) -> logging.Handler:
+    """Route every logger to stderr (hclog JSON), threshold from the environment. ``human``: readable lines for
+    --debug; ``text``: Terraform's text form, to ``path`` when given (an attached server's log)."""
     global _installed
     if level is None:
         level = level_from_env()
     root = logging.getLogger()
     if _installed is not None:
         root.removeHandler(_installed)
-    handler = HumanHandler() if human else HclogHandler()
+    handler = HumanHandler() if human else TextHandler(path) if text else HclogHandler()
     handler.setLevel(level)
     root.addHandler(handler)
     root.setLevel(level)

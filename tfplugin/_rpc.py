@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 import threading
 
+from . import _scrub
 from . import values as V
+from ._screen import PRIVATE, Screen, collect_strings, nested_items
 from ._scrub import scrubbed
 from .diagnostics import ERROR, Diagnostic, Diagnostics, ProviderError
-from .provider import Imported, PlanRequest
+from .provider import Imported, PlanRequest, Provider
 from .schema import Schema
 
 _log = None
@@ -47,7 +49,11 @@ def _typed(kind: str):
 
 
 class ProviderService:
-    """Implements every RPC of tfplugin6.Provider on top of a Provider instance."""
+    """Implements every RPC of tfplugin6.Provider on top of a Provider instance.
+
+    One service (so one provider instance: its configuration, client, caches, origin and stop state) answers
+    one gRPC connection. Terraform opens one connection per provider alias, and a warm server serves the
+    connections of every terraform a run starts, each with a service of its own (server.py)."""
 
     def __init__(self, provider_factory, name: str = "provider"):
         self._factory = provider_factory
@@ -101,6 +107,17 @@ class ProviderService:
             diags.error(f"{label} failed: {text}",
                         "The provider raised an unexpected error. Run with TF_LOG_PROVIDER=debug to see the traceback.")
         return None
+
+    def _learn(self, schema: Schema, config, diags: Diagnostics) -> None:
+        """Hand the provider the write-only and sensitive values of a configuration (Provider.learn_secrets)
+        before any of its code sees it, so a message quoting one is scrubbed even in a process that never sends it."""
+        p = self.provider
+        learn = getattr(type(p), "learn_secrets", None)
+        if learn is None or learn is Provider.learn_secrets:
+            return
+        values = _secret_values(schema, config)
+        if values:
+            self._call(diags, f"{self._name}: learn secrets", p.learn_secrets, values)
 
     def _origin(self, type_name: str, private: bytes, diags: Diagnostics) -> str | None:
         """The provider's origin() (None: no check); an error when ``private`` records another origin.
@@ -182,6 +199,12 @@ class ProviderService:
     def CloseEphemeralResource(self, req: dict) -> dict:
         return {"diagnostics": _not_supported("Ephemeral resources")}
 
+    def close(self) -> None:
+        """The connection this service answered has ended: let its provider instance go (Provider.close)."""
+        p = self._provider
+        if p is not None:
+            self._call(Diagnostics(), f"{self._name}: close", p.close)
+
     def StopProvider(self, req: dict) -> dict:
         self.stopped.set()
         p = self._provider
@@ -201,6 +224,7 @@ class ProviderService:
         typ = p.schema.implied_type()
         config = _decode(req.get("config"), typ, diags)
         if not diags.has_errors:
+            self._learn(p.schema, config, diags)
             self._call(diags, f"{self._name}: validate provider configuration", p.validate_config, config, diags)
         return {"diagnostics": _diags_proto(diags, typ)}
 
@@ -215,6 +239,7 @@ class ProviderService:
         typ = p.schema.implied_type()
         config = _decode(req.get("config"), typ, diags)
         if not diags.has_errors:
+            self._learn(p.schema, config, diags)
             self._call(diags, f"{self._name}: configure", p.configure, config, diags)
         return {"diagnostics": _diags_proto(diags, typ)}
 
@@ -226,6 +251,7 @@ class ProviderService:
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
+        self._learn(schema, config, diags)
         caps = req.get("client_capabilities") or {}
         if not caps.get("write_only_attributes_allowed"):
             for path in _write_only_paths_set(schema, config, ()):
@@ -241,6 +267,7 @@ class ProviderService:
     def ValidateDataResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
         config = _decode(req.get("config"), typ, diags)
         if not diags.has_errors:
+            self._learn(ds.schema, config, diags)
             self._call(diags, f"{type_name}: validate", ds.validate, config, diags)
         return {"diagnostics": _diags_proto(diags, typ)}
 
@@ -252,10 +279,8 @@ class ProviderService:
         version = int(req.get("version", 0))
         raw = req.get("raw_state") or {}
         if raw.get("json"):
-            import json
-            from decimal import Decimal
             try:
-                state = json.loads(raw["json"], parse_float=Decimal)
+                state = V.load_json(raw["json"])
             except ValueError as e:
                 diags.error(f"{type_name}: stored state is not valid JSON", str(e))
                 return {"diagnostics": _diags_proto(diags, None)}
@@ -287,6 +312,9 @@ class ProviderService:
             value = V.decode_json(state, typ)
             if value is not None:
                 _null_write_only(schema, value)
+                screen = Screen()
+                value = screen.value(value, typ)
+                screen.report(diags, type_name)
             upgraded = V.encode_msgpack(value, typ)
         except V.CtyError as e:
             diags.error(f"{type_name}: stored state does not match the schema",
@@ -310,13 +338,17 @@ class ProviderService:
         result = self._call(diags, f"{type_name}: read", res.read, _copy(state), diags)
         if diags.has_errors:
             return {"new_state": current_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
+        screen = Screen()
         if result is None:
             new = None
         else:
             new = _merge(state, result, typ, diags, f"{type_name}: read")
             _null_write_only(schema, new)
             _no_unknowns(new, diags, f"{type_name}: read")
-        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": _with_origin(private, origin),
+            new = screen.value(new, typ)
+        private = _screen_private(_with_origin(private, origin), screen)
+        screen.report(diags, type_name)
+        return {"new_state": _encode(new, typ, diags, f"{type_name}: read"), "private": private,
                 "diagnostics": _diags_proto(diags, typ)}
 
     @_typed("resource")
@@ -330,6 +362,7 @@ class ProviderService:
         private = req.get("prior_private", b"")
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
+        self._learn(schema, config, diags)
         origin = self._origin(type_name, private, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -342,12 +375,15 @@ class ProviderService:
                                type_name=type_name, private=_resource_private(private))
         self._call(diags, f"{type_name}: plan", res.modify_plan, plan_req, diags)
         planned = plan_req.planned
+        screen = Screen(config, schema)
         if isinstance(planned, dict):
             _null_write_only(schema, planned)
-        private = _with_resource_private(private, plan_req.private)
+            planned = screen.value(planned, typ)
+        private = _screen_private(_with_origin(_with_resource_private(private, plan_req.private), origin), screen)
+        screen.report(diags, type_name)
         resp = {"planned_state": _encode(planned, typ, diags, f"{type_name}: plan", hints),
                 "requires_replace": [{"steps": _path_steps(p, typ)} for p in _unique(plan_req.requires_replace)],
-                "planned_private": _with_origin(private, origin)}
+                "planned_private": private}
         resp["diagnostics"] = _diags_proto(diags, typ)
         return resp
 
@@ -361,6 +397,7 @@ class ProviderService:
         private = req.get("planned_private", b"")
         if diags.has_errors:
             return {"new_state": prior_dv, "diagnostics": _diags_proto(diags, typ)}
+        self._learn(schema, config, diags)
         origin = self._origin(type_name, private, diags)
         if diags.has_errors:
             return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
@@ -370,25 +407,37 @@ class ProviderService:
                 return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
             return {"new_state": _encode(None, typ, diags, ""), "diagnostics": _diags_proto(diags, typ)}
         if prior is None:
-            label = f"{type_name}: create"
+            operation, label = "create", f"{type_name}: create"
             result = self._call(diags, label, res.create, _copy(planned), config, diags)
             if result is None and diags.has_errors:
                 return {"new_state": _encode(None, typ, diags, label), "diagnostics": _diags_proto(diags, typ)}
         else:
-            label = f"{type_name}: update"
+            operation, label = "update", f"{type_name}: update"
             result = self._call(diags, label, res.update, prior, _copy(planned), config, diags)
             if result is None and diags.has_errors:
                 return {"new_state": prior_dv, "private": private, "diagnostics": _diags_proto(diags, typ)}
         new = _merge(planned, result or {}, typ, diags, label)
         _null_write_only(schema, new)
         _no_unknowns(new, diags, label)
-        return {"new_state": _encode(new, typ, diags, label), "private": _with_origin(private, origin),
+        screen = Screen(config, schema)
+        new = screen.value(new, typ)
+        private = _screen_private(_with_origin(private, origin), screen)
+        screen.report(diags, type_name)
+        if not diags.has_errors:
+            _check_conforms(type_name, operation, typ, planned, new, diags)
+        return {"new_state": _encode(new, typ, diags, label), "private": private,
                 "diagnostics": _diags_proto(diags, typ)}
 
     @_typed("resource")
     def ImportResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
         schema = res.schema
         import_id = req.get("id", "")
+        if _scrub.holds_secret(import_id):
+            diags.error(f"{type_name}: the import ID holds a secret",
+                        f"The import ID given for {type_name} contains a secret this provider knows; Terraform shows "
+                        "import IDs in its output and logs, so nothing was imported. Import with the ID the "
+                        "resource's documentation describes, which never holds a secret.")
+            return {"diagnostics": _diags_proto(diags, typ)}
         origin = self._origin(type_name, b"", diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
@@ -413,11 +462,14 @@ class ProviderService:
         new = _merge(state, result, typ, diags, f"{type_name}: import")
         _null_write_only(schema, new)
         _no_unknowns(new, diags, f"{type_name}: import")
+        screen = Screen()
+        new = screen.value(new, typ)
+        private = _screen_private(_with_origin(_with_resource_private(b"", own), origin), screen)
+        screen.report(diags, type_name)
         encoded = _encode(new, typ, diags, f"{type_name}: import")
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
-        return {"imported_resources": [{"type_name": type_name, "state": encoded,
-                                        "private": _with_origin(_with_resource_private(b"", own), origin)}],
+        return {"imported_resources": [{"type_name": type_name, "state": encoded, "private": private}],
                 "diagnostics": _diags_proto(diags, typ)}
 
     # ------------------------------------------------------------------ data sources
@@ -427,12 +479,16 @@ class ProviderService:
         config = _decode(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
+        self._learn(ds.schema, config, diags)
         label = f"{type_name}: read"
         result = self._call(diags, label, ds.read, _copy(config), diags)
         if diags.has_errors:
             return {"diagnostics": _diags_proto(diags, typ)}
         new = _merge(config, result or {}, typ, diags, label)
         _no_unknowns(new, diags, label)
+        screen = Screen(config, ds.schema)
+        new = screen.value(new, typ)
+        screen.report(diags, type_name)
         return {"state": _encode(new, typ, diags, label), "diagnostics": _diags_proto(diags, typ)}
 
 
@@ -568,21 +624,11 @@ def _null_wo(attributes, blocks, obj: dict):
         if a.write_only:
             obj[a.name] = None
         elif a.nested is not None:
-            for item in _nested_items(obj.get(a.name), a.nested.nesting):
+            for item in nested_items(obj.get(a.name), a.nested.nesting):
                 _null_wo(a.nested.attributes, [], item)
     for b in blocks:
-        for item in _nested_items(obj.get(b.name), b.nesting):
+        for item in nested_items(obj.get(b.name), b.nesting):
             _null_wo(b.schema.attributes, b.schema.blocks, item)
-
-
-def _nested_items(value, nesting):
-    if isinstance(value, dict):
-        if nesting == "map":
-            return [v for v in value.values() if isinstance(v, dict)]
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
 
 
 def _write_only_paths_set(schema: Schema, config, path) -> list:
@@ -616,6 +662,64 @@ def _nested_items_with_keys(value, nesting, path):
             return [(path, v) for v in value if isinstance(v, dict)]
         return [(path + (i,), v) for i, v in enumerate(value) if isinstance(v, dict)]
     return []
+
+
+# ====================================================================== secrets and screening
+
+def _secret_values(schema: Schema, config) -> list:
+    """The strings a configuration holds in write-only and sensitive attributes (nested ones included)."""
+    found: set = set()
+    if isinstance(config, dict):
+        _secrets_in(schema.attributes, schema.blocks, config, found)
+    return sorted(found)
+
+
+def _secrets_in(attributes, blocks, obj: dict, found: set) -> None:
+    for a in attributes:
+        value = obj.get(a.name)
+        if a.write_only or a.sensitive:
+            collect_strings(value, found)
+        elif a.nested is not None:
+            for item in nested_items(value, a.nested.nesting):
+                _secrets_in(a.nested.attributes, [], item, found)
+    for b in blocks:
+        for item in nested_items(obj.get(b.name), b.nesting):
+            _secrets_in(b.schema.attributes, b.schema.blocks, item, found)
+
+
+def _screen_private(private: bytes, screen: Screen) -> bytes:
+    """``private`` without a secret: Terraform never shows it, but keeps it in the state file (base64).
+    Strings of the layer's JSON object that hold one are replaced by the marker; private state of another
+    format that holds one is dropped."""
+    if not private or not _scrub.screening():
+        return private
+    obj = _private_object(private)
+    if obj is None:
+        if not _scrub.holds_secret(private.decode("utf-8", "replace")):
+            return private
+        screen.withheld.append(PRIVATE)
+        return b""
+    own = Screen()  # never "from the configuration": private data is the provider's own
+    clean = own.untyped(obj, PRIVATE)
+    if not own.found:
+        return private
+    screen.withheld += own.withheld
+    import json
+    return json.dumps(clean, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _check_conforms(type_name: str, operation: str, typ, planned, new, diags: Diagnostics) -> None:
+    """An error naming what differs when an apply result is not what the plan said, instead of Terraform's
+    "Provider produced inconsistent result after apply" (Terraform skips that check when errors are reported)."""
+    from ._conform import differences_from_plan
+
+    differ = differences_from_plan(typ, planned, new)
+    if differ:
+        diags.error(f"{type_name}: the {operation} did not give what the plan said",
+                    f"After the {operation}, {type_name} differs from the plan in {', '.join(differ)}. Terraform "
+                    "keeps the values the provider returned in state, and the next plan compares them with the "
+                    "configuration again. The remote system may have stored something other than what was sent, or "
+                    "changed it since.")
 
 
 # ====================================================================== helpers
@@ -753,9 +857,8 @@ def _private_object(private: bytes) -> dict | None:
     """The resource's private state as the JSON object the layer keeps there; None when it holds something else."""
     if not private:
         return {}
-    import json  # here, not at the top: processes that only serve schema and validate never need it
     try:
-        obj = json.loads(private)
+        obj = V.load_json(private, parse_float=float)  # bounded like every value Terraform sends
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None

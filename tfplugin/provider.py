@@ -28,9 +28,25 @@ class Provider:
     def configure(self, config: dict, diags) -> None:
         """Called once before any resource operation. Values may be UNKNOWN."""
 
+    def learn_secrets(self, values: list[str]) -> None:
+        """The string values of write-only and sensitive attributes in a configuration Terraform sent (the
+        provider block's or a resource's, at validate, configure, plan and apply), handed over before any of the
+        provider's own code sees that configuration: a provider that scrubs (``set_scrubber``) adds them to what
+        it scrubs, so no message, log line or value shows them. Default: no-op."""
+
     def stop(self) -> None:
         """Terraform was interrupted (StopProvider: Ctrl-C, SIGTERM). Called from another thread while
-        RPCs may be running: end their waits promptly so they can report what was applied. Default: no-op."""
+        RPCs may be running: end their waits promptly so they can report what was applied. It concerns this
+        instance (this connection) only. Default: no-op."""
+
+    def close(self) -> None:
+        """The gRPC connection this instance served has ended (each connection has an instance of its own): let
+        go of what it holds (an HTTP client's connections). Default: no-op."""
+
+    def preload(self) -> None:
+        """Import now what ``configure`` and the CRUD methods will need. A warm server (one process serving many
+        terraform runs, see docs/tfplugin.md) calls it once, right after it starts, while Terraform reads its
+        configuration; a process Terraform starts itself never calls it. Default: no-op."""
 
     def origin(self) -> str | None:
         """The identity of the remote system this configured provider manages (e.g. its API URL), or None.

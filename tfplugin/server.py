@@ -5,6 +5,12 @@ check the magic cookie and protocol versions, bind a unix socket in a fresh 0700
 folder, make a TLS certificate when Terraform asked for TLS, print the handshake
 line. Everything else (logging, the HTTP/2 server, the provider's own modules)
 loads after the line is out, while Terraform is dialing.
+
+Attached ("warm") serving: a run that starts many terraform processes starts one server for
+all of them, binds its listening socket itself and hands it over (TFPLUGIN_LISTEN_FD), with
+the read end of a pipe it keeps open for its whole life (TFPLUGIN_LIFELINE_FD); terraform
+reaches the server through TF_REATTACH_PROVIDERS. Each connection gets a provider instance
+of its own. See docs/tfplugin.md, "Serving many terraform runs".
 """
 from __future__ import annotations
 
@@ -24,6 +30,14 @@ NOT_A_COMMAND = (
 
 MAX_MESSAGE_ENV = "TFPLUGIN_MAX_MESSAGE_MIB"
 DEFAULT_MAX_MESSAGE_MIB = 256  # as terraform-plugin-go's servers
+
+# Attached serving (see the module's doc): the inherited listening socket, the lifeline pipe's read end, and the
+# pid of the parent whose death must end the server (set only when the kernel may be asked to signal it).
+LISTEN_FD_ENV = "TFPLUGIN_LISTEN_FD"
+LIFELINE_FD_ENV = "TFPLUGIN_LIFELINE_FD"
+PARENT_PID_ENV = "TFPLUGIN_PARENT_PID"
+ENV_FD_ENV = "TFPLUGIN_ENV_FD"  # the environment, handed over after the start (see _serve_attached)
+READY_LINE = "ready"  # what an attached server prints on stdout once it serves
 
 PROVIDER_SERVICE = "tfplugin6.Provider"
 STREAM_PATHS = ("/plugin.GRPCStdio/StreamStdio", "/plugin.GRPCBroker/StartStream")
@@ -190,15 +204,27 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
 
 
 def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=None, log=None,
-                 max_message: int = DEFAULT_MAX_MESSAGE_MIB << 20):
-    """Start serving on ``listener`` (a bound, listening socket) in background threads."""
+                 max_message: int = DEFAULT_MAX_MESSAGE_MIB << 20, new_service=None, accept_peer=None):
+    """Start serving on ``listener`` (a bound, listening socket) in background threads.
+
+    ``service`` answers the first connection. With ``new_service`` (a function returning a ProviderService),
+    each later connection gets a service, so a provider instance, of its own; without it they share ``service``."""
     from . import _h2
     from ._proto.wire import METHODS
 
-    server = _h2.Server(listener, build_handlers(service, shutdown, log), METHODS, STREAM_PATHS,
+    if new_service is None:
+        handlers = build_handlers(service, shutdown, log)
+    else:
+        spare = [service]
+
+        def handlers():  # called by the accept thread alone, once per connection
+            taken = spare.pop() if spare else new_service()
+            return build_handlers(taken, shutdown, log), taken.close
+
+    server = _h2.Server(listener, handlers, METHODS, STREAM_PATHS,
                         tls_context=tls_context, log=log, on_idle=on_idle, max_message=max_message,
                         max_message_hint=f"To raise it, set {MAX_MESSAGE_ENV} (in MiB) in the environment "
-                                         "Terraform runs in.")
+                                         "Terraform runs in.", accept_peer=accept_peer)
     server.start()
     return server
 
@@ -208,12 +234,16 @@ def _level_from_env() -> str:
     return "" if raw == "OFF" else raw
 
 
-def _setup_logging(debug: bool):
+def _setup_logging(debug: bool, attached: bool = False):
     """Install the hclog handler and return the "tfplugin" logger; None when logging is off.
 
     With TF_LOG/TF_LOG_PROVIDER unset Terraform discards provider logs, so we do not even
     import ``logging`` (~15 ms per start). Records of libraries that log anyway then go to
     Python's last-resort handler, i.e. stderr, which Terraform also discards.
+
+    An attached server's stderr is not read by Terraform (it did not start the process): its lines
+    go, in Terraform's own text form, to TF_LOG_PATH when set (appended, beside Terraform's), else
+    to the stderr the run gave it.
     """
     if not _level_from_env() and not debug:
         return None
@@ -221,6 +251,8 @@ def _setup_logging(debug: bool):
     level = _log.level_from_env()
     if debug and level == _log.OFF:  # a developer at a terminal: readable INFO lines by default
         _log.install(level=20, human=True)
+    elif attached:
+        _log.install(level=level, text=True, path=os.environ.get("TF_LOG_PATH") or None)
     else:
         _log.install(level=level)
     import logging
@@ -229,6 +261,8 @@ def _setup_logging(debug: bool):
 
 def serve(provider_factory, *, name: str = "provider", address: str | None = None) -> None:
     argv = sys.argv[1:]
+    if os.environ.get(LISTEN_FD_ENV):
+        _serve_attached(provider_factory, name)
     debug = "--debug" in argv or os.environ.get("TFPLUGIN_DEBUG") == "1"
     _rt.debug = debug
     env = os.environ
@@ -302,7 +336,8 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
     service = ProviderService(provider_factory, name)
     server = start_server(service, listener, tls_context=tls_context,
                           shutdown=None if debug else (lambda: _exit(0)),
-                          on_idle=None if debug else (lambda: _exit(0)), log=log, max_message=max_message)
+                          on_idle=None if debug else (lambda: _exit(0)), log=log, max_message=max_message,
+                          new_service=lambda: ProviderService(provider_factory, name))
     _rt.server = server
     if log is not None:
         log.debug("%s provider listening on %s (tls=%s)", name, sock_path, tls_context is not None)
@@ -330,3 +365,147 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
     while not forever.wait(1.0):
         if not debug and os.getppid() != parent:  # Terraform went away without telling us
             _exit(0)
+
+
+# ---------------------------------------------------------------------------- attached ("warm") serving
+
+
+def _serve_attached(provider_factory, name: str) -> None:
+    """Serve every terraform of one run on the listening socket the run handed over, until the run ends.
+
+    The run (codat-iac, a bin/ wrapper) bound the socket in a 0700 folder it made (socket 0600), so Terraform
+    can connect before this process is ready: its requests wait in the backlog while Python loads. There is no
+    TLS (TF_REATTACH_PROVIDERS has no place for a certificate): the folder's mode, and a peer check that
+    refuses any process of another user, are the guard.
+
+    With TFPLUGIN_ENV_FD the run starts this process before it knows the environment its terraform will get
+    (a wrapper still working it out): the provider is built first (the factory must not read the
+    environment), then that environment, a JSON object, is read from the fd and becomes os.environ, whole,
+    before anything reads a setting (logging, limits, the provider's configure).
+
+    The process ends, removing the socket and its folder, when the lifeline pipe's other end closes (the run
+    ended, however it ended), on SIGTERM, or when the kernel reports the parent's death (PR_SET_PDEATHSIG,
+    Linux); never on idle or GRPCController.Shutdown, as terraform runs come and go. Never returns."""
+    env = os.environ
+    try:
+        listener_fd = int(env.pop(LISTEN_FD_ENV))
+        lifeline_fd = int(env.pop(LIFELINE_FD_ENV, "-1"))
+        environment_fd = int(env.pop(ENV_FD_ENV, "-1"))
+        parent = env.pop(PARENT_PID_ENV, "")
+        import socket
+        listener = socket.socket(fileno=listener_fd)
+        _rt.sock_path = listener.getsockname()
+        _rt.folder = os.path.dirname(_rt.sock_path)
+    except Exception as e:  # noqa: BLE001 - a clean message, not a traceback
+        _fail(f"{name} provider: failed to start attached: {type(e).__name__}: {e}")
+
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: _exit(0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: Terraform sends StopProvider on its connection
+    import threading
+    threading.Thread(target=_watch_run, args=(lifeline_fd, int(parent) if parent.isdigit() else None),
+                     name="lifeline", daemon=True).start()
+    log = None
+    try:
+        from ._rpc import ProviderService
+        from ._scrub import ScrubbedStream
+
+        sys.stderr = ScrubbedStream(sys.stderr)
+        service = ProviderService(provider_factory, name)
+        provider = service.provider  # the provider's modules, loaded while Terraform reads its configuration
+        if environment_fd >= 0:
+            _take_environment(environment_fd)
+        max_message = max_message_from_env(os.environ)
+        log = _setup_logging(False, attached=True)
+        _rt.server = start_server(service, listener, shutdown=None, on_idle=None, log=log, max_message=max_message,
+                                  new_service=lambda: ProviderService(provider_factory, name),
+                                  accept_peer=_same_user)
+        if log is not None:
+            log.debug("%s provider serving attached on %s (pid %d)", name, _rt.sock_path, os.getpid())
+    except Exception as e:  # noqa: BLE001
+        sys.stderr.write(f"{name} provider: failed to start attached: {type(e).__name__}: {e}\n")
+        _exit(1)
+    _say_ready()
+    try:
+        provider.preload()
+    except Exception:  # noqa: BLE001 - configure() imports what it needs itself, and reports a failure
+        if log is not None:
+            log.debug("preload failed", exc_info=True)
+    threading.Event().wait()
+
+
+def _take_environment(fd: int) -> None:
+    """os.environ becomes the JSON object the run writes to ``fd`` (then closes); no object (the run ended
+    first): the process ends."""
+    import json
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    if not chunks:
+        _exit(0)
+    given = json.loads(b"".join(chunks))
+    if not isinstance(given, dict):
+        raise ValueError("the environment handed over is not a JSON object")
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in given.items()})
+
+
+def _say_ready() -> None:
+    """One line on stdout for a starter that waits for it; then stdout goes nowhere (the starter may close its
+    end, and nothing else is ever printed there)."""
+    try:
+        sys.stdout.write(READY_LINE + "\n")
+        sys.stdout.flush()
+    except OSError:
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _watch_run(lifeline_fd: int, parent: int | None) -> None:
+    """End the server when its run ends: the lifeline's last writer closed it (the kernel closes it for a
+    process that dies, even by SIGKILL), or the parent died (the kernel's parent-death signal, SIGTERM)."""
+    if parent is not None and _ask_parent_death_signal() and os.getppid() != parent:
+        _exit(0)  # the parent died before the request took effect
+    if lifeline_fd < 0:
+        return
+    while True:
+        try:
+            if not os.read(lifeline_fd, 64):
+                break
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    _exit(0)
+
+
+def _ask_parent_death_signal() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGTERM) where the C library has it (Linux); False elsewhere."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) == 0  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _same_user(sock) -> bool:
+    """Whether the peer of a unix socket runs as this process's user (Linux SO_PEERCRED). Elsewhere the
+    socket's folder (0700) and mode (0600) are the only guard."""
+    import socket
+    import struct
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    try:
+        _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    except OSError:
+        return False
+    return uid == os.getuid()

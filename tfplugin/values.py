@@ -685,16 +685,16 @@ def decode_json(data, typ: T.Type, hints: Hints | None = None):
 _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 
 
-def load_json(data, allowance: _budget.Allowance | None = None):
-    """``json.loads`` within the limits, numbers as ``int`` or ``Decimal``. The elements the text can hold are
-    counted before it is parsed; nesting deeper than the interpreter's recursion allows is a CtyError (the
-    conversion to a type then holds it to MAX_DEPTH)."""
+def load_json(data, allowance: _budget.Allowance | None = None, *, parse_float=Decimal):
+    """``json.loads`` within the limits, numbers as ``int`` or ``Decimal`` (``parse_float`` for fractions). The
+    elements the text can hold are counted before it is parsed; nesting deeper than the interpreter's recursion
+    allows is a CtyError (the conversion to a type then holds it to MAX_DEPTH)."""
     import json
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     try:
         (allowance or _budget.allowance()).take(_json_elements(data))
-        return json.loads(data, parse_float=Decimal, parse_int=_json_int)
+        return json.loads(data, parse_float=parse_float, parse_int=_json_int)
     except _budget.Exhausted as e:
         raise CtyError(str(e)) from None
     except RecursionError:

@@ -28,7 +28,9 @@ ATTRIBUTES = {
 class CodatWebhook(cdk.TerraformResource):
     """`resource "codat_webhook"`: A Codat webhook consumer: an endpoint of yours that Codat sends events to.
     Codat has no update for consumers, so any change replaces it (a new id). Codat allows at most 50 consumers
-    per account. Import with the consumer's id.
+    per account. Import with the consumer's id. Creating adopts a consumer Codat already holds with the same
+    url, event types, company tags and disabled flag (a warning names it) instead of creating a second one,
+    e.g. after an apply was stopped just after Codat created it; declare each consumer once.
 
     Args:
       url: Where Codat sends events: your endpoint, so it must be `https://`. Plain `http://` is accepted only

@@ -11,6 +11,7 @@ from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
 from codat_provider.cors_origins.flatten import flatten_origins, removed_by
 from codat_provider.cors_origins.schema import CORS_ORIGINS_ID, SCHEMA
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.cors_origins.validate import validate_config
 from codat_provider.reporting import reported
 
@@ -81,8 +82,12 @@ class CorsOriginsResource(Resource):
     def _write(self, planned: dict, diags: Diagnostics) -> dict | None:
         from codat_client import BadRequestError
 
+        client = self.provider.client
         try:
-            saved = self.provider.client.set_cors_origins(planned["allowed_origins"])
+            saved = client.set_cors_origins(planned["allowed_origins"])
+        except unacknowledged() as exc:
+            return confirmed("write the Codat CORS origins", SCHEMA, planned, flatten_origins(client.get_cors_origins()),
+                             diags, exc)
         except BadRequestError as exc:
             if not exc.validation_errors:
                 raise ProviderError("Codat rejected the allowed origins", str(exc)) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.custom_data_type.expand import ATTRIBUTES, configuration_args
 from codat_provider.custom_data_type.flatten import flatten_custom_data_type, resource_id
 from codat_provider.custom_data_type.schema import SCHEMA
@@ -78,6 +79,10 @@ class CustomDataTypeResource(Resource):
         try:
             saved = self.provider.client.put_custom_data_type(
                 key, identifier, CustomDataTypeConfiguration(**configuration_args(planned)))
+        except unacknowledged() as exc:
+            found = self._find(key, identifier)
+            stored = None if found is None else flatten_custom_data_type(found, planned)
+            return confirmed("write the Codat custom data type", SCHEMA, planned, stored, diags, exc)
         except BadRequestError as exc:
             if not exc.validation_errors:
                 raise ProviderError("Codat rejected the custom data type", str(exc)) from exc

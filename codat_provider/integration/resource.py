@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
 
+from codat_provider.confirm import unacknowledged
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
     flatten_credentials,
@@ -166,8 +167,11 @@ class IntegrationResource(Resource):
         switch = "on" if wanted else "off"
         sent = False
         if send:
+            held = None
             try:
                 held = client.put_credentials(key, credentials_body(config))
+            except unacknowledged() as exc:
+                held = self._credentials_after(key, config, exc, diags)
             except StoppedError as exc:
                 stored = ("the credentials were not sent" if exc.took_effect is False else
                           "Codat may or may not have stored the credentials (its last answer does not say; the "
@@ -188,7 +192,7 @@ class IntegrationResource(Resource):
                 state.update(client_id=config["client_id"], client_secret_masked=None, credentials_api_available=False)
             except CodatError as exc:
                 raise ProviderError("Could not send the credentials to Codat", str(exc), path=("client_id",)) from exc
-            else:
+            if held is not None:
                 _warn_unmasked(held, key, diags)
                 state.update(
                     client_id=config["client_id"],
@@ -198,7 +202,10 @@ class IntegrationResource(Resource):
                 sent = True
         if integration.enabled != wanted:
             try:
-                integration = client.set_enabled(key, wanted)
+                try:
+                    integration = client.set_enabled(key, wanted)
+                except unacknowledged() as exc:
+                    integration = self._switched_after(key, wanted, exc, diags)
             except CodatError as exc:
                 stopped = isinstance(exc, StoppedError)
                 state["enabled"] = integration.enabled
@@ -219,6 +226,49 @@ class IntegrationResource(Resource):
                 return state
         state["enabled"] = integration.enabled
         return state
+
+    def _credentials_after(self, key: str, config: dict, answer: Exception, diags: Diagnostics) -> MaskedCredentials:
+        """After a credentials write Codat did not acknowledge: Codat's masked copy when it ends like the configured
+        credentials (the write arrived), else an error saying they were not sent."""
+        from codat_client import CodatError
+
+        try:
+            held = self.provider.client.get_credentials(key)
+        except CodatError as exc:
+            raise ProviderError(
+                "Could not send the credentials to Codat",
+                f"Codat's answer to the credentials was not an acknowledgement ({answer}), and reading them back "
+                f"failed: {exc}",
+                path=("client_id",),
+            ) from exc
+        wanted = credentials_body(config)
+        if all(matches_masked(held.get(field) or "", value) for field, value in wanted.items()):
+            diags.warning(
+                "Codat did not acknowledge the credentials, but holds them",
+                f"{answer} Read back, Codat's client id and secret end like the configured ones, so they were "
+                "stored and state records them.",
+            )
+            return held
+        raise ProviderError(
+            "Codat did not acknowledge the credentials: they were not stored",
+            f"Codat's answer to the credentials was not an acknowledgement ({answer}). Read back, Codat shows client "
+            f"id {_shown(held.get('clientId'))} and secret {_shown(held.get('clientSecret'))}, which do not end like "
+            "the configured ones: the credentials were not stored and the integration was not switched. Run apply "
+            "again.",
+            path=("client_id",),
+        )
+
+    def _switched_after(self, key: str, wanted: bool, answer: Exception, diags: Diagnostics):
+        """After a switch Codat did not acknowledge: the integration read back when it is switched as wanted,
+        else the answer again (a CodatError, reported as a failed switch)."""
+        integration = self.provider.client.get_integration(key)
+        if integration.enabled != wanted:
+            raise answer
+        diags.warning(
+            "Codat did not acknowledge the switch, but made it",
+            f"{answer} Read back, the integration is switched {'on' if wanted else 'off'}, so state records it.",
+        )
+        return integration
 
     # ------------------------------------------------------------------ read, import
 

@@ -10,6 +10,10 @@ from tfplugin import Diagnostics
 from codat_provider.integration.schema import ON_DESTROY_CHOICES
 from codat_provider.platforms import XERO, check_platform_key
 from codat_provider.validation import given
+from codat_settings.fields import text_problem
+
+#: client_secret_wo_version is any number Terraform, JSON and the CDK's JavaScript all carry exactly.
+MAX_VERSION = 2**53
 
 XERO_CLIENT_ID = re.compile(r"^[0-9A-Fa-f]{32}$")
 
@@ -26,6 +30,8 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 "again without leading, trailing or inner spaces or line breaks.",
                 path=(name,),
             )
+        elif given(value) and text_problem(value, name):  # a NUL or another control character (never shown)
+            diags.error(f"Invalid {name}", text_problem(value, name), path=(name,))
     if (client_id is None) != (secret is None):
         missing = "client_secret_wo" if secret is None else "client_id"
         diags.error(
@@ -41,6 +47,12 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             "developer.xero.com > My Apps > your app > Configuration.",
             path=("client_id",),
         )
+    version = config.get("client_secret_wo_version")
+    if given(version) and not _carried_exactly(version):
+        diags.error("Invalid client_secret_wo_version",
+                    f"client_secret_wo_version must be a number from -{MAX_VERSION:,} to {MAX_VERSION:,} (the "
+                    "numbers Terraform and JSON carry exactly), e.g. 1; add 1 each time you rotate the secret.",
+                    path=("client_secret_wo_version",))
     if config.get("client_secret_wo_version") is not None and secret is None:
         diags.warning(
             "client_secret_wo_version has no effect",
@@ -62,6 +74,13 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
             "connections still use).",
             path=("force",),
         )
+
+
+def _carried_exactly(number: object) -> bool:
+    try:
+        return abs(number) <= MAX_VERSION  # type: ignore[arg-type,operator]
+    except (TypeError, ArithmeticError):  # not a number, or NaN
+        return False
 
 
 IMPORT_ID_HELP = (

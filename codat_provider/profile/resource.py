@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
 from codat_provider.profile.schema import PROFILE_ID, SCHEMA
@@ -58,6 +59,9 @@ class ProfileResource(Resource):
         current = client.get_profile()
         try:
             saved = client.put_profile(Profile(**overlay(current.model_dump(), config)))
+        except unacknowledged() as exc:
+            return confirmed("write the Codat profile", SCHEMA, planned, flatten_profile(client.get_profile(), planned),
+                             diags, exc)
         except BadRequestError as exc:
             pathed = bad_request_paths(exc.validation_errors, API_FIELDS)
             for path, message in pathed:

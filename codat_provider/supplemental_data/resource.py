@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import reported
 from codat_provider.supplemental_data.expand import ATTRIBUTES, sources_args
@@ -77,8 +78,14 @@ class SupplementalDataResource(Resource):
 
         key, data_type = planned["platform_key"], planned["data_type"]
         sources = {name: SupplementalDataSource(**args) for name, args in sources_args(planned["configurations"]).items()}
+        client = self.provider.client
+        state = {"id": resource_id(key, data_type)}
         try:
-            self.provider.client.put_supplemental_data(key, data_type, sources)
+            client.put_supplemental_data(key, data_type, sources)
+        except unacknowledged() as exc:
+            held = flatten_sources(client.get_supplemental_data(key, data_type))
+            return confirmed("write the Codat supplemental data configuration", SCHEMA, planned,
+                             {**state, "configurations": held}, diags, exc)
         except BadRequestError as exc:
             if not exc.validation_errors:
                 raise ProviderError("Codat rejected the supplemental data configuration", str(exc)) from exc
@@ -87,7 +94,7 @@ class SupplementalDataResource(Resource):
                             path=_attribute_path(text))
             return None
         # Codat answers the PUT without a body: state is what was sent.
-        return {"id": resource_id(key, data_type)}
+        return state
 
 
 def _attribute_path(validation_error: str) -> tuple:

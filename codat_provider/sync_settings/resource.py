@@ -1,7 +1,10 @@
 """`codat_sync_settings`: adopt, update, read, import and destroy the instance's sync settings.
 
 Codat's POST replaces the whole object, so create, update and destroy are read-modify-write: GET, change the
-declared data types (expand.py), POST, then GET again (the POST answers 204) to record what Codat stored.
+declared data types (expand.py), POST, then GET again (the POST answers 204) to record what Codat stored. What
+is recorded is checked against the plan (confirm.py): Codat holding anything else, after an acknowledged POST or
+one Codat did not acknowledge, is an error naming what differs, never an apply result Terraform calls
+inconsistent.
 `codat_client` is imported inside the methods that call Codat, so schema and validate starts stay light.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 from tfplugin import Diagnostics, ProviderError, Resource
 
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.reporting import reported
 from codat_provider.sync_settings.expand import ATTRIBUTES, changed_data_types, overlay, reset
 from codat_provider.sync_settings.flatten import flatten_sync_settings
@@ -69,14 +73,20 @@ class SyncSettingsResource(Resource):
 
     def _write(self, what: str, planned: dict, config: dict, diags: Diagnostics, adopting: bool) -> dict | None:
         declared = config.get("data_types") or {}
+        answer = None
         with reported(what):
             current = self._current()
             body = overlay(current, declared, planned["overrides_defaults"])
-            if not self._post(body, diags):
-                return None
+            try:
+                if not self._post(body, diags):
+                    return None
+            except unacknowledged() as exc:
+                answer = exc  # whether the POST arrived is known only from the read back
         # Codat answers the POST with 204: read back what it stored.
         with reported("read back the Codat sync settings", stopped_detail=WRITTEN):
             stored = self._current()
+        state = confirmed(what, SCHEMA, planned, flatten_sync_settings(stored, declared, planned.get("data_types")),
+                          diags, answer)
         if adopting:
             changed = changed_data_types(current, stored, declared)
             others = len({s.get("dataType") for s in current.get("settings") or []} - set(declared))
@@ -87,7 +97,7 @@ class SyncSettingsResource(Resource):
                 "settings: this resource manages only the data types it lists, and does not check the others for "
                 "drift.",
             )
-        return flatten_sync_settings(stored, declared, planned.get("data_types"))
+        return state
 
     def _post(self, body: dict, diags: Diagnostics) -> bool:
         """POST the whole object; Codat's 400s become errors on the data type and attribute they name."""

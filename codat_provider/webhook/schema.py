@@ -10,7 +10,9 @@ SCHEMA = Schema(
     version=0,
     description="A Codat webhook consumer: an endpoint of yours that Codat sends events to. Codat has no "
     f"update for consumers, so any change replaces it (a new id). Codat allows at most {MAX_CONSUMERS} "
-    "consumers per account. Import with the consumer's id.",
+    "consumers per account. Import with the consumer's id. Creating adopts a consumer Codat already holds with "
+    "the same url, event types, company tags and disabled flag (a warning names it) instead of creating a second "
+    "one, e.g. after an apply was stopped just after Codat created it; declare each consumer once.",
     attributes=[
         Attribute("id", types.String, computed=True, description="The consumer's id in Codat (a UUID)."),
         Attribute(

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 from tfplugin import Diagnostics
 
-from codat_provider.validation import given
+from codat_provider.validation import checkable, given
+from codat_settings.configuration import webhook_problems
 from codat_provider.webhook.schema import MAX_COMPANY_TAGS, MAX_TAG_LENGTH
 
 # A webhook URL is the consumer's endpoint, reached by Codat's servers over the internet, so it must be
@@ -34,8 +35,15 @@ def webhook_url_problem(url: str) -> str | None:
 
 
 def validate_config(config: dict, diags: Diagnostics) -> None:
+    # The rules the environments file shares (one line of text, no user or password in the URL); the empty
+    # and duplicate elements below keep their own words.
+    shared = [p for p in webhook_problems({f: checkable(config.get(f)) for f in ("url", "event_types", "company_tags")})
+              if p.path == ("url",) or "is empty" not in p.message]
+    for problem in shared:
+        diags.error(f"Invalid {'webhook url' if problem.path == ('url',) else problem.path[0]}", problem.message,
+                    path=problem.path)
     url = config.get("url")
-    if given(url):
+    if given(url) and ("url",) not in {p.path for p in shared}:
         problem = webhook_url_problem(url)
         if problem:
             diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {problem}.", path=("url",))

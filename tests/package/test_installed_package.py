@@ -10,64 +10,16 @@ is left as it is (the other end-to-end tests hold the no-writes-to-HOME rule).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from distribution_support import PIP_CACHE, REPO
+from distribution_support import ok as _ok
+from distribution_support import run as _run
+
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[2]
-PIP_CACHE = REPO / ".codat-iac" / "cache" / "pip"
-# What a user's environment has none of: this repository's settings, paths and tool state.
-DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV")
-
-
-def _run(*command: str, cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-
-
-def _ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, f"{done.args}:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def _source_copy(target: Path) -> Path:
-    """This checkout's files as git sees them (tracked and new, not ignored): builds never write into it."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout
-    for name in filter(None, listed.split("\0")):
-        if (REPO / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, target / name)
-    return target
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A fresh virtualenv with the wheel built from this checkout, and a user's environment to run it in."""
-    work = tmp_path_factory.mktemp("installed")
-    user_env = {name: value for name, value in os.environ.items()
-                if not name.startswith(DROPPED) and name not in ("PWD", "OLDPWD")}
-    path = [folder for folder in user_env.get("PATH", "").split(os.pathsep) if folder and not folder.startswith(str(REPO))]
-    user_env.update(CI="true", PATH=os.pathsep.join(path), PIP_CACHE_DIR=str(PIP_CACHE),
-                    PIP_DISABLE_PIP_VERSION_CHECK="1")
-    source = _source_copy(work / "source")
-    started = time.monotonic()
-    _ok(_run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(work / "dist"), str(source),
-             cwd=work, env=user_env))
-    [wheel] = (work / "dist").glob("codat_iac-*.whl")
-    venv = work / "venv"
-    _ok(_run(sys.executable, "-m", "venv", str(venv), cwd=work, env=user_env))
-    _ok(_run(str(venv / "bin" / "python"), "-m", "pip", "install", str(wheel), cwd=work, env=user_env, timeout=600))
-    print(f"wheel {wheel.stat().st_size // 1024} KiB; built and installed in {time.monotonic() - started:.1f} s")
-    return wheel, venv, user_env, work
 
 
 def test_the_wheel_holds_the_packages_and_their_data_and_nothing_of_the_repository(installed):
@@ -147,3 +99,18 @@ def test_cdk_terrain_without_its_extra_is_named_with_the_install_command(install
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "run `pip install 'codat-iac[cdktn]'`" in done.stderr
     _run(str(venv / "bin" / "codat-iac"), "emulator", "stop", cwd=project, env=user_env)
+
+
+def test_an_installed_codat_iac_builds_the_standalone_provider_without_touching_its_venv(installed):
+    """What the release pipeline's matrix jobs do (examples/pipelines/provider-release.yml): the build tools go to a
+    temp folder, not into the venv, and the frozen provider's own smoke test (its handshake with an empty
+    environment) passes."""
+    _, venv, user_env, work = installed
+    before = sorted(path.name for path in (venv / "lib").glob("python3*/site-packages/*"))
+    done = _run(str(venv / "bin" / "codat-iac"), "provider", "build", "--out", str(work / "provider"), cwd=work,
+                env=user_env, timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [zipped] = (work / "provider").glob("terraform-provider-codat_0.1.0_linux_*.zip")
+    assert f"  {zipped.name}  " in done.stdout and "build tools (requirements-build.txt): installed" in done.stderr
+    assert sorted(path.name for path in (venv / "lib").glob("python3*/site-packages/*")) == before
+    assert not any("PyInstaller" in path.name for path in work.rglob("*") if path.is_dir() and "provider" not in path.parts)

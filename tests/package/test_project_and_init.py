@@ -59,9 +59,14 @@ def test_no_project_is_an_error_that_says_how_to_make_one(tmp_path):
 # ------------------------------------------------------------------------------------------------------- init
 
 
+# Run from this source tree there is no installed wheel to vendor: these tests name the requirement with --from
+# (tests/package/test_installed_package.py inits from an installed codat-iac, which vendors its wheel).
+FROM = ("--from", "codat-iac==0.1.0")
+
+
 def test_init_writes_a_project_into_an_empty_folder(tmp_path):
     target = tmp_path / "infra" / "codat"
-    done = _codat_iac("init", str(target), cwd=tmp_path)
+    done = _codat_iac("init", *FROM, str(target), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _files(target) == PROJECT_FILES
     config = json.loads((target / "cdktf.json").read_text())
@@ -71,6 +76,7 @@ def test_init_writes_a_project_into_an_empty_folder(tmp_path):
     assert "/.codat-iac/" in (target / ".gitignore").read_text()
     pipeline = (target / ".github" / "workflows" / "codat-iac.yml").read_text()
     assert "codat-iac plan --out codat-plan" in pipeline and "bin/codat-iac" not in pipeline and "make " not in pipeline
+    assert 'node-version: "22"' in pipeline and 'node-version: "20"' not in pipeline
     for path in provider_mirror.launcher_paths(target / "terraform-mirror"):
         assert path.read_text() == provider_mirror.LAUNCHER and os.access(path, os.X_OK)
     lock = (target / "terraform-mirror" / ".terraform.lock.hcl").read_text()
@@ -81,7 +87,7 @@ def test_init_writes_a_project_into_an_empty_folder(tmp_path):
 
 def test_init_refuses_a_folder_that_is_not_empty_and_writes_nothing(tmp_path):
     (tmp_path / "infra.tf").write_text("# the team's own\n")
-    done = _codat_iac("init", str(tmp_path), cwd=tmp_path)
+    done = _codat_iac("init", *FROM, str(tmp_path), cwd=tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "is not empty (infra.tf): nothing was written" in done.stderr and "--force" in done.stderr
     assert _files(tmp_path) == {"infra.tf"} and not (tmp_path / ".codat-iac").exists()
@@ -91,7 +97,7 @@ def test_init_with_force_keeps_every_file_of_the_users(tmp_path):
     (tmp_path / "README.md").write_text("# Our infrastructure\n")
     (tmp_path / ".gitignore").write_text("*.log\n/.venv/")
     (tmp_path / "infra.tf").write_text("# the team's own\n")
-    done = _codat_iac("init", "--force", str(tmp_path), cwd=tmp_path)
+    done = _codat_iac("init", *FROM, "--force", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "README.md").read_text() == "# Our infrastructure\n"
     assert (tmp_path / "infra.tf").read_text() == "# the team's own\n"
@@ -103,30 +109,34 @@ def test_init_with_force_keeps_every_file_of_the_users(tmp_path):
 
 
 def test_init_refuses_an_existing_project_even_with_force(tmp_path):
-    assert _codat_iac("init", str(tmp_path), cwd=tmp_path).returncode == 0
+    assert _codat_iac("init", *FROM, str(tmp_path), cwd=tmp_path).returncode == 0
     main = (tmp_path / "main.py").read_text() + "# edited\n"
     (tmp_path / "main.py").write_text(main)
-    again = _codat_iac("init", "--force", str(tmp_path), cwd=tmp_path)
+    again = _codat_iac("init", *FROM, "--force", str(tmp_path), cwd=tmp_path)
     assert again.returncode == 1 and "already holds a project (cdktf.json)" in again.stderr
     assert (tmp_path / "main.py").read_text() == main
 
 
-def test_requirements_pin_codat_iac_where_it_was_installed_from(monkeypatch):
-    class Installed:
-        def __init__(self, direct: dict | None) -> None:
-            self.direct = direct
+def test_init_from_a_source_tree_names_the_two_ways_to_get_codat_iac_and_writes_nothing(tmp_path):
+    done = _codat_iac("init", str(tmp_path / "project"), cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"codat-iac runs from a source tree here ({REPO})" in done.stderr and "--from SPEC" in done.stderr
+    assert not (tmp_path / "project").exists()
+    for spec in ("", "codat-iac\n--index-url http://evil.example"):
+        refused = _codat_iac("init", "--from", spec, str(tmp_path / "project"), cwd=tmp_path)
+        assert refused.returncode == 1 and "--from needs one pip requirement on one line" in refused.stderr
+    assert not (tmp_path / "project").exists()
 
-        def read_text(self, name: str) -> str | None:
-            return json.dumps(self.direct) if self.direct is not None else None
 
-    git = {"url": "https://git.example.com/acme/codat-iac.git", "vcs_info": {"vcs": "git", "commit_id": "ab12" * 10}}
-    monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: Installed(git))
-    assert scaffold.requirement() == f"codat-iac @ git+https://git.example.com/acme/codat-iac.git@{'ab12' * 10}\n"
-    local = {"url": "file:///tmp/clone", "vcs_info": {"vcs": "git", "commit_id": "ab12" * 10}}
-    monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: Installed(local))
-    assert scaffold.requirement().endswith("\ncodat-iac==0.1.0\n")  # a local path is no use to a team
-    monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: Installed(None))  # a wheel from PyPI-like
-    assert scaffold.requirement().endswith("\ncodat-iac==0.1.0\n")
+def test_from_writes_the_requirement_as_given():
+    text = scaffold.requirements_txt("codat-iac @ git+https://git.example.com/acme/codat-iac@" + "ab12" * 10)
+    assert text.splitlines()[-1] == "codat-iac @ git+https://git.example.com/acme/codat-iac@" + "ab12" * 10
+    vendored = scaffold.requirements_txt("./vendor/codat_iac-0.1.0-py3-none-any.whl")
+    assert vendored.splitlines()[-1] == "./vendor/codat_iac-0.1.0-py3-none-any.whl" and "run pip here" in vendored
+
+
+def test_the_example_pipeline_is_the_one_init_writes():
+    assert (REPO / "examples" / "pipelines" / "github-actions.yml").read_text() == scaffold.template("project/github-actions.yml")
 
 
 # --------------------------------------------------------------------------------------- the provider launcher

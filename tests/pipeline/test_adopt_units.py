@@ -138,7 +138,7 @@ def tricky() -> adopt.Adopted:
     found = adopt.Adopted("prod", "https://api.codat.io", requests=12)
     found.integrations = [
         adopt.Integration("gbol", "Xero", "xero", True, True, True, {"invoices": {
-            'odd "name".v2': {"data_source": "/Invoices\\x7f", "pull_data": {"a.b": "Ré\"f\"\n"}}}}),
+            'odd "name".v2': {"data_source": "/Invoices\\x7f", "pull_data": {"a.b": "Ré\"f\" ${x} %{y} \\"}}}}),
         adopt.Integration("mqjo", "Codat Sandbox", "codat_sandbox", True, False, True)]
     found.profile = {"import_id": "profile", "name": "Acme \"Lending\" ⚡", "redirect_url": "https://a.example/{companyId}",
                      "white_list_urls": ["https://a.example"]}

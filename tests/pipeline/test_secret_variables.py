@@ -51,7 +51,10 @@ def test_every_provider_process_is_told_the_stacks_secret_variables(probed, tmp_
         ("exec", "terraform", f"-chdir={pipeline.dir / 'cdktf.out' / 'stacks' / STACK}", "plan", "-input=false"),
     ]
     for command in commands:
-        done = pipeline.run(*command)
+        # The wrapper's warm provider starts before its environment is worked out and gets it afterwards, which a
+        # probe at interpreter start cannot see: there the provider Terraform starts itself is checked
+        # (test_warm_provider.py checks that the hand-over is the environment the server uses).
+        done = pipeline.run(*command, **({"CODAT_IAC_WARM_PROVIDER": "0"} if command[0] == "exec" else {}))
         assert done.returncode in (0, 2), done.stdout + done.stderr
         told = providers_started(record)
         assert told and set(told) == {"xero_client_secret"}, (command, told)

@@ -1,7 +1,8 @@
 """No secret in what codat-iac writes, through the real CLIs: Codat is made to hold the API key and a client
 secret inside ordinary fields (raw, base64, percent-encoded, upper-case), then deploy, drift (table, --json,
 --markdown), plan --out and adopt run over it. Every output, summary.md, the plan's text and the adopted file are
-searched for each canary in each form; the fields show the marker and a warning names them."""
+searched for each canary in each form, and so are the state files, the saved plan (its members) and Terraform's
+TRACE log of the drift check; the fields show the marker and a warning names them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import base64
 import json
 import re
 import tomllib
+import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,10 +29,12 @@ SECRET = "canary-Client/Secret+4Rq9"
 
 
 def canary_forms(secret: str) -> list[str]:
-    """The forms a secret can take in text, each searched ignoring case: raw, percent-encoded (both ways) and
-    base64 wherever the value sits in a longer base64 text (the three alignments, edges left off)."""
+    """The forms a secret can take in text, each searched ignoring case: raw, percent-encoded (both ways), hex,
+    \\u00xx-escaped, and base64 wherever the value sits in a longer base64 text (the three alignments, edges left
+    off)."""
     raw = secret.encode()
-    found = {secret, quote(secret, safe=""), quote(secret, safe="/")}
+    found = {secret, quote(secret, safe=""), quote(secret, safe="/"), raw.hex(),
+             "".join(f"\\u{ord(c):04x}" for c in secret)}
     for skip in range(3):
         body = raw[skip:][: (len(raw) - skip) // 3 * 3]
         found.add(base64.b64encode(body).decode())
@@ -96,7 +100,8 @@ def test_secrets_codat_returns_in_fields_reach_no_report_and_the_fields_are_name
     assert first.returncode == 0, first.stdout + first.stderr
 
     hide_canaries_in_codat(codat.data_dir)
-    table = pipeline.drift(**env)
+    trace_log = tmp_path / "terraform-trace.log"
+    table = pipeline.drift(TF_LOG="TRACE", TF_LOG_PATH=str(trace_log), **env)
     as_json = pipeline.drift("--json", **env)
     markdown = pipeline.drift("--markdown", **env)
     assert (table.returncode, as_json.returncode, markdown.returncode) == (2, 2, 2), table.stdout + table.stderr
@@ -141,6 +146,14 @@ def test_secrets_codat_returns_in_fields_reach_no_report_and_the_fields_are_name
 
     for index, text in enumerate(pipeline.outputs):
         assert_no_canary(f"output {index}", text)
-    for path in [adopted_file, *sorted(artifact.rglob("*"))]:
-        if path.is_file() and path.name != "plan.tfplan":  # the saved plan is Terraform's (the provider's part)
-            assert_no_canary(str(path), path.read_text())
+    state_files = sorted(pipeline.dir.glob("terraform.*.tfstate*"))
+    assert state_files and trace_log.stat().st_size > 0
+    for path in [adopted_file, trace_log, *state_files, *sorted(artifact.rglob("*"))]:
+        if not path.is_file():
+            continue
+        if zipfile.is_zipfile(path):  # the saved plan: the provider withholds what it returns to Terraform
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    assert_no_canary(f"{path}:{member}", archive.read(member).decode(errors="replace"))
+        else:
+            assert_no_canary(str(path), path.read_text(errors="replace"))

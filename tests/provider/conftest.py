@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from codat_iac import warm
 from codat_iac.toolenv import PROVIDER_SOURCE, tool_environment
 
 PROVIDER_BLOCK = f"""
@@ -29,14 +30,14 @@ class Terraform:
     dir: Path
     env: dict[str, str]
     outputs: list[str] = field(default_factory=list)
+    warm_run: warm.Run | None = None  # set: terraform attaches to the run's warm provider (codat_iac/warm.py)
 
     def write(self, hcl: str, name: str = "main.tf") -> None:
         (self.dir / name).write_text(PROVIDER_BLOCK + hcl)
 
     def run(self, *args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            ["terraform", *args], cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+        env = self.env if self.warm_run is None else self.warm_run.environment(list(args), self.env)
+        done = subprocess.run(["terraform", *args], cwd=self.dir, env=env, capture_output=True, text=True, timeout=timeout)
         self.outputs += [done.stdout, done.stderr]
         if check and done.returncode != 0:
             raise AssertionError(f"terraform {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
@@ -67,15 +68,37 @@ class Terraform:
 
 
 @pytest.fixture
-def tf(tmp_path: Path, emulator) -> Terraform:
+def provider_mode() -> str:
+    """"cold": terraform starts the provider itself, as raw terraform does. A module parametrizes it with "warm"
+    too to run its tests as a codat-iac run does: attached to one warm provider (codat_iac/warm.py)."""
+    return "cold"
+
+
+@pytest.fixture
+def warm_run(provider_mode: str):
+    """The warm provider run of a test in "warm" mode (None in "cold"); its servers stop when the test ends."""
+    if provider_mode == "cold":
+        yield None
+        return
+    said: list[str] = []
+    run = warm.Run(said.append)
+    try:
+        yield run
+    finally:
+        run.close()
+    assert not said, said  # the server started, and never ended under the test
+
+
+@pytest.fixture
+def tf(tmp_path: Path, emulator, warm_run) -> Terraform:
     """An empty Terraform folder whose provider talks to a fresh emulator (see tests/conftest.py)."""
     work = tmp_path / "tf"
     work.mkdir()
     env = tool_environment(state_dir=tmp_path / "tool-state")
-    for name in ("TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS"):
+    for name in ("TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS", warm.WARM_ENV, warm.REATTACH_ENV):
         env.pop(name, None)
     env.update(CODAT_BASE_URL=emulator.url, CODAT_API_KEY=emulator.api_key)
-    return Terraform(work, env)
+    return Terraform(work, env, warm_run=warm_run)
 
 
 @pytest.fixture

@@ -5,6 +5,11 @@ before reading request bodies on kept-alive connections, quotes requests (Author
 in reason phrases and error bodies, and returns credentials unmasked. Nothing secret may reach state, a
 plan file, terraform's output or its TRACE log; drift must still be found; Ctrl-C must stop a long wait
 and say what was applied; a bad base URL must be refused before the first request.
+
+The second half runs plain terraform against the emulator behind a hostile proxy (tests/careless/hostile_proxy.py)
+with a canary key and secret: secrets Codat puts in ordinary fields or errors are withheld, writes it does not
+acknowledge are read back, a webhook is created once whatever kills the provider, and sync settings are applied
+or fail cleanly, never "inconsistent".
 """
 
 from __future__ import annotations
@@ -16,10 +21,15 @@ import subprocess
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from tests.careless.careless_server import CarelessCodat
+
+# Each test runs twice: with the provider terraform starts itself (raw terraform) and attached to a warm provider
+# (codat_iac/warm.py), whose log lines go to TF_LOG_PATH itself and must hold no secret either.
+pytestmark = pytest.mark.parametrize("provider_mode", ["cold", "warm"])
 
 API_KEY = "careless-tf-api-key-0c9d2e"
 SECRET = "careless-tf-secret-value-91ab"
@@ -126,6 +136,7 @@ def test_trace_apply_against_a_careless_codat_succeeds_finds_drift_and_shows_no_
     assert tf.plan().returncode == 0
 
     log = trace_log.read_text()
+    assert ("codat provider serving attached" in log) == (tf.warm_run is not None)
     assert "PUT /integrations/credentials/gbol -> 429 Too Many Requests (PUT" in log  # the echo, scrubbed
     assert "HTTP Request: PUT" in log and "receive_response_headers" in log  # httpx and httpcore lines
     assert 'response: {"key":"gbol",' in log  # a platform key is not a secret
@@ -238,3 +249,312 @@ def test_a_bad_base_url_is_refused_before_the_first_request_and_never_shown(tf, 
 
     assert codat.requests() == []
     assert_nothing_secret(tf, trace_log)
+
+
+# ====================================================================== a hostile Codat (issue 21)
+# The real emulator behind tests/careless/hostile_proxy.py, with a canary key and secret. Whatever the proxy puts
+# into Codat's answers, the canary never reaches state, a plan file, terraform's output or its TRACE log, in any
+# form a scanner knows (raw, case-changed, base64, URL-encoded, hex, \u00xx- and JSON-escaped).
+
+CANARY_KEY = "Canary-Key_7d3f+9A/x="
+CANARY_SECRET = "Canary.Secret+5e1b/88x"
+CANARIES = (CANARY_KEY, CANARY_SECRET)
+WITHHELD = "(withheld: held a secret)"
+HOOK_URL = "https://hooks.example.com/codat"
+
+INTEGRATION = f"""
+variable "secret" {{
+  type      = string
+  sensitive = true
+  ephemeral = true
+}}
+resource "codat_integration" "xero" {{
+  platform_key             = "gbol"
+  client_id                = "{CLIENT_ID}"
+  client_secret_wo         = var.secret
+  client_secret_wo_version = 1
+}}
+"""
+PROFILE = """
+resource "codat_profile" "this" {
+  name         = "Acme Lending"
+  redirect_url = "https://acme.example/codat/{companyId}"
+}
+"""
+BRANDING = """
+data "codat_integration_branding" "xero" {
+  platform_key = "gbol"
+}
+"""
+WEBHOOK = f"""
+resource "codat_webhook" "hook" {{
+  url         = "{HOOK_URL}"
+  event_types = ["DataSyncCompleted"]
+}}
+"""
+SUPPLEMENTAL = """
+resource "codat_supplemental_data" "invoices" {
+  platform_key = "gbol"
+  data_type    = "invoices"
+  configurations = {
+    extras = {
+      data_source = "/Invoices"
+      pull_data   = { reference = "Reference" }
+    }
+  }
+}
+"""
+SUPPLEMENTAL_PATH = "/integrations/gbol/dataTypes/invoices/supplementalDataConfig"
+SYNC = """
+resource "codat_sync_settings" "this" {
+  data_types = {
+    invoices = {
+      sync_schedule = %d
+    }
+  }
+}
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path):
+    """The proxy in front of a fresh emulator whose API key is the canary."""
+    from tests.careless.hostile_proxy import HostileProxy
+    from tests.conftest import start_emulator
+
+    process, emulator = start_emulator(tmp_path, CANARY_KEY)
+    try:
+        with HostileProxy(emulator.url, CANARY_KEY) as proxy:
+            yield proxy
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def hostile_tf(tmp_path: Path, hostile, warm_run):
+    """terraform (plain, no codat-iac) against the proxy, the secret only in TF_VAR_secret, logging at TRACE."""
+    from codat_iac.toolenv import tool_environment
+    from tests.provider.conftest import Terraform
+
+    work = tmp_path / "hostile-tf"
+    work.mkdir()
+    env = tool_environment(state_dir=tmp_path / "tool-state")
+    for name in ("TF_LOG", "TF_LOG_PROVIDER", "TF_CLI_ARGS", "CODAT_IAC_SECRET_VARIABLES"):
+        env.pop(name, None)
+    env.update(CODAT_BASE_URL=hostile.url, CODAT_API_KEY=CANARY_KEY, TF_VAR_secret=CANARY_SECRET, TF_LOG="TRACE",
+               TF_LOG_PATH=str(tmp_path / "terraform-trace.log"))
+    return Terraform(work, env, warm_run=warm_run)
+
+
+def upstream(proxy):
+    """Plain HTTP to the emulator behind the proxy: what Codat really holds."""
+    import httpx
+
+    host, port = proxy.upstream
+    token = base64.b64encode(CANARY_KEY.encode()).decode()
+    return httpx.Client(base_url=f"http://{host}:{port}", headers={"Authorization": f"Basic {token}"}, timeout=10)
+
+
+def consumers(proxy) -> list[dict]:
+    with upstream(proxy) as codat:
+        return [c for c in codat.get("/webhooks").json()["results"] if c["url"] == HOOK_URL]
+
+
+def assert_no_canary(tf) -> None:
+    """No form of either canary, whatever its case, in anything terraform printed, logged or wrote."""
+    from codat_settings.secrets import forms
+
+    texts = every_text(tf, Path(tf.env["TF_LOG_PATH"]))
+    assert len(texts) >= 3, texts.keys()
+    for canary in CANARIES:
+        for form in {f.lower() for f in forms(canary)}:
+            leaks = [source for source, text in texts.items() if form in text.lower()]
+            assert not leaks, f"a form of {canary[:6]}... ({len(form)} chars) is in {leaks}"
+
+
+def test_a_secret_codat_puts_in_ordinary_fields_is_withheld_everywhere_and_each_field_named(hostile, hostile_tf):
+    tf = hostile_tf
+    hostile.inject("/integrations/gbol", "name", f"Xero {CANARY_SECRET.upper()}")
+    hostile.inject("/integrations/gbol/branding", "alt", base64.b64encode(CANARY_KEY.encode()).decode())
+    hostile.inject("/profile", "logoUrl", "https://cdn.example/" + quote(CANARY_KEY, safe=""))
+    hostile.inject("/profile", "iconUrl", CANARY_SECRET.encode().hex().upper())
+    hostile.header("Retry-After", CANARY_SECRET)
+    hostile.header("X-Echo", CANARY_KEY.lower())
+    tf.write(INTEGRATION + PROFILE + BRANDING)
+    tf.init()
+
+    applied = tf.apply()
+    shown = flat(applied.stdout + applied.stderr)
+    for field in ("codat_integration: name", "codat_profile: logo_url", "codat_profile: icon_url",
+                  "codat_integration_branding: logo_full_alt", "codat_integration_branding: button_hover_alt"):
+        assert f"Warning: {field} withheld: it held a secret" in shown, field
+    values = tf.state()
+    assert values["codat_integration.xero"]["name"] == WITHHELD
+    assert values["codat_integration.xero"]["client_id"] == CLIENT_ID  # an ordinary value is kept as it is
+    assert values["codat_profile.this"]["logo_url"] == values["codat_profile.this"]["icon_url"] == WITHHELD
+    assert values["data.codat_integration_branding.xero"]["logo_square_alt"] == WITHHELD
+    assert WITHHELD in tf.state_text()
+
+    planned = tf.plan("-out=hostile.tfplan")  # refreshed through the proxy again: the marker stays, no drift
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    tf.run("show", "-json", "hostile.tfplan")
+    assert_no_canary(tf)
+
+
+def test_plain_terraform_plan_withholds_a_stored_secret_codat_quotes_in_an_error(hostile, hostile_tf):
+    """Plan never sends the client secret: the provider knows it from TF_VAR_secret before any request."""
+    tf = hostile_tf
+    tf.write(INTEGRATION)
+    tf.init()
+    tf.apply()
+    quoted = f"Credentials on file for gbol: clientId={CLIENT_ID}, clientSecret={CANARY_SECRET} (key {CANARY_KEY})"
+    hostile.fail("GET", "/integrations/credentials/gbol", 400, quoted)
+    hostile.header("Retry-After", CANARY_SECRET)
+
+    failed = tf.plan()
+    assert failed.returncode == 1
+    shown = flat(failed.stderr)
+    assert "Error: Could not read the Codat integration" in shown
+    assert "clientSecret=*** (key ***)" in shown, shown
+    assert_no_canary(tf)
+
+
+def test_a_configured_attribute_holding_a_secret_is_refused_without_quoting_the_line(hostile, hostile_tf):
+    tf = hostile_tf
+    tf.env["TF_VAR_profile_name"] = f"Acme {CANARY_SECRET}"
+    tf.write('variable "profile_name" {\n  type = string\n}\n'
+             + PROFILE.replace('"Acme Lending"', "var.profile_name"))
+    tf.init()
+    refused = tf.plan()
+    assert refused.returncode == 1
+    shown = flat(refused.stderr)
+    assert "Error: codat_profile: name holds a secret" in shown
+    assert "write-only attributes, fed by TF_VAR_ variables" in shown
+    assert "var.profile_name" not in refused.stderr  # no attribute path: Terraform quotes no line
+    assert hostile.requests("PUT") == []
+    assert_no_canary(tf)
+
+
+def provider_processes(terraform_pid: int) -> list[int]:
+    """The provider processes terraform started (the launcher execs Python: they are its children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == terraform_pid and b"codat_provider" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_provider_killed_after_its_post_reached_codat_leaves_one_webhook_after_the_next_apply(hostile, hostile_tf):
+    tf = hostile_tf
+    tf.write(WEBHOOK)
+    tf.init()
+    hostile.hold("POST", "/webhooks")  # Codat stores the consumer; its answer never comes back
+    process = subprocess.Popen(
+        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
+        cwd=tf.dir, env=tf.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert hostile.held.wait(GENEROUS), "the apply never sent its POST"
+        killed = provider_processes(process.pid)
+        assert killed, "no provider process found"
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=GENEROUS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    tf.outputs += [out, err]
+    assert process.returncode != 0
+    assert len(consumers(hostile)) == 1 and tf.state() == {}  # Codat has it; state never learned of it
+
+    applied = tf.apply()
+    assert "Warning: Adopted the existing webhook consumer" in applied.stdout + applied.stderr
+    (held,) = consumers(hostile)
+    assert tf.state()["codat_webhook.hook"]["id"] == held["id"]
+    assert hostile.requests("POST", "/webhooks") == [("POST", "/webhooks", 0)]  # only the held one
+    assert tf.plan().returncode == 0
+
+
+def test_writes_codat_did_not_acknowledge_are_read_back_never_taken_as_done(hostile, hostile_tf):
+    tf = hostile_tf
+    tf.write(PROFILE + WEBHOOK + SUPPLEMENTAL)
+    tf.init()
+    # HTML with 200, and Codat never got any of the writes: errors, nothing recorded, nothing "complete".
+    for method, path in (("PUT", "/profile"), ("POST", "/webhooks"), ("PUT", SUPPLEMENTAL_PATH)):
+        hostile.unacknowledged(method, path, forward=False)
+    failed = tf.apply(check=False)
+    shown = flat(failed.stdout + failed.stderr)
+    assert failed.returncode == 1
+    assert "Error: Codat did not acknowledge the write: could not write the Codat profile" in shown, shown
+    assert "Read back, Codat holds other values than the plan for name, redirect_url" in shown
+    assert "Error: Codat did not acknowledge the webhook consumer: none was created" in shown
+    assert ("Error: Codat did not acknowledge the write: could not write the Codat supplemental data configuration"
+            in shown)
+    assert 'the plan for configurations: the write did not take effect' in shown
+    assert "Creation complete" not in shown and tf.state() == {}
+    assert consumers(hostile) == []
+    with upstream(hostile) as codat:
+        assert codat.get("/profile").json()["name"] != "Acme Lending"
+        assert codat.get(SUPPLEMENTAL_PATH).json()["supplementalDataConfig"] == {}
+
+    # The same answers after Codat did get the writes: read back, kept, with a warning.
+    for method, path in (("PUT", "/profile"), ("POST", "/webhooks"), ("PUT", SUPPLEMENTAL_PATH)):
+        hostile.unacknowledged(method, path, forward=True)
+    applied = tf.apply()
+    shown = flat(applied.stdout + applied.stderr)
+    assert "Warning: Codat did not acknowledge the write, but holds it" in shown  # the profile and supplemental
+    assert "(and one more similar warning elsewhere)" in shown  # data, which Terraform shows as one
+    assert "Warning: Codat did not acknowledge the webhook consumer, but holds it" in shown
+    (held,) = consumers(hostile)
+    values = tf.state()
+    assert values["codat_profile.this"]["name"] == "Acme Lending" and values["codat_webhook.hook"]["id"] == held["id"]
+    assert values["codat_supplemental_data.invoices"]["configurations"]["extras"]["data_source"] == "/Invoices"
+    assert tf.plan().returncode == 0
+
+
+def test_sync_settings_under_careless_answers_apply_or_fail_cleanly_never_inconsistent(hostile, hostile_tf):
+    tf = hostile_tf
+    tf.write(SYNC % 24)
+    tf.init()
+
+    def invoices() -> dict:
+        with upstream(hostile) as codat:
+            return next(s for s in codat.get("/profile/syncSettings").json()["settings"] if s["dataType"] == "invoices")
+
+    # 1. HTML with 200 to the POST, which never reached Codat.
+    hostile.unacknowledged("POST", "/profile/syncSettings", forward=False)
+    failed = tf.apply(check=False)
+    shown = flat(failed.stdout + failed.stderr)
+    assert failed.returncode == 1
+    assert "Error: Codat did not acknowledge the write: could not adopt the Codat sync settings" in shown, shown
+    assert 'Codat holds other values than the plan for data_types["invoices"].sync_schedule' in shown
+    assert tf.state() == {} and invoices()["syncSchedule"] != 24
+
+    # 2. The same answer after Codat stored it: applied, with a warning.
+    hostile.unacknowledged("POST", "/profile/syncSettings", forward=True)
+    applied = tf.apply()
+    assert "Warning: Codat did not acknowledge the write, but holds it" in flat(applied.stdout + applied.stderr)
+    assert tf.state()["codat_sync_settings.this"]["data_types"]["invoices"]["sync_schedule"] == 24
+    assert invoices()["syncSchedule"] == 24
+
+    # 3. Codat acknowledges, but what it answers afterwards is not what it was sent.
+    tf.write(SYNC % 1)
+    hostile.inject("/profile/syncSettings", "syncSchedule", 24)
+    failed = tf.apply(check=False)
+    shown = flat(failed.stdout + failed.stderr)
+    assert failed.returncode == 1
+    assert "Error: Codat holds other values than were written: could not update the Codat sync settings" in shown
+    assert 'data_types["invoices"].sync_schedule' in shown
+
+    everything = " ".join(tf.outputs)
+    assert "inconsistent result" not in everything and "bug in the provider" not in everything
+    assert_no_canary(tf)

@@ -16,6 +16,7 @@ from codat_client import (
     StoppedError,
     SupplementalDataSource,
     SyncSettings,
+    WriteNotAcknowledgedError,
 )
 from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.flatten import removed_by
@@ -224,7 +225,7 @@ class FakeConfigurationCodat:
         self.gets += 1
         if self.stop_at == "read back" and self.posts:
             raise StoppedError("GET /profile/syncSettings: stopped before the request was sent", took_effect=False)
-        return SyncSettings.model_validate(CODAT)
+        return self.posts[-1] if self.posts else SyncSettings.model_validate(CODAT)
 
     def set_sync_settings(self, settings):
         if self.refuse:
@@ -247,13 +248,17 @@ def _sync(client) -> SyncSettingsResource:
     return SyncSettingsResource(SimpleNamespace(client=client))
 
 
-PLANNED_SYNC = {"id": UNKNOWN, "data_types": {"invoices": {**UNSET, "sync_schedule": 24}}, "overrides_defaults": True,
-                "on_destroy": "keep"}
+CONFIG_SYNC = {"id": None, "data_types": {"invoices": {**UNSET, "sync_schedule": 24}}, "overrides_defaults": True,
+               "on_destroy": "keep"}
+# What tfplugin plans on create: computed attributes the configuration leaves out are unknown.
+PLANNED_SYNC = {**CONFIG_SYNC, "id": UNKNOWN, "data_types": {"invoices": {
+    **UNSET, "sync_schedule": 24, "fetch_on_first_link": UNKNOWN, "sync_order": UNKNOWN, "months_to_sync": UNKNOWN,
+    "is_locked": UNKNOWN}}}
 
 
 def test_sync_settings_create_adopts_with_a_warning_and_writes_everything_back():
     client, diags = FakeConfigurationCodat(), Diagnostics()
-    state = _sync(client).create(PLANNED_SYNC, PLANNED_SYNC, diags)
+    state = _sync(client).create(PLANNED_SYNC, CONFIG_SYNC, diags)
     (sent,) = client.posts
     assert [s.data_type for s in sent.settings] == ["invoices", "balanceSheet", "payments"]
     assert sent.settings[0].model_extra == {"futureField": "kept"}  # a field Codat added, sent back
@@ -264,11 +269,11 @@ def test_sync_settings_create_adopts_with_a_warning_and_writes_everything_back()
 
 def test_a_stop_says_what_was_applied():
     with pytest.raises(ProviderError) as stopped:
-        _sync(FakeConfigurationCodat(stop_at="post")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+        _sync(FakeConfigurationCodat(stop_at="post")).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
     assert stopped.value.summary == "Stopped: could not update the Codat sync settings"
     assert "whether it took effect is unknown" in stopped.value.detail
     with pytest.raises(ProviderError) as stopped:
-        _sync(FakeConfigurationCodat(stop_at="read back")).update({}, PLANNED_SYNC, PLANNED_SYNC, Diagnostics())
+        _sync(FakeConfigurationCodat(stop_at="read back")).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
     assert stopped.value.summary == "Stopped: could not read back the Codat sync settings"
     assert stopped.value.detail.startswith("The sync settings were written")
 
@@ -276,7 +281,7 @@ def test_a_stop_says_what_was_applied():
 def test_codats_400s_land_on_the_attribute_they_name():
     diags = Diagnostics()
     refused = ["settings[0].syncSchedule: not a schedule", "settings[1]: a financial statement"]
-    assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, PLANNED_SYNC, diags) is None
+    assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, CONFIG_SYNC, diags) is None
     assert [d.path for d in diags.errors] == [("data_types", "invoices", "sync_schedule"), ("data_types", "balanceSheet")]
     cors = CorsOriginsResource(SimpleNamespace(client=FakeConfigurationCodat(refuse=["allowedOrigins[0]: no"])))
     diags = Diagnostics()
@@ -295,3 +300,47 @@ def test_cors_plan_on_create_warns_about_origins_it_removes():
     quiet = Diagnostics()
     cors.modify_plan(PlanRequest(prior=None, config={}, planned={"allowed_origins": [UNKNOWN]}), quiet)
     assert not quiet  # not known yet: nothing to compare
+
+
+class CarelessOrigins(FakeConfigurationCodat):
+    """Answers the origins POST with an HTML page, after storing the list (`stored=True`) or not."""
+
+    def __init__(self, stored: bool):
+        super().__init__()
+        self.stored, self.held = stored, ["https://old.example"]
+
+    def get_cors_origins(self):
+        return list(self.held)
+
+    def set_cors_origins(self, origins):
+        if self.stored:
+            self.held = list(origins)
+        raise WriteNotAcknowledgedError("POST /corsSettings: Codat answered 200 OK with text/html, not JSON")
+
+
+def test_origins_codat_did_not_acknowledge_are_read_back_kept_when_held_else_an_error_naming_them():
+    planned = {"id": UNKNOWN, "allowed_origins": ["https://a.example"], "on_destroy": "keep"}
+    diags = Diagnostics()
+    state = CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=True))).update({}, planned, planned, diags)
+    assert state["allowed_origins"] == ["https://a.example"]
+    assert [d.summary for d in diags.warnings] == ["Codat did not acknowledge the write, but holds it"]
+    with pytest.raises(ProviderError) as refused:
+        CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=False))).update({}, planned, planned,
+                                                                                          Diagnostics())
+    assert refused.value.summary == "Codat did not acknowledge the write: could not write the Codat CORS origins"
+    assert "Codat holds other values than the plan for allowed_origins" in refused.value.detail
+    assert "text/html" in refused.value.detail
+
+
+def test_sync_settings_codat_stores_otherwise_are_an_error_naming_the_attribute_never_a_result():
+    class Adjusting(FakeConfigurationCodat):
+        def get_sync_settings(self):  # Codat keeps invoices unscheduled whatever it is sent
+            held = super().get_sync_settings().model_dump(mode="json", by_alias=True)
+            held["settings"][0]["syncSchedule"] = 0
+            return SyncSettings.model_validate(held)
+
+    with pytest.raises(ProviderError) as refused:
+        _sync(Adjusting()).update({}, PLANNED_SYNC, CONFIG_SYNC, Diagnostics())
+    assert refused.value.summary == ("Codat holds other values than were written: could not update the Codat sync "
+                                     "settings")
+    assert 'for data_types["invoices"].sync_schedule:' in refused.value.detail

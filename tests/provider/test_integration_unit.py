@@ -16,6 +16,7 @@ from codat_client import (
     NotFoundError,
     ServerError,
     StoppedError,
+    WriteNotAcknowledgedError,
 )
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
@@ -545,3 +546,54 @@ def test_a_stop_while_deleting_credentials_says_the_switch_was_already_off():
         resource(client).delete({**prior_state(), "on_destroy": "delete_credentials", "force": True}, Diagnostics())
     assert stopped.value.summary == "Stopped: could not destroy the Codat integration"
     assert "The integration was switched off, but the credentials were not confirmed deleted" in stopped.value.detail
+
+
+class Unacknowledging(FakeCodat):
+    """Codat answers a write with something that is not an acknowledgement (an HTML page with 200), after storing
+    it (`stored=True`) or not."""
+
+    def __init__(self, call: str, stored: bool, **kwargs):
+        super().__init__(**kwargs)
+        self.call, self.stored = call, stored
+
+    def _unacknowledged(self, method: str, path: str) -> WriteNotAcknowledgedError:
+        return WriteNotAcknowledgedError(f"{method} {path}: Codat answered 200 OK with text/html, not JSON")
+
+    def put_credentials(self, key, body):
+        if self.call != "put_credentials":
+            return super().put_credentials(key, body)
+        if self.stored:
+            super().put_credentials(key, body)
+        raise self._unacknowledged("PUT", f"/integrations/credentials/{key}")
+
+    def set_enabled(self, key, enabled):
+        if self.call != "set_enabled":
+            return super().set_enabled(key, enabled)
+        if self.stored:
+            super().set_enabled(key, enabled)
+        raise self._unacknowledged("PUT", f"/integrations/{key}/enabled")
+
+
+def test_credentials_codat_did_not_acknowledge_are_kept_only_when_codat_holds_them():
+    client, diags = Unacknowledging("put_credentials", stored=True), Diagnostics()
+    state = resource(client).create(planned_create(), CONFIG, diags)
+    assert summaries(diags) == ["Codat did not acknowledge the credentials, but holds them"]
+    assert state["client_secret_masked"] == masked(SECRET) and state["enabled"] is True
+
+    with pytest.raises(ProviderError) as refused:
+        resource(Unacknowledging("put_credentials", stored=False)).create(planned_create(), CONFIG, Diagnostics())
+    assert refused.value.summary == "Codat did not acknowledge the credentials: they were not stored"
+    assert "Codat shows client id none and secret none" in refused.value.detail
+    assert SECRET not in refused.value.detail
+
+
+def test_a_switch_codat_did_not_acknowledge_is_read_back():
+    client, diags = Unacknowledging("set_enabled", stored=True), Diagnostics()
+    state = resource(client).create(planned_create(), CONFIG, diags)
+    assert "Codat did not acknowledge the switch, but made it" in summaries(diags) and state["enabled"] is True
+
+    client, diags = Unacknowledging("set_enabled", stored=False), Diagnostics()
+    state = resource(client).create(planned_create(), CONFIG, diags)
+    [error] = diags.errors
+    assert error.summary == "Could not switch the integration on" and "text/html" in error.detail
+    assert "The credentials were applied" in error.detail and state["enabled"] is False

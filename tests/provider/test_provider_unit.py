@@ -59,14 +59,41 @@ provider.schema.to_proto()
 [c.schema.to_proto() for c in provider.resources + provider.data_sources]
 for cls in provider.resources + provider.data_sources:
     cls(provider).validate({a.name: None for a in cls.schema.attributes}, Diagnostics())
-heavy = lambda: sorted(m for m in ("httpx", "pydantic", "typing") if m in sys.modules)
+heavy = lambda: sorted(m for m in ("httpx", "pydantic", "typing", "codat_settings.secrets") if m in sys.modules)
 print(heavy())
 provider.configure({"base_url": "https://api.codat.io", "api_key": "k" * 12}, Diagnostics())
 print(heavy())
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["[]", "['httpx', 'pydantic', 'typing']"]
+    assert done.stdout.split("\n")[:2] == ["[]", "['codat_settings.secrets', 'httpx', 'pydantic', 'typing']"]
+
+
+def test_from_its_start_the_provider_knows_the_environments_secrets_and_what_terraform_hands_it(codat, monkeypatch):
+    """Before any request (plan, refresh and import never send the client secret): text is scrubbed and values
+    are screened for CODAT_API_KEY, a TF_VAR_ variable whose name says secret, and learned write-only values;
+    the client id a client also keeps out of its logs is no secret in a value."""
+    from tfplugin._scrub import holds_secret, marker, scrubbed
+
+    monkeypatch.setenv("CODAT_API_KEY", API_KEY)
+    monkeypatch.setenv("TF_VAR_xero_client_secret", "env-secret-value-0a9f")
+    monkeypatch.delenv("CODAT_IAC_SECRET_VARIABLES", raising=False)
+    provider = CodatProvider()
+    try:
+        provider.learn_secrets(["write-only-value-77b1"])
+        quoted = f"clientSecret=env-secret-value-0a9f key={KEY_B64} wo=WRITE-ONLY-VALUE-77B1"
+        assert scrubbed(quoted) == "clientSecret=*** key=*** wo=***"
+        assert holds_secret(f"Xero {API_KEY.upper()}") and holds_secret("write-only-value-77b1")
+        assert marker() == "(withheld: held a secret)"
+
+        provider.configure({"base_url": codat.url, "api_key": None}, Diagnostics())
+        client_id = "00112233445566778899AABBCCDDEEFF"
+        provider.client.put_credentials("gbol", {"clientId": client_id, "clientSecret": "sent-secret-value-5c"})
+        assert scrubbed(f"id {client_id}") == "id ***"  # kept out of the client's logs ...
+        assert not holds_secret(client_id)  # ... but state holds the configured client_id as it is
+        provider.client.close()
+    finally:
+        set_scrubber(None)
 
 
 def test_concurrent_first_rpcs_share_one_client_and_one_limiter(configured, codat, monkeypatch):

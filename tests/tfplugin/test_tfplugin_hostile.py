@@ -156,8 +156,6 @@ def test_16_mib_of_empty_json_objects_is_a_diagnostic(provider):
     provider.assert_still_serving(peer)
 
 
-@pytest.mark.xfail(strict=True, reason="tfplugin/_rpc.py (not this branch's file) parses the stored state with "
-                   "json.loads; values.load_json counts it first. Remove this mark with that one-line change.")
 def test_16_mib_of_empty_json_objects_as_stored_state_is_a_diagnostic(provider):
     peer = RawPeer(provider.connect())
     wide = b"[" + b"{}," * (16 * MIB // 3) + b"{}]"

@@ -1,0 +1,184 @@
+"""Screening: no value the provider hands Terraform holds a secret the provider knows.
+
+Once a provider gives ``set_scrubber`` a ``contains`` finder, the layer walks every value it returns as state
+or plan (read, import, data source read, plan, apply, state upgrade) and every string of the private data it
+keeps. A string that holds a secret is replaced whole by the provider's marker: a value cannot be masked in part
+the way a message can, and the marker says plainly that something was withheld. Map keys are strings too.
+
+Where the value came from decides what Terraform is told. A value the provider got from the remote system gets
+the marker and one warning naming the resource and the attribute. A value taken from the configuration cannot
+be changed without Terraform's "inconsistent plan/result" errors, so it is an error instead; that error has no
+attribute path, because a path makes Terraform quote the configuration line, which would show the secret.
+
+The configuration's strings are only gathered once a secret is found, so screening a clean value costs one
+check per string.
+"""
+from __future__ import annotations
+
+from . import _scrub
+from .values import UNKNOWN
+
+PRIVATE = "(private data)"
+
+
+def attribute_path(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+class Screen:
+    """The screening of one RPC's values; ``config`` is the configuration they were planned or read from, of
+    ``schema`` (its write-only values are never returned, so a value equal to one did not come from it)."""
+
+    __slots__ = ("_config", "_schema", "_config_strings", "withheld", "configured")
+
+    def __init__(self, config=None, schema=None):
+        self._config = config
+        self._schema = schema
+        self._config_strings: set[str] | None = None
+        self.withheld: list[str] = []  # attribute paths of values withheld (from the remote system)
+        self.configured: list[str] = []  # attribute paths of values taken from the configuration
+
+    @property
+    def found(self) -> bool:
+        return bool(self.withheld or self.configured)
+
+    def value(self, value, typ, where: str = ""):
+        """``value`` (of type ``typ``) with every string that holds a secret replaced by the marker."""
+        if not _scrub.screening():
+            return value
+        return self._walk(value, typ, where)
+
+    def untyped(self, value, where: str):
+        """The same for a plain JSON-like value (private data)."""
+        if not _scrub.screening():
+            return value
+        return self._walk(value, None, where)
+
+    def report(self, diags, type_name: str) -> None:
+        """One warning per attribute withheld, one error per attribute whose configured value holds a secret."""
+        shown = _scrub.marker()
+        for where in dict.fromkeys(self.configured):
+            diags.error(
+                f"{type_name}: {where} holds a secret",
+                f"The configuration sets {where} of {type_name} to a value that contains a secret this provider "
+                "knows. Terraform keeps that attribute in plan and state and shows it, and a value taken from the "
+                "configuration cannot be withheld there, so it is refused. Pass secrets only through write-only "
+                "attributes, fed by TF_VAR_ variables (a variable with sensitive = true and ephemeral = true, set "
+                "from TF_VAR_<name> in the environment), never through an ordinary attribute.")
+        for where in dict.fromkeys(self.withheld):
+            if where in self.configured:
+                continue
+            diags.warning(
+                f"{type_name}: {where} withheld: it held a secret",
+                f"The value of {where} that {type_name} got contains a secret this provider knows, so Terraform "
+                f"gets \"{shown}\" in its place: state, plans and output never hold it. Find out why the remote "
+                "system holds a secret in that field (someone may have pasted one there) and remove it at the "
+                "source.")
+
+    # ------------------------------------------------------------------ walking
+
+    def _string(self, text: str, where: str) -> str:
+        if not _scrub.holds_secret(text):
+            return text
+        (self.configured if text in self._configuration_strings() else self.withheld).append(where or "(root)")
+        return _scrub.marker()
+
+    def _configuration_strings(self) -> set[str]:
+        if self._config_strings is None:
+            found: set[str] = set()
+            if isinstance(self._config, dict) and self._schema is not None:
+                _returned_strings(self._schema.attributes, self._schema.blocks, self._config, found)
+            self._config_strings = found
+        return self._config_strings
+
+    def _walk(self, value, typ, where: str):
+        if value is None or value is UNKNOWN:
+            return value
+        kind = getattr(typ, "kind", "dynamic")
+        if isinstance(value, str):
+            return self._string(value, where) if kind in ("string", "dynamic") else value
+        if isinstance(value, dict):
+            if kind == "object":  # a new dict: the value may share its parts with another (the plan)
+                return {name: self._walk(item, typ.attributes.get(name), attribute_path(where, name))
+                        for name, item in value.items()}
+            element = typ.element if kind == "map" else None
+            return self._mapping(value, element, where)
+        if isinstance(value, list):
+            if kind == "set":
+                return self._set(value, typ.element, where)
+            if kind == "tuple":
+                return [self._walk(v, t, f"{where}[{i}]") for i, (v, t) in enumerate(zip(value, typ.elements))]
+            element = typ.element if kind == "list" else None
+            return [self._walk(v, element, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def _mapping(self, value: dict, element, where: str) -> dict:
+        out: dict = {}
+        for key, item in value.items():
+            if isinstance(key, str) and _scrub.holds_secret(key):
+                self._string(key, f"{where} (a key)")
+                key = _free_key(out)
+            out[key] = self._walk(item, element, f'{where}["{key}"]')
+        return out
+
+    def _set(self, value: list, element, where: str) -> list:
+        """Set elements have no attribute path: the set's own. Two elements withheld alike become one."""
+        before = len(self.withheld) + len(self.configured)
+        out = [self._walk(v, element, where) for v in value]
+        if len(self.withheld) + len(self.configured) == before:
+            return out
+        unique: list = []
+        for item in out:
+            if item not in unique:
+                unique.append(item)
+        return unique
+
+
+def _free_key(taken: dict) -> str:
+    shown = _scrub.marker()
+    key, n = shown, 1
+    while key in taken:
+        n += 1
+        key = f"{shown} {n}"
+    return key
+
+
+def _returned_strings(attributes, blocks, obj: dict, found: set) -> None:
+    """The strings of a configuration object in attributes that are not write-only."""
+    for a in attributes:
+        value = obj.get(a.name)
+        if a.write_only:
+            continue
+        if a.nested is not None:
+            for item in nested_items(value, a.nested.nesting):
+                _returned_strings(a.nested.attributes, [], item, found)
+        else:
+            collect_strings(value, found)
+    for b in blocks:
+        for item in nested_items(obj.get(b.name), b.nesting):
+            _returned_strings(b.schema.attributes, b.schema.blocks, item, found)
+
+
+def nested_items(value, nesting: str) -> list:
+    """The objects of a nested block or nested attribute value of that nesting."""
+    if isinstance(value, dict):
+        if nesting == "map":
+            return [v for v in value.values() if isinstance(v, dict)]
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def collect_strings(value, found: set) -> None:
+    """Every string in ``value`` (map keys included) into ``found``."""
+    if isinstance(value, str):
+        found.add(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                found.add(key)
+            collect_strings(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            collect_strings(item, found)
