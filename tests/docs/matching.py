@@ -2,9 +2,10 @@
 
 Normalised: what differs on every run and tells a reader nothing (elapsed times, loopback ports, ids, process
 ids, the session's temp paths, the local emulator's generated key), indentation and blank lines (the cdktf CLI
-indents the chunks of Terraform's output it relays, and drops their blank lines, differently from run to run). Shown abridged: `...` on a line of its own
-stands for any number of lines (none included), `...` inside a line for any text on that line. Everything else
-must be as printed, line for line.
+indents the chunks of Terraform's output it relays, and drops their blank lines, differently from run to run).
+Shown abridged: `...` stands for any text, line breaks included, as doctest's ELLIPSIS: on a line of its own for
+any number of lines (none included), at the end of a line for the rest of it and any lines after. Everything else
+must be as printed, in order.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def _pattern(expected: str) -> re.Pattern[str]:
     parts = []
     for line in expected.split("\n"):
         if line.strip() == "...":
-            parts.append(r"(?:[^\n]*\n)*?")
+            parts.append(r"(?:.*?\n)??")
         else:
             parts.append(".*?".join(re.escape(piece) for piece in line.split("...")) + r"\n")
-    return re.compile("".join(parts))
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def matches(expected: str, actual: str) -> bool:
@@ -53,5 +54,12 @@ def matches(expected: str, actual: str) -> bool:
 
 
 def difference(expected: str, actual: str) -> str:
-    return "\n".join(difflib.unified_diff(expected.split("\n"), actual.split("\n"), "shown in the document",
-                                          "printed", lineterm="", n=2))
+    """Where they part: the first shown line that is not printed there (what `...` skips makes a plain diff
+    noisy), then the diff."""
+    lines = expected.split("\n")
+    found = next((index for index in range(len(lines))
+                  if not _pattern("\n".join(lines[:index + 1]) + "\n...").fullmatch(actual + "\n")), None)
+    where = (f"first line shown but not printed there: {lines[found]!r} (shown line {found + 1})\n"
+             if found is not None else "every line shown is printed, but more is printed after them\n")
+    return where + "\n".join(difflib.unified_diff(lines, actual.split("\n"), "shown in the document", "printed",
+                                                 lineterm="", n=2))
