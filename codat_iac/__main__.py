@@ -22,11 +22,23 @@ from pathlib import Path
 
 from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
                        postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
-                       summary, tool_exec, vendor_wheel, warm, withholding)
+                       state_migrate, summary, tool_exec, vendor_wheel, warm, withholding)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
 from codat_settings import CDK_ENV, SettingError
 
+# What `codat-iac --help` says: to the user of the installed command, wherever it runs.
+DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
+and apply reviewed plans, compare and promote between Codat instances, adopt a Codat set up by hand, and move their
+state.
+
+Every command but `init` works on one project: --app-dir, else CODAT_IAC_APP_DIR, else the nearest folder holding
+cdktf.json from the working directory up. Without CODAT_BASE_URL (or CODAT_IAC_ENVIRONMENTS) the stacks go to a
+local Codat emulator that the command starts in the project.
+
+Exit codes: 0 done (nothing differs); 2 differences (diff, drift, plan, compare); 1 an error, printed once (a Python
+traceback only with --debug or CODAT_IAC_DEBUG=1); 3 `emulator status`/`postgres status`: not running.
+Progress goes to stderr, one line per step; results (summaries, --json, --markdown) go to stdout."""
 DEBUG_ENV = "CODAT_IAC_DEBUG"
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
@@ -94,15 +106,20 @@ def _synth(app: pipeline.App, env: dict[str, str], names: list[str], steps: Step
     return stacks
 
 
-def _finish(options, changes: list[summary.StackChanges], heading: str, started: float, differ: bool = False) -> int:
-    """Print the closing summary (or its JSON) and return the exit code."""
+def _finish(options, changes: list[summary.StackChanges], changed: str, started: float, differ: bool = False) -> int:
+    """Print the closing summary (or its JSON) and return the exit code. A stack's error is printed once: in the
+    summary; with --json (stdout is for machines) on stderr, and in the document's `error`."""
     failed = any(stack.error for stack in changes)
     code = EXIT_ERROR if failed else EXIT_DIFFERENT if differ and any(s.resources for s in changes) else EXIT_OK
     if options.json:
+        for stack in changes:
+            if stack.error and not stack.error.startswith(summary.NOT_RUN):
+                _say(f"codat-iac {options.command}: {stack.error}")
         document = {"command": options.command, "exit_code": code, "seconds": round(time.monotonic() - started, 1),
                     "stacks": summary.as_json(changes)}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
+        heading = summary.heading(changes, changed)
         sys.stdout.write(summary.render_text(changes, f"{heading} ({time.monotonic() - started:.1f} s):"))
     return code
 
@@ -152,7 +169,7 @@ def _destroy(options) -> int:
     with _locked(app, options):
         stacks = _synth(app, target.env, options.stacks, steps)
         changes = deploy.destroy(stacks, run, confirm)
-    return _finish(options, changes, "Removed", started)
+    return _finish(options, changes, "Destroyed (each resource as its on_destroy says)", started)
 
 
 def _drift(options) -> int:
@@ -170,13 +187,15 @@ def _drift(options) -> int:
             sys.stdout.write(drift.render_json(failed) if options.json else drift.render_markdown(failed))
         raise
     reports, changes = [c.report for c in checked], [c.changes for c in checked]
-    heading = "A deploy would change in Codat:"
+    heading = summary.heading(changes, "A deploy would change in Codat") + ":"
     if options.json:
         sys.stdout.write(drift.render_json(reports, changes=summary.as_json(changes)))
     elif options.markdown:
         sys.stdout.write(drift.render_markdown(reports, closing=summary.render_markdown(changes, heading)))
     else:
-        sys.stdout.write(drift.render_table(reports) + "\n" + summary.render_text(changes, heading))
+        # the table says when nothing differs; the summary follows only when a deploy would do something
+        closing = summary.render_text(changes, heading) if any(c.resources or c.error for c in changes) else ""
+        sys.stdout.write(drift.render_table(reports) + ("\n" + closing if closing else ""))
     _say(f"drift check took {time.monotonic() - started:.1f} s")
     return drift.exit_code(reports)
 
@@ -206,6 +225,23 @@ def _apply(options) -> int:
     target = environment.for_stacks(_say, needs={"CODAT_API_KEY": environment.REAL_CODAT_NEEDS["CODAT_API_KEY"]})
     timeout = pipeline.lock_timeout(options.lock_timeout)
     pipeline.apply_artifact(Path(options.plan_dir).resolve(), target.env, timeout=timeout, echo=sys.stdout.write)
+    return EXIT_OK
+
+
+def _state(options) -> int:
+    """`state migrate --to URL`: the stacks' state moved between local files and PostgreSQL (state_migrate.py)."""
+    started, steps = time.monotonic(), Steps()
+    setting = state_migrate.setting_of(options.to)  # a bad --to stops before anything starts
+    target = _stack_target("state migrate")
+    app = _app(options)
+    with _locked(app, options):
+        moved = state_migrate.migrate(app, target.env, options.stacks, options.to, steps)
+    where = state_migrate.described(setting)
+    heading = f"Migrated state to {where}" if any(m.outcome.startswith("migrated") for m in moved) else "No changes"
+    print(f"{heading} ({time.monotonic() - started:.1f} s):")
+    print("".join(f"  {m.stack}: {m.outcome}\n" for m in moved), end="")
+    print("From now on set CODAT_IAC_STATE to that URL for every run (here and in CI)." if setting else
+          "From now on leave CODAT_IAC_STATE unset (or `local`) for every run (here and in CI).")
     return EXIT_OK
 
 
@@ -395,7 +431,7 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
+            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
             "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
 
 
@@ -416,7 +452,7 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="codat-iac", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="codat-iac", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help=f"show Python tracebacks (also {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = argparse.ArgumentParser(add_help=False)
@@ -456,6 +492,14 @@ def build_parser() -> argparse.ArgumentParser:
     apply = commands.add_parser("apply", parents=[common, app_dir, locking],
                                 help="apply exactly a plan made by `plan --out`")
     apply.add_argument("plan_dir", help="the folder `plan --out` wrote")
+    state = commands.add_parser("state", parents=[common],
+                                help="the stacks' Terraform state: `state migrate --to URL` moves it between local "
+                                "files and PostgreSQL", description=state_migrate.__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    state_actions = state.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    moving = state_actions.add_parser("migrate", parents=[common, app_dir, locking, stacks],
+                                      help="move the state to --to (postgres://... or local), stack by stack")
+    moving.add_argument("--to", required=True, help="postgres://user:password@host:5432/db, or local (state files)")
     adopting = commands.add_parser(
         "adopt", parents=[common, app_dir, as_json],
         help="describe the Codat in CODAT_BASE_URL (else the local emulator) as an environments file, with import ids "

@@ -81,8 +81,8 @@ class Run:
 
 
 def each_stack(stacks: list[Stack], do: Callable[[Stack], summary.StackChanges], steps: Steps) -> list[summary.StackChanges]:
-    """Run `do` on each stack in order; after a failure (printed once) the later stacks are not run,
-    since they may depend on it."""
+    """Run `do` on each stack in order; after a failure the later stacks are not run, since they may depend on
+    it. A failure's error is kept in its StackChanges: the closing summary prints it, once."""
     done: list[summary.StackChanges] = []
     for stack in stacks:
         failed = next((earlier.stack for earlier in done if earlier.error), None)
@@ -92,7 +92,6 @@ def each_stack(stacks: list[Stack], do: Callable[[Stack], summary.StackChanges],
         try:
             done.append(do(stack))
         except PipelineError as problem:
-            steps.say(str(problem))
             done.append(summary.StackChanges(stack.name, error=str(problem)))
     return done
 

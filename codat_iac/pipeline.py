@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codat_iac import drift, private_files, project_lock, provider_mirror, summary, warm, withholding
+from codat_iac import drift, origins, private_files, project_lock, provider_mirror, summary, warm, withholding
 from codat_iac.private_files import PRIVATE_UMASK
 from codat_iac.project import Project
 
@@ -290,6 +290,10 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
         hint = (f"\nThe provider in terraform-mirror/ is not the one its lock file "
                 f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
                 f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
+        if "-migrate-state" in done.stderr + done.stdout:
+            hint = ("\nThe stack's state is kept somewhere else than CODAT_IAC_STATE says now. Move it with codat-iac: "
+                    "set CODAT_IAC_STATE back to where the state is (unset for local files), run `codat-iac state "
+                    "migrate --to <the new value>`, then set CODAT_IAC_STATE to the new value.")
         raise PipelineError(f"terraform init failed in {stack_dir}:\n{_errors(done)}{hint}")
     private_files.write_private(stack_dir / ".terraform" / INIT_STAMP, _init_key(stack_dir) + "\n")
     private_files.tighten(stack_dir)  # Terraform writes its dependency lock file 0644 whatever the umask
@@ -431,10 +435,20 @@ def check_variables(stacks: list[Stack], env: dict[str, str]) -> None:
         )
 
 
+def check_origin(stack: Stack, env: dict[str, str]) -> None:
+    """PipelineError, before any terraform plan, when the stack's state was applied to another Codat than the one
+    it points at now (origins.py): the provider would notice only after reading the stack's data sources there."""
+    try:
+        origins.check_folder(stack.dir, env, stack.name)
+    except origins.OriginMismatch as problem:
+        raise PipelineError(str(problem)) from None
+
+
 def plan_stack(
     stack: Stack, env: dict[str, str], plan_file: Path, *, timeout: str, lock: bool = True, destroy: bool = False
 ) -> StackPlan:
     """`terraform plan -out` of one stack (init first when needed); PipelineError naming Terraform's errors."""
+    check_origin(stack, env)
     args = ["plan", "-input=false", "-json", "-detailed-exitcode", f"-out={plan_file}"]
     args += [f"-lock-timeout={timeout}"] if lock else ["-lock=false"]
     args += ["-destroy"] if destroy else []
@@ -483,12 +497,10 @@ def check(stacks: list[Stack], env: dict[str, str], *, parallel: int = 4) -> lis
             plan = speculative_plan(stack, env)
             checked = Checked(drift.report_from_plan(stack.name, plan, stack.config()),
                               summary.from_plan(stack.name, plan, stack.config()))
-        except PipelineError as problem:
-            checked = Checked(drift.StackReport(stack.name, error=str(problem)),
-                              summary.StackChanges(stack.name, error=str(problem)))
-        except Exception as problem:  # noqa: BLE001 - reported per stack; the others still run
-            error = f"{type(problem).__name__}: {problem}"
-            checked = Checked(drift.StackReport(stack.name, error=error), summary.StackChanges(stack.name, error=error))
+        except Exception as problem:  # noqa: BLE001 - reported per stack (in the report); the others still run
+            error = str(problem) if isinstance(problem, PipelineError) else f"{type(problem).__name__}: {problem}"
+            checked = Checked(drift.StackReport(stack.name, error=error),
+                              summary.StackChanges(stack.name, error=error, error_shown="in the report above"))
         checked.report.seconds = round(time.monotonic() - started, 3)
         return checked
 
@@ -528,6 +540,7 @@ def plan_to_artifact(
         private_files.private_folder(target)
         plan_file = target / PLAN_FILE
         echo(f"== plan {stack.name}\n")
+        check_origin(stack, env)
         args = ["plan", "-input=false", "-no-color", f"-lock-timeout={timeout}", "-detailed-exitcode",
                 f"-out={plan_file}"]
         done = run_initialized(args, stack.dir, env)

@@ -22,10 +22,21 @@ from codat_iac.withholding import WITHHELD, holds_secret, withheld_warning
 # codat_integration attributes that are the app's credentials (the secret itself is write-only: only its
 # version shows in a plan).
 CREDENTIALS = ("client_id", "client_secret_wo_version")
+# What destroy does in Codat, by resource type and on_destroy ("" when the type has no on_destroy): a line says
+# "removed" only when Codat no longer has the thing, and "kept in Codat" when only Terraform forgets it.
+KEPT = "kept in Codat; only Terraform forgets it"
 ON_DESTROY = {
-    "disable": "switched off in Codat, credentials kept",
-    "delete_credentials": "switched off in Codat and its credentials deleted",
-    "forget": "left as it is in Codat; only Terraform forgets it",
+    ("codat_integration", "disable"): "removed (on_destroy = disable: switched off in Codat, credentials kept)",
+    ("codat_integration", "delete_credentials"):
+        "removed (on_destroy = delete_credentials: switched off in Codat and its credentials deleted)",
+    ("codat_integration", "forget"): f"{KEPT} (on_destroy = forget)",
+    ("codat_cors_origins", "keep"): f"{KEPT} (on_destroy = keep: Codat keeps allowing the origins)",
+    ("codat_cors_origins", "reset"): "emptied in Codat (on_destroy = reset)",
+    ("codat_sync_settings", "keep"): f"{KEPT} (on_destroy = keep: Codat keeps the settings)",
+    ("codat_sync_settings", "reset"): "reset to Codat's defaults (on_destroy = reset)",
+    ("codat_custom_data_type", ""): f"{KEPT} (Codat's API cannot delete a custom data type)",
+    ("codat_profile", ""): f"{KEPT} (every Codat instance has a profile)",
+    ("codat_supplemental_data", ""): "removed (written back empty: Codat has no delete for it)",
 }
 LABELS = {"codat_webhook": "webhook", "codat_profile": "profile", "codat_sync_settings": "sync settings",
           "codat_cors_origins": "CORS origins"}
@@ -51,6 +62,10 @@ class ResourceChange:
     attributes: list[AttributeChange] = field(default_factory=list)
     on_destroy: Optional[str] = None
 
+    def _destroyed(self) -> str:
+        kind = self.address.split(".", 1)[0]
+        return ON_DESTROY.get((kind, self.on_destroy or ""), "removed")
+
     def text(self) -> str:
         head = f"{self.stack} / {self.construct} ({self.label})"
         if self.action == "import":
@@ -58,8 +73,7 @@ class ResourceChange:
         elif self.action == "create":
             parts = ["new"] + (["credentials set"] if self.label_is_integration else [])
         elif self.action == "delete":
-            what = ON_DESTROY.get(self.on_destroy or "", "")
-            parts = ["removed" + (f" (on_destroy = {self.on_destroy}: {what})" if what else "")]
+            parts = [self._destroyed()]
         else:
             parts = ["replaced"] if self.action == "replace" else []
             parts += [_attribute_text(a) for a in self.attributes if not self._credential(a)]
@@ -104,10 +118,17 @@ class StackChanges:
     stack: str
     resources: list[ResourceChange] = field(default_factory=list)
     error: Optional[str] = None
+    error_shown: Optional[str] = None  # where the error was printed instead of here, e.g. "in the table above"
 
     def lines(self) -> list[str]:
+        """One line per resource; a failed stack's line is followed by its error, indented (printed only here,
+        unless `error_shown` says where it went)."""
         if self.error:
-            return [f"{self.stack}: {self.error if self.error.startswith(NOT_RUN) else 'failed (the error is above)'}"]
+            if self.error.startswith(NOT_RUN):
+                return [f"{self.stack}: {self.error}"]
+            if self.error_shown:
+                return [f"{self.stack}: failed (its error is {self.error_shown})"]
+            return [f"{self.stack}: failed:"] + [f"  {line}" if line else "" for line in self.error.splitlines()]
         lines = [r.text() for r in self.resources] or [f"{self.stack}: no changes"]
         return lines + [warning for r in self.resources for warning in r.warnings()]
 
@@ -170,9 +191,17 @@ def _withheld(value: Any) -> Any:
     return WITHHELD if holds_secret(value) else value
 
 
+def heading(stacks: list[StackChanges], changed: str) -> str:
+    """What the run came to: `changed` (e.g. "Changed in Codat") only when a stack changed or would change
+    something; "Failed" when a stack failed; else "No changes"."""
+    if any(stack.error for stack in stacks):
+        return "Failed"
+    return changed if any(stack.resources for stack in stacks) else "No changes"
+
+
 def render_text(stacks: list[StackChanges], heading: str) -> str:
     """`heading` (e.g. "Changed in Codat:") and one indented line per stack and resource."""
-    return "\n".join([heading] + [f"  {line}" for stack in stacks for line in stack.lines()]) + "\n"
+    return "\n".join([heading] + [f"  {line}" if line else "" for stack in stacks for line in stack.lines()]) + "\n"
 
 
 def render_markdown(stacks: list[StackChanges], heading: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from codat_iac import warm
 
@@ -22,6 +23,8 @@ from codat_iac import warm
 OFFLINE = {"version", "-version", "--version", "-v", "help", "-help", "--help", "-h", "fmt", "init", "get",
            "providers", "convert", "completion"}
 ASKS_FOR_APPROVAL = {"deploy", "destroy", "apply"}
+# Raw terraform subcommands that read Codat: the state's Codat is checked first (origins.py).
+ORIGIN_CHECKED = {"plan", "apply", "refresh", "destroy"}
 # CDK CLI commands that run terraform plan or apply (so the Codat provider): these get a warm provider.
 CDK_RUNS_PROVIDER = {"deploy", "diff", "destroy", "watch"}
 EXIT_ERROR, EXIT_NOT_FOUND = 1, 127
@@ -52,7 +55,7 @@ def exec_tool(tool: str, args: list[str], server: warm.Server | None = None) -> 
     import shutil
 
     from codat_iac import cdk, environment, private_files, project
-    from codat_iac.toolenv import tool_environment
+    from codat_iac.toolenv import colourless, tool_environment
     from codat_settings import CDK_ENV
 
     if tool in cdk.CLIS:
@@ -77,8 +80,14 @@ def exec_tool(tool: str, args: list[str], server: warm.Server | None = None) -> 
         return EXIT_ERROR
     if not (command in OFFLINE or not args or args[0] in OFFLINE):
         env = environment.for_tools(_say, env)
+    if not sys.stdout.isatty() or env.get("NO_COLOR"):
+        colourless(env)  # a log gets no ANSI codes, from Terraform (run by us or by the CDK CLI) or the CDK CLI
     if tool in cdk.CLIS and not sys.stdout.isatty():
         env.setdefault("CI", "1")  # the CDK CLI's UI redraws a spinner into a log unless CI is set
+    if tool == "terraform" and command in ORIGIN_CHECKED:
+        from codat_iac import origins
+
+        origins.check_folder(Path(next((a.split("=", 1)[1] for a in args if a.startswith("-chdir=")), ".")), env)
     private_files.tighten_synthesized(project.current().root / "cdktf.out")
     os.umask(private_files.PRIVATE_UMASK)
     env = _attached(tool, args, env, terraform, server)
@@ -131,14 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"usage: python -m codat_iac.tool_exec {'|'.join(tools)} [ARG ...]", file=sys.stderr)
         return EXIT_ERROR
     server = _start(os.environ) if _wanted(argv[0], argv[1:], os.environ) else None
-    from codat_iac import environment, project
+    from codat_iac import environment, origins, project
     from codat_settings import SettingError
 
     try:
         project.use(project.find(None))
         return exec_tool(argv[0], argv[1:], server)
     except (project.ProjectNotFound, environment.EnvironmentProblem, environment.local_emulator.EmulatorError,
-            SettingError) as problem:
+            SettingError, origins.OriginMismatch) as problem:
         _say(f"codat-iac exec: {problem}")
         return EXIT_ERROR
 

@@ -22,7 +22,7 @@ from codat_iac.withholding import SECRET_VARIABLES_ENV, named_secret_variables, 
 from codat_settings import COMMAND_ENV, SettingError, state_kind
 
 __all__ = ["PROVIDER_HOST", "PROVIDER_SOURCE", "PACKAGE_ROOT", "FROM_SOURCE", "tool_environment",
-           "python_environment", "write_cli_config"]
+           "python_environment", "write_cli_config", "colourless"]
 
 # Where our packages are imported from: a site-packages folder, or this repository when run from source.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +100,16 @@ def tool_environment(
     if _state_kind_or_none(env.get("CODAT_IAC_STATE")) == "postgres":
         env["PG_CONN_STR"] = env["CODAT_IAC_STATE"].strip()
     _name_secret_variables(env, project)
+    return env
+
+
+def colourless(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a tool whose output goes to a log: Terraform gets `-no-color` on every command (TF_CLI_ARGS: it
+    colours a pipe too, and the CDK CLIs run it themselves); Node CLIs get NO_COLOR and FORCE_COLOR=0."""
+    args = env.get("TF_CLI_ARGS", "").split()
+    if "-no-color" not in args:
+        env["TF_CLI_ARGS"] = " ".join(["-no-color", *args])
+    env.update(NO_COLOR="1", FORCE_COLOR="0")
     return env
 
 

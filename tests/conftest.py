@@ -36,6 +36,15 @@ def checkout_emulator_left_alone():
                     "its own (CODAT_BASE_URL or a project folder) instead", pytrace=False)
 
 
+@pytest.fixture
+def fresh_app(tmp_path: Path):
+    """A CDK `Testing.app()` whose output folder is the test's own: without `outdir` it makes a
+    `cdktf.outdir.*` folder in the system temp folder that nothing removes."""
+    from codat_constructs._cdk import cdk
+
+    return cdk.Testing.app(outdir=str(tmp_path / "testing-app"))
+
+
 def warm_servers(since: float = 0.0) -> dict[int, int]:
     """{pid: parent pid} of every warm Codat provider (an attached `python -m codat_provider`, codat_iac/warm.py) of
     this checkout running now and started after `since` (time.time()). Read from /proc (Linux)."""

@@ -189,7 +189,10 @@ def render_markdown(provider, examples: Mapping[str, str] | None = None) -> dict
         page = _page("Resource", r.type_name, name, r.schema, examples.get(f"{key}.md"))
         if _has_import(r):
             usage = examples.get(f"{key}.import", f"terraform import {r.type_name}.example <id>").strip()
-            page += f"\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n{usage}\n```\n"
+            # The comment (invisible when rendered) tells the executed-docs test that these lines are shown, not run:
+            # they need a configuration and a real object of the user's.
+            page += ("\n## Import\n\nImport is supported using the following syntax:\n\n"
+                     f"<!-- illustrative: an import for a configuration of your own -->\n```shell\n{usage}\n```\n")
         pages[f"{key}.md"] = page
     for d in provider.data_sources:
         key = f"data-sources/{_short(d.type_name, name)}.md"

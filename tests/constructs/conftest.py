@@ -38,9 +38,9 @@ def kernel_has_tool_env() -> bool:
 
 
 @pytest.fixture(scope="session")
-def testing_app():
+def testing_app(tmp_path_factory):
     """One App for every test that only needs `Testing.synth`: each test adds its own stack."""
-    return Testing.app()
+    return Testing.app(outdir=str(tmp_path_factory.mktemp("testing-app")))
 
 
 @pytest.fixture(scope="session")

@@ -172,11 +172,11 @@ def test_meta_arguments(stack):
     assert resources["second"]["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["disabled"]}
 
 
-def test_an_unknown_attribute_is_a_type_error():
+def test_an_unknown_attribute_is_a_type_error(fresh_app):
     with pytest.raises(TypeError, match="unknown attributes"):
         AttributeTable({"url": "string"}, {"uri": "x"})
     with pytest.raises(TypeError):
-        CodatWebhook(cdk.TerraformStack(cdk.Testing.app(), "t"), "w", uri="https://acme.example")  # type: ignore[call-arg]
+        CodatWebhook(cdk.TerraformStack(fresh_app, "t"), "w", uri="https://acme.example")  # type: ignore[call-arg]
 
 
 # HCL: every attribute carries its storage class; lifecycle conditions are blocks -----------------------

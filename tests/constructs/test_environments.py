@@ -49,7 +49,7 @@ def test_the_example_file_declares_the_instance_configuration():
     assert production.xero.data.custom_data_types["purchaseOrders"].key_by == ["$.PurchaseOrderID"]
 
 
-def test_configuration_tables_become_the_stacks_resources():
+def test_configuration_tables_become_the_stacks_resources(fresh_app):
     (environment,) = parse_environments(tomllib.loads('''
         [environments.qa.sync_settings]
         on_destroy = "reset"
@@ -69,7 +69,7 @@ def test_configuration_tables_become_the_stacks_resources():
         key_by = ["$.Id"]
         source_modified_date = ["$.MetaData.LastUpdatedTime"]
     '''))
-    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(cdk.Testing.app(), environment)))
+    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(fresh_app, environment)))
     resources = synthesized["resource"]
     (sync,) = resources["codat_sync_settings"].values()
     assert sync == {
@@ -94,8 +94,8 @@ def test_no_file_means_no_environments(monkeypatch):
     assert [e.name for e in load_environments()] == ["sandbox", "production"]
 
 
-def test_a_stack_per_environment_with_its_own_provider_and_key():
-    app = cdk.Testing.app()
+def test_a_stack_per_environment_with_its_own_provider_and_key(fresh_app):
+    app = fresh_app
     stacks = [CodatEnvironmentStack(app, e) for e in load_environments(EXAMPLE)]
     sandbox, production = (json.loads(cdk.Testing.synth(s)) for s in stacks)
     for name, synthesized in (("sandbox", sandbox), ("production", production)):
@@ -123,7 +123,7 @@ def test_a_stack_per_environment_with_its_own_provider_and_key():
     assert "tier = 'app_partner' in [environments.sandbox.xero]" in message and "XeroTier" not in message
 
 
-def test_accounting_integrations_and_renamed_variables():
+def test_accounting_integrations_and_renamed_variables(fresh_app):
     (environment,) = parse_environments(tomllib.loads('''
         [environments.qa]
         api_key_variable = "qa_key"
@@ -138,7 +138,7 @@ def test_accounting_integrations_and_renamed_variables():
     '''))
     assert environment.base_url is None and environment.xero is None
     assert [a.client_secret_variable for a in environment.accounting] == ["quickbooks_client_secret_qa", "sage_secret"]
-    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(cdk.Testing.app(), environment)))
+    synthesized = json.loads(cdk.Testing.synth(CodatEnvironmentStack(fresh_app, environment)))
     assert synthesized["provider"]["codat"] == [{"api_key": "${var.qa_key}"}]  # base_url: CODAT_BASE_URL or Codat
     assert sorted(r["platform_key"] for r in synthesized["resource"]["codat_integration"].values()) == ["qhyg", "tgff"]
     (usage,) = synthesized["data"]["codat_connection_usage"].values()  # only QuickBooks has a cap
@@ -183,12 +183,12 @@ allowed_origins = ["https://app.acme.example"]
 '''
 
 
-def test_adopted_tables_synthesize_import_blocks_and_client_ids_from_variables():
+def test_adopted_tables_synthesize_import_blocks_and_client_ids_from_variables(fresh_app):
     (environment,) = parse_environments(tomllib.loads(ADOPTED))
     assert environment.xero.app_name is None and environment.xero.client_id_variable == "xero_client_id_prod"
     assert environment.secret_env_vars() == ["TF_VAR_codat_api_key_prod", "TF_VAR_xero_client_secret_prod",
                                              "TF_VAR_quickbooks_online_client_secret_prod"]  # Codat Sandbox: none
-    stack = CodatEnvironmentStack(cdk.Testing.app(), environment)
+    stack = CodatEnvironmentStack(fresh_app, environment)
     synthesized = json.loads(cdk.Testing.synth(stack))
     imports = {block["to"].split(".")[0] + ":" + block["id"] for block in synthesized["import"]}
     assert imports == {

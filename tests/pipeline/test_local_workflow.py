@@ -1,11 +1,8 @@
 """The README's local workflow as a user runs it, in a copy of the repo with a HOME that cannot be written:
 `make deploy`, a drift check, a synth, the raw tools after it, and teardown.
 
-Why a copy: `make deploy` keeps its emulator, state and caches in the checkout (`.codat-iac/`, `cdktf.out/`,
-`terraform.codat.tfstate`); running it in the developer's own checkout would change their local deploy.
-The copy holds the tracked files (mtimes kept, so make sees nothing to install) and links `.venv` and
-`node_modules` to this checkout's: the tool code under test is the copy's, the installed packages are shared
-read-only. Everything the commands write lands in the copy or the system temp folder, and HOME stays empty.
+Why a copy: see tests/checkout_copy.py. Everything the commands write lands in the copy or the system temp folder,
+and HOME stays empty.
 """
 
 from __future__ import annotations
@@ -21,17 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.checkout_copy import copy_checkout
 from tests.conftest import start_emulator
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 ANSI = "\x1b["
-
-
-def _tracked_files() -> list[str]:
-    done = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
-    return [name for name in done.stdout.split("\0") if name]
 
 
 def _lock(home: Path) -> str:
@@ -76,13 +68,7 @@ class Checkout:
 def checkout(tmp_path_factory):
     work = tmp_path_factory.mktemp("local-workflow")
     root, home = work / "repo", work / "home"
-    for name in _tracked_files():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, target, follow_symlinks=False)
-    for installed in (".venv", "node_modules"):
-        (root / installed).symlink_to(REPO / installed)
+    copy_checkout(root)
     home.mkdir()
     how = _lock(home)
     found = Checkout(root, home)
@@ -105,7 +91,7 @@ def test_a_stack_with_its_own_codat_starts_no_local_emulator(checkout, sandbox_e
     done = checkout.run("bin/codat-iac", "drift", "sandbox", env={
         "CODAT_IAC_ENVIRONMENTS": "environments.toml", "TF_VAR_codat_api_key_sandbox": sandbox_emulator.api_key})
     assert done.returncode == 0, done.stdout + done.stderr  # nothing declared: nothing differs
-    assert "sandbox: no changes" in done.stdout
+    assert "No drift: 1 stack(s) match their configuration and Codat (sandbox)." in done.stdout
     assert "emulator" not in (done.stdout + done.stderr).lower()
     assert not (checkout.dir / ".codat-iac" / "emulator").exists()  # not started, not even prepared
 
@@ -137,8 +123,10 @@ def test_make_deploy_logs_one_line_per_step_and_a_summary(deployed):
     assert first.stderr.count("Local Codat emulator started") == 1  # the banner, when it starts it
     steps = [line for line in first.stderr.splitlines() if line.endswith(" s]")]
     assert [line.split(":")[0].split(" [")[0] for line in steps] == ["synth", "init codat", "plan codat", "apply codat"]
-    assert first.stdout.splitlines()[-1] == "  codat / xero (gbol): new; credentials set"
+    assert first.stdout.splitlines()[-2:] == ["Changed in Codat (" + first.stdout.splitlines()[-2].split("(")[1],
+                                              "  codat / xero (gbol): new; credentials set"]
     assert "Local Codat emulator started" not in second.stderr
+    assert second.stdout.splitlines()[-2].startswith("No changes (")  # not "Changed in Codat"
     assert second.stdout.splitlines()[-1] == "  codat: no changes"
     assert "apply codat" not in second.stderr  # nothing to apply: no apply
 
@@ -179,6 +167,7 @@ def test_teardown_asks_and_honours_on_destroy(checkout, deployed):
 
     done = checkout.run("bin/codat-iac", "destroy", "--auto-approve")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-2].startswith("Destroyed (each resource as its on_destroy says) (")
     assert done.stdout.splitlines()[-1] == (
         "  codat / xero (gbol): removed (on_destroy = disable: switched off in Codat, credentials kept)")
     home = checkout.dir / ".codat-iac" / "emulator"

@@ -4,36 +4,42 @@ serialized by the state lock and lose nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 
 from pipeline_support import CLIENT_A, CLIENT_B, REPO, SECRET, STACK, assert_secret_free, make_checkout
 
 
-def _synth(stack_name: str, setting: str) -> dict:
+def _synth(app, stack_name: str, setting: str) -> dict:
     from cdktf import TerraformStack, Testing
 
     from codat_constructs.state import use_state_backend
 
-    stack = TerraformStack(Testing.app(), stack_name)
+    stack = TerraformStack(app, stack_name)
     use_state_backend(stack, setting=setting)
     return json.loads(Testing.synth(stack))
 
 
-def test_local_state_file_by_default():
+def test_local_state_file_by_default(tmp_path):
     from pathlib import Path
 
-    assert _synth("dev", "")["terraform"]["backend"] == {"local": {"path": str(Path.cwd() / "terraform.dev.tfstate")}}
-    assert _synth("dev", "local")["terraform"]["backend"]["local"]
+    from cdktf import Testing
+
+    first, second = (Testing.app(outdir=str(tmp_path / name)) for name in ("first", "second"))
+    assert _synth(first, "dev", "")["terraform"]["backend"] == {
+        "local": {"path": str(Path.cwd() / "terraform.dev.tfstate")}}
+    assert _synth(second, "dev", "local")["terraform"]["backend"]["local"]
 
 
-def test_postgres_state_has_a_schema_per_stack_and_no_connection_string():
+def test_postgres_state_has_a_schema_per_stack_and_no_connection_string(fresh_app):
     url = "postgres://team:Pa55-word-in-url@db.example:5432/iac?sslmode=require"
-    synthesized = _synth("prod-EU", url)
+    synthesized = _synth(fresh_app, "prod-EU", url)
     assert synthesized["terraform"]["backend"] == {"pg": {"schema_name": "codat_iac_prod_eu"}}
     assert "Pa55-word-in-url" not in json.dumps(synthesized) and "db.example" not in json.dumps(synthesized)
 
@@ -64,14 +70,24 @@ def _advisory_locks(url: str) -> int:
         ).fetchone()[0]
 
 
-def _wait_for_lock(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+def _requests(emulator) -> dict[str, int]:
+    """What arrived at the emulator, by method and target (counted on arrival, before any fault's delay)."""
+    key = base64.b64encode(emulator.api_key.encode()).decode()
+    answer = httpx.get(f"{emulator.url}/_emulator/requests", headers={"Authorization": f"Basic {key}"}, timeout=10)
+    return answer.json()["requests"]
+
+
+def _wait_inside_apply(emulator, url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    """Until the first deploy's apply is inside its slowed PUT (only an apply writes to Codat, and the emulator
+    counts the PUT when it arrives, then holds it) and PostgreSQL shows the state lock that apply holds. The plan
+    before the apply takes the lock too, but only briefly: waiting for any lock could find that one."""
     deadline = time.monotonic() + timeout
-    while _advisory_locks(url) == 0:
+    while not any(request.startswith("PUT ") for request in _requests(emulator)) or _advisory_locks(url) == 0:
         if process.poll() is not None:
-            raise AssertionError("the first deploy ended before it was seen holding the state lock:\n"
+            raise AssertionError("the first deploy ended before it was seen inside its apply:\n"
                                  + "".join(process.communicate()))
-        assert time.monotonic() < deadline, "the first deploy never took the state lock"
-        time.sleep(0.1)
+        assert time.monotonic() < deadline, "the first deploy's apply never reached Codat"
+        time.sleep(0.05)
 
 
 @pytest.mark.e2e
@@ -79,18 +95,23 @@ def test_concurrent_deploys_of_one_stack_wait_for_the_lock_and_lose_nothing(tmp_
     password = state_url.split(":")[2].split("@")[0]
     first = make_checkout(tmp_path / "alice", emulator, project.env, CODAT_IAC_STATE=state_url, XERO_CLIENT_ID=CLIENT_A)
     second = make_checkout(tmp_path / "bob", emulator, project.env, CODAT_IAC_STATE=state_url, XERO_CLIENT_ID=CLIENT_B)
-    # Slow Codat down for the first deploy's writes, so its apply holds the lock for a while.
+    # Bob's stack synthesized and initialized beforehand, so that his plans below reach the lock quickly.
+    ready = second.run("diff", "--app-dir", str(second.dir))
+    assert ready.returncode == 2, ready.stdout + ready.stderr
+    # Slow Codat down for the first deploy's writes, so its apply holds the lock for a while (two PUTs: the
+    # credentials, then the switch).
     subprocess.run(
-        [sys.executable, "-m", "codat_emulator", "faults", "add", "latency", "--latency-ms", "4000", "--method", "PUT",
+        [sys.executable, "-m", "codat_emulator", "faults", "add", "latency", "--latency-ms", "8000", "--method", "PUT",
          "--count", "2", "--data", str(emulator.data_dir)],
         cwd=REPO, check=True, capture_output=True,
     )
 
     alice = first.start("deploy", "--app-dir", str(first.dir), "--lock-timeout", "3m")
-    _wait_for_lock(state_url, alice)
+    _wait_inside_apply(emulator, state_url, alice)
 
     # Bob, unwilling to wait, fails on the lock with a message that says what happened and what to do.
     impatient = second.plan(tmp_path / "bob-plan", "--lock-timeout", "0s")
+    assert alice.poll() is None, "the first deploy ended before the second plan asked for the lock: no test"
     assert impatient.returncode == 1, impatient.stdout + impatient.stderr
     assert "locked by another run" in impatient.stderr and "Nothing was changed" in impatient.stderr
     assert "--lock-timeout" in impatient.stderr

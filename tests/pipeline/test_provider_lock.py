@@ -16,7 +16,8 @@ def test_a_launcher_that_differs_from_the_lock_file_is_refused_with_the_fix(pipe
     launcher.write_text(launcher.read_text() + "# changed by hand\n")
     done = pipeline.run("diff", "--app-dir", str(pipeline.dir))
     assert done.returncode == 1
-    assert "is not the one its lock file (.terraform.lock.hcl) records: run `codat-iac provider install`" in done.stderr
+    # The error is printed once, in the closing summary (stdout).
+    assert "is not the one its lock file (.terraform.lock.hcl) records: run `codat-iac provider install`" in done.stdout
     assert pipeline.run("provider", "install", "--app-dir", str(pipeline.dir)).returncode == 0
     again = pipeline.run("diff", "--app-dir", str(pipeline.dir))
     assert again.returncode == 0, again.stderr

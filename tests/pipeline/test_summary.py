@@ -93,3 +93,44 @@ def test_an_import_without_a_change_is_listed_and_is_configuration_not_applied_y
     assert _lines(plan) == ["codat / xero (gbol): imported from Codat, unchanged"]
     (row,) = drift.differences_from_plan("codat", plan, CONFIG)
     assert (row.kind, row.attribute, row.action) == (drift.PENDING, drift.WHOLE, "import")
+
+
+def test_the_heading_says_what_the_run_came_to():
+    changed = summary.StackChanges("codat", [summary.ResourceChange("codat", XERO, "xero", "gbol", "create")])
+    unchanged = summary.StackChanges("sandbox")
+    failed = summary.StackChanges("prod", error="stack 'prod': terraform plan failed:\nError: boom")
+    assert summary.heading([changed, unchanged], "Changed in Codat") == "Changed in Codat"
+    assert summary.heading([unchanged], "Changed in Codat") == "No changes"
+    assert summary.heading([changed, failed], "Changed in Codat") == "Failed"
+
+
+def test_a_failed_stack_carries_its_error_once_indented_or_says_where_it_went():
+    failed = summary.StackChanges("prod", error="stack 'prod': terraform plan failed:\nError: boom\n\n  detail")
+    assert failed.lines() == ["prod: failed:", "  stack 'prod': terraform plan failed:", "  Error: boom", "",
+                              "    detail"]
+    text = summary.render_text([failed], "Failed (1.0 s):")
+    assert text.count("Error: boom") == 1 and "above" not in text
+    shown = summary.StackChanges("prod", error="Error: boom", error_shown="in the report above")
+    assert shown.lines() == ["prod: failed (its error is in the report above)"]
+
+
+def test_destroy_lists_what_codat_keeps_as_kept():
+    def deleted(address: str, values: dict) -> dict:
+        return _change(address, ["delete"], values, None)
+
+    plan = {"resource_changes": [
+        deleted("codat_cors_origins.cors", {"on_destroy": "keep"}),
+        deleted("codat_sync_settings.sync", {"on_destroy": "reset"}),
+        deleted("codat_custom_data_type.po", {"platform_key": "gbol", "identifier": "purchaseOrders"}),
+        deleted(XERO, {"platform_key": "gbol", "on_destroy": "forget"}),
+        deleted("codat_webhook.webhook_sync", {"url": "https://a.example"}),
+    ]}
+    changes = summary.from_plan("codat", plan, CONFIG)
+    lines = changes.lines()
+    assert lines[0].endswith("(CORS origins): kept in Codat; only Terraform forgets it (on_destroy = keep: Codat "
+                             "keeps allowing the origins)")
+    assert lines[1].endswith("(sync settings): reset to Codat's defaults (on_destroy = reset)")
+    assert "kept in Codat" in lines[2] and "cannot delete a custom data type" in lines[2]
+    assert lines[3] == "codat / xero (gbol): kept in Codat; only Terraform forgets it (on_destroy = forget)"
+    assert lines[4] == "codat / webhook_sync (webhook): removed"
+    assert not any("removed" in line for line in lines[:4])

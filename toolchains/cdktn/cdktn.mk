@@ -8,13 +8,16 @@ export CODAT_IAC_CDK
 
 install: $(if $(filter cdktn,$(CODAT_IAC_CDK)),$(CDKTN)/node_modules/.installed)
 
+# One line per step, as the Makefile's own installs (STEP): the installer's output only when it fails.
 $(VENV)/.installed-cdktn: $(CDKTN)/requirements.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $(CDKTN)/requirements.txt
-	touch $@
+	@$(STEP) "install CDK Terrain's Python packages (.venv)" -- $(PY) -m pip install --disable-pip-version-check \
+		-r $(CDKTN)/requirements.txt
+	@touch $@
 
 $(CDKTN)/node_modules/.installed: $(CDKTN)/package-lock.json $(VENV)/.installed-cdktn
-	$(PY) -m codat_iac.cdk install --no-audit --no-fund --loglevel=error
-	touch $@
+	@$(STEP) "install the cdktn CLI ($(CDKTN)/node_modules)" -- $(PY) -m codat_iac.cdk install --no-audit \
+		--no-fund --loglevel=error
+	@touch $@
 
 # The tests whose result depends on the CDK (the choice itself, constructs, end to end, pipelines), on the one
 # CODAT_IAC_CDK picks; .ci/run runs them again with CODAT_IAC_CDK=cdktn after `make test`.
