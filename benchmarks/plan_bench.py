@@ -42,7 +42,6 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "tfplugin"))
 
 import tfplugin_harness as harness  # noqa: E402
-
 from codat_iac.toolenv import PROVIDER_SOURCE, tool_environment  # noqa: E402
 
 API_KEY = "bench-api-key-0001"

@@ -30,12 +30,12 @@ sys.path.insert(0, str(REPO / "tests" / "tfplugin"))
 
 from plan_bench import API_KEY, Folder, _floor, _plain_env, _webhooks, start_emulator  # noqa: E402
 from tfplugin_bench import CODAT_LAUNCHER, start_provider  # noqa: E402
-from tfplugin_certs import client_cert  # noqa: E402
 
 from codat_iac import provider_package  # noqa: E402
 from codat_iac.provider_freeze import EXECUTABLE, target_platform  # noqa: E402
 from codat_iac.toolenv import PROVIDER_SOURCE, python_environment, tool_environment  # noqa: E402
 from codat_provider import VERSION  # noqa: E402
+from tfplugin_certs import client_cert  # noqa: E402
 
 START_GOAL = 1.5
 

@@ -23,9 +23,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "tfplugin"))
 sys.path.insert(0, REPO)
 
 import tfplugin_harness as harness  # noqa: E402
-from tfplugin_certs import client_cert  # noqa: E402
-
 from codat_iac.toolenv import python_environment  # noqa: E402
+from tfplugin_certs import client_cert  # noqa: E402
 
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 TARGET_MS = 120

@@ -14,8 +14,6 @@ from typing import Mapping, Optional
 
 from constructs import Construct
 
-from codat_settings.fields import INT32_MAX, text_problem
-
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
 from codat_constructs.bindings._base import template
@@ -29,6 +27,7 @@ from codat_constructs.configuration import (
 )
 from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.secret import Secret, require_secret
+from codat_settings.fields import INT32_MAX, text_problem
 
 #: Codat's accounting platform keys, generated from the provider's own table (bindings/platforms.py).
 #: Codat adds platforms: a well-formed key that is not here is allowed, with a warning.

@@ -16,6 +16,9 @@ from typing import Optional
 
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
+from codat_constructs.bindings import CodatCorsOrigins, CodatCustomDataType, CodatSupplementalData, CodatSyncSettings
+from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_settings.configuration import (
     SINGLETON_ON_DESTROY,
     Problem,
@@ -27,10 +30,6 @@ from codat_settings.configuration import (
     sync_data_type_problem,
     sync_setting_problems,
 )
-
-from codat_constructs._cdk import cdk
-from codat_constructs.bindings import CodatCorsOrigins, CodatCustomDataType, CodatSupplementalData, CodatSyncSettings
-from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_]+")
 

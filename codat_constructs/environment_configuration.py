@@ -18,8 +18,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from codat_settings.configuration import SYNC_SETTING_FIELDS
-
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs.configuration import (
     CustomDataType,
@@ -30,6 +28,7 @@ from codat_constructs.configuration import (
     integration_data_problems,
     sync_settings_problems,
 )
+from codat_settings.configuration import SYNC_SETTING_FIELDS
 
 
 @dataclass(frozen=True)

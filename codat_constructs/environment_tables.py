@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
-from codat_settings.configuration import profile_problems, webhook_problems
-
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs.accounting import cap_problems, declared_credential_problems
 from codat_constructs.configuration import dotted
@@ -23,6 +20,8 @@ from codat_constructs.environment_settings import (
 )
 from codat_constructs.xero import XERO_PLATFORM_KEY
 from codat_constructs.xero_app import CODAT_XERO_REDIRECT_URI, XeroIntegrationType, XeroTier, _check
+from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
+from codat_settings.configuration import profile_problems, webhook_problems
 
 _NAME = TABLE_NAME
 _TIERS = {tier.name.lower(): tier for tier in XeroTier}

@@ -20,12 +20,33 @@ import time
 import traceback
 from pathlib import Path
 
-from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
-                       postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
-                       state_migrate, summary, tool_exec, vendor_wheel, warm, withholding)
+from codat_iac import (
+    adopt,
+    adopt_file,
+    cdk,
+    compare,
+    deploy,
+    drift,
+    environment,
+    local_emulator,
+    pipeline,
+    postgres,
+    preflight,
+    project,
+    promote,
+    provider_build,
+    provider_mirror,
+    scaffold,
+    state_migrate,
+    summary,
+    tool_exec,
+    vendor_wheel,
+    warm,
+    withholding,
+)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
-from codat_settings import CDK_ENV, SettingError
+from codat_settings import SettingError
 
 # What `codat-iac --help` says: to the user of the installed command, wherever it runs.
 DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan

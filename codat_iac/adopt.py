@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from codat_iac.withholding import WITHHELD, holds_secret
-from codat_settings.secrets import scrub
 from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME, url_allowed
 from codat_settings.configuration import (
     SUPPLEMENTAL_DATA_TYPES,
@@ -40,6 +39,7 @@ from codat_settings.configuration import (
     sync_data_type_problem,
     sync_setting_problems,
 )
+from codat_settings.secrets import scrub
 
 XERO = "gbol"
 #: Fields of Codat's sync setting -> the file's (provider's) names.

@@ -38,9 +38,9 @@ from urllib.parse import urlsplit, urlunsplit
 from codat_iac import adopt
 from codat_iac.adopt_file import document
 from codat_iac.drift import EXIT_CLEAN, EXIT_DIFFERENT, EXIT_ERROR
+from codat_iac.withholding import WITHHELD, holds_secret
 from codat_settings import TABLE_NAME, SettingError, check_base_url, shown_url
 from codat_settings.configuration import default_sync_setting, sync_from_moment
-from codat_iac.withholding import WITHHELD, holds_secret
 from codat_settings.secrets import SecretHold, scrub, secrets_from_environment
 
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"

@@ -30,10 +30,20 @@ from typing import Any, Iterator, Mapping, Optional
 from urllib.parse import urlsplit
 
 from codat_iac import adopt, adopt_file
-from codat_iac.compare import (HISTORY, PROFILE_FIELDS, URL_SETTINGS, Comparison, CompareError, check_files,
-                               declared_client_id, ignored, integration_tables, webhook_keys)
-from codat_settings.configuration import default_sync_setting
+from codat_iac.compare import (
+    HISTORY,
+    PROFILE_FIELDS,
+    URL_SETTINGS,
+    CompareError,
+    Comparison,
+    check_files,
+    declared_client_id,
+    ignored,
+    integration_tables,
+    webhook_keys,
+)
 from codat_iac.withholding import holds_secret
+from codat_settings.configuration import default_sync_setting
 from codat_settings.secrets import scrub
 
 #: Fields of a declared [xero] table that describe the Xero app, which Codat does not know: kept from B's table.

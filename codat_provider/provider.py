@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import threading
 
-from codat_settings import SettingError, base_url_origin, check_base_url
-from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
-
 from codat_provider import VERSION
 from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.custom_data_type.resource import CustomDataTypeResource
@@ -23,6 +20,8 @@ from codat_provider.secrets import process_secrets
 from codat_provider.supplemental_data.resource import SupplementalDataResource
 from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
+from codat_settings import SettingError, base_url_origin, check_base_url
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:

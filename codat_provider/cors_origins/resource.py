@@ -7,13 +7,12 @@ that call Codat, so schema and validate starts stay light.
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
-
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.cors_origins.flatten import flatten_origins, removed_by
 from codat_provider.cors_origins.schema import CORS_ORIGINS_ID, SCHEMA
-from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.cors_origins.validate import validate_config
 from codat_provider.reporting import reported
+from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
 
 class CorsOriginsResource(Resource):

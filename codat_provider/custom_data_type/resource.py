@@ -6,8 +6,6 @@ imported inside the methods that call Codat, so schema and validate starts stay 
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.custom_data_type.expand import ATTRIBUTES, configuration_args
 from codat_provider.custom_data_type.flatten import flatten_custom_data_type, resource_id
@@ -16,6 +14,7 @@ from codat_provider.custom_data_type.validate import parse_import_id, validate_c
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import reported
 from codat_provider.validation import split_validation_error
+from tfplugin import Diagnostics, ProviderError, Resource
 
 
 class CustomDataTypeResource(Resource):

@@ -6,8 +6,6 @@ skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from tfplugin import DataSource, Diagnostics, ProviderError
-
 from codat_provider.data_sources.expand import integrations_query
 from codat_provider.data_sources.flatten import (
     flatten_branding,
@@ -19,6 +17,7 @@ from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, IN
 from codat_provider.data_sources.validate import validate_filters
 from codat_provider.platforms import check_platform_key, get_integration
 from codat_provider.reporting import reported
+from tfplugin import DataSource, Diagnostics, ProviderError
 
 
 class IntegrationDataSource(DataSource):

@@ -10,8 +10,6 @@ of the provider skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
-
 from codat_provider.confirm import unacknowledged
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
@@ -26,6 +24,7 @@ from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import NOTHING_CHANGED, reported
+from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from tfplugin import Diagnostics
-
 from codat_provider.integration.schema import ON_DESTROY_CHOICES
 from codat_provider.platforms import XERO, check_platform_key
 from codat_provider.validation import given
 from codat_settings.fields import text_problem
+from tfplugin import Diagnostics
 
 #: client_secret_wo_version is any number Terraform, JSON and the CDK's JavaScript all carry exactly.
 MAX_VERSION = 2**53

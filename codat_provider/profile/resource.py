@@ -8,9 +8,6 @@ is lost; the window is one round trip. The profile cannot be deleted: destroy fo
 
 from __future__ import annotations
 
-
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
@@ -18,6 +15,8 @@ from codat_provider.profile.schema import PROFILE_ID, SCHEMA
 from codat_provider.profile.validate import validate_config
 from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
+from tfplugin import Diagnostics, ProviderError, Resource
+
 
 class ProfileResource(Resource):
     type_name = "codat_profile"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import Diagnostics
-
 from codat_provider.validation import checkable, given
 from codat_settings.configuration import profile_problems
+from tfplugin import Diagnostics
 
 # Absolute http(s) URL with a host. Codat's redirect URL may hold placeholders such as
 # `https://example.{countrySuffix}/{companyId}`, so braces are allowed and not parsed further.

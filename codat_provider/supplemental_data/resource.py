@@ -8,8 +8,6 @@ configuration in state and a foreign one shows as drift. Codat has no DELETE: de
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import reported
@@ -18,6 +16,7 @@ from codat_provider.supplemental_data.flatten import flatten_sources, resource_i
 from codat_provider.supplemental_data.schema import SCHEMA
 from codat_provider.supplemental_data.validate import parse_import_id, validate_config
 from codat_provider.validation import split_validation_error
+from tfplugin import Diagnostics, ProviderError, Resource
 
 
 class SupplementalDataResource(Resource):

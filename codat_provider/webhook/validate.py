@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tfplugin import Diagnostics
-
 from codat_provider.validation import checkable, given
-from codat_settings.configuration import webhook_problems
 from codat_provider.webhook.schema import MAX_COMPANY_TAGS, MAX_TAG_LENGTH
+from codat_settings.configuration import webhook_problems
+from tfplugin import Diagnostics
 
 # A webhook URL is the consumer's endpoint, reached by Codat's servers over the internet, so it must be
 # https. Plain http is let through for loopback hosts only: that is how a local emulator (or a tunnel's

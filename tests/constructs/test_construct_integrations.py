@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     ACCOUNTING_PLATFORMS,
     CodatAccountingIntegration,
@@ -16,6 +15,7 @@ from codat_constructs import (
     Secret,
     XeroApp,
 )
+from codat_constructs._cdk import cdk
 
 CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     CODAT_XERO_REDIRECT_URI,
     XeroApp,
@@ -14,6 +13,7 @@ from codat_constructs import (
     XeroIntegrationType,
     XeroTier,
 )
+from codat_constructs._cdk import cdk
 
 CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 GOOD = dict(app_name="Acme Lending", company_url="https://acme.example", client_id=CLIENT_ID)

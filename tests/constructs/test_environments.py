@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     ENVIRONMENTS_ENV,
     CodatEnvironmentStack,
@@ -19,6 +18,7 @@ from codat_constructs import (
     XeroTier,
     load_environments,
 )
+from codat_constructs._cdk import cdk
 from codat_constructs.environments import parse_environments
 
 REPO = Path(__file__).resolve().parents[2]

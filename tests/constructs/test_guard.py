@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     CodatAccountingIntegration,
     CodatIntegrationConfigError,
@@ -21,6 +20,7 @@ from codat_constructs import (
     XeroApp,
     XeroTier,
 )
+from codat_constructs._cdk import cdk
 from codat_constructs.check import TerraformCheck, _quoted_template, render_checks_hcl
 from codat_constructs.guard import CapWording, warn_threshold
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from codat_constructs import (
     CodatAccountingIntegration,
     CodatEnvironmentStack,

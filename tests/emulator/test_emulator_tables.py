@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from codat_emulator import configuration as emulator_configuration
-from codat_emulator import seed
+from codat_emulator import configuration as emulator_configuration, seed
 from codat_provider.platforms import KNOWN_PLATFORMS
 from codat_settings import configuration as settings
 

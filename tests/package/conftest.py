@@ -11,6 +11,7 @@ import pytest
 
 from distribution_support import DROPPED, PIP_CACHE, REPO, ok, run, source_copy
 
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory):
     """A fresh virtualenv with the wheel built from this checkout, and a user's environment to run it in."""

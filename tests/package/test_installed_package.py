@@ -15,9 +15,7 @@ import zipfile
 
 import pytest
 
-from distribution_support import PIP_CACHE, REPO
-from distribution_support import ok as _ok
-from distribution_support import run as _run
+from distribution_support import PIP_CACHE, REPO, ok as _ok, run as _run
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codat_iac import project as projects
-from codat_iac import provider_mirror, scaffold
+from codat_iac import project as projects, provider_mirror, scaffold
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_FILES = {"cdktf.json", "main.py", "requirements.txt", ".gitignore", "README.md", "package.json",

@@ -18,8 +18,9 @@ def _managed(state: dict) -> list[tuple[str, str, dict]]:
 
 
 def _pulled(pipeline, **env: str) -> dict:
-    from codat_iac.toolenv import tool_environment
     import subprocess
+
+    from codat_iac.toolenv import tool_environment
 
     run_env = tool_environment(dict(pipeline.env, **env))
     if env.get("CODAT_IAC_STATE"):

@@ -18,25 +18,27 @@ from codat_client import (
     SyncSettings,
     WriteNotAcknowledgedError,
 )
-from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.flatten import removed_by
+from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.validate import validate_config as validate_cors
 from codat_provider.custom_data_type.expand import configuration_args
 from codat_provider.custom_data_type.flatten import flatten_custom_data_type
-from codat_provider.custom_data_type.validate import parse_import_id as parse_custom_id
-from codat_provider.custom_data_type.validate import validate_config as validate_custom
+from codat_provider.custom_data_type.validate import (
+    parse_import_id as parse_custom_id,
+    validate_config as validate_custom,
+)
 from codat_provider.data_sources.flatten import flatten_branding
 from codat_provider.supplemental_data.expand import sources_args
 from codat_provider.supplemental_data.flatten import flatten_sources
 from codat_provider.supplemental_data.resource import _attribute_path as supplemental_path
-from codat_provider.supplemental_data.validate import parse_import_id as parse_supplemental_id
-from codat_provider.supplemental_data.validate import validate_config as validate_supplemental
+from codat_provider.supplemental_data.validate import (
+    parse_import_id as parse_supplemental_id,
+    validate_config as validate_supplemental,
+)
 from codat_provider.sync_settings.expand import changed_data_types, overlay, reset
 from codat_provider.sync_settings.flatten import flatten_sync_settings
-from codat_provider.sync_settings.resource import SyncSettingsResource
-from codat_provider.sync_settings.resource import _attribute_path as sync_path
-from codat_provider.sync_settings.validate import parse_import_id as parse_sync_id
-from codat_provider.sync_settings.validate import validate_config as validate_sync
+from codat_provider.sync_settings.resource import SyncSettingsResource, _attribute_path as sync_path
+from codat_provider.sync_settings.validate import parse_import_id as parse_sync_id, validate_config as validate_sync
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError
 
 CODAT = {

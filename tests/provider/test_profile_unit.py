@@ -5,8 +5,8 @@ from __future__ import annotations
 from codat_client import Profile
 from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
-from codat_provider.validation import bad_request_paths
 from codat_provider.profile.validate import validate_config
+from codat_provider.validation import bad_request_paths
 from tfplugin import UNKNOWN, Diagnostics
 
 CURRENT = {"name": "Old", "redirect_url": "https://old.example/{companyId}", "logo_url": "https://l.example/l.png",

@@ -19,9 +19,8 @@ import codat_client
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.provider import CodatProvider
 from tests.careless.careless_server import CarelessCodat
-from tfplugin import Diagnostics, ProviderError
+from tfplugin import Diagnostics, ProviderError, set_scrubber
 from tfplugin._log import HclogHandler
-from tfplugin import set_scrubber
 
 REPO = Path(__file__).resolve().parents[2]
 API_KEY = "provider-unit-api-key-6b2e"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from codat_client import WebhookConsumer
+from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.expand import API_FIELDS, create_args
 from codat_provider.webhook.flatten import flatten_webhook
-from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.validate import validate_config, webhook_url_problem
 from tfplugin import UNKNOWN, Diagnostics
 
