@@ -555,7 +555,7 @@ def render_text(result: Comparison) -> str:
         header = ("SETTING", f"A ({result.a.side.name})", f"B ({result.b.side.name})")
         cells = [(_setting(row), _clip(shown(row.a)), _clip(shown(row.b))) for row in result.rows]
         widths = [max(len(c[i]) for c in [header, *cells]) for i in range(3)]
-        lines += [""] + ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip()
+        lines += [""] + ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip()
                          for cell in [header, *cells]]
     lines += ["", _ignored(result)]
     if _notes(result):

@@ -247,7 +247,7 @@ def render_table(reports: list[StackReport]) -> str:
         widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
         lines += ["", f"{title}:"]
         for cell in [header, *cells]:
-            lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cell, widths)).rstrip())
+            lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
     warnings = [line for r in reports for line in r.warnings()]
     if warnings:
         lines += ["", *warnings]

@@ -83,7 +83,7 @@ def _constructs(app, codat_url: str):
                                       source_modified_date=[piece]) for i, piece in enumerate(HOSTILE)}
     CodatXeroIntegration(stack, "xero", app=xero_app, client_secret=Secret.from_env(stack, "xero_client_secret"),
                          supplemental_data={"invoices": sources}, custom_data_types=custom)
-    for key, piece in zip(PLATFORMS, HOSTILE):
+    for key, piece in zip(PLATFORMS, HOSTILE, strict=True):
         CodatAccountingIntegration(stack, f"acct_{key}", platform_key=key, client_id=_no_spaces(piece),
                                    client_secret=Secret.from_env(stack, "xero_client_secret"),
                                    connection_cap=1 if key == "qhyg" else None)
@@ -110,7 +110,7 @@ def test_every_construct_string_prop_is_planned_as_the_text_given(tmp_path, star
         found = custom[f"t{i}"]
         assert (found["data_source"], found["key_by"], found["required_data"], found["source_modified_date"]) == (
             piece, [piece], {piece: piece}, [piece])
-    for key, piece in zip(PLATFORMS, HOSTILE):
+    for key, piece in zip(PLATFORMS, HOSTILE, strict=True):
         assert _one(changes, f"codat_integration.acct_{key}_")["after"]["client_id"] == _no_spaces(piece)
     for i, piece in enumerate(HOSTILE):
         hook = changes[f"codat_webhook.hook{i}"]["after"]

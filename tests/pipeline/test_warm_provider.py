@@ -311,7 +311,7 @@ def _checkout(tmp_path: Path, instances) -> tuple[Path, dict[str, str]]:
     (work / "cdktf.json").write_text(json.dumps(config))
     names = ("alpha", "beta", "gamma")
     (tmp_path / "environments.toml").write_text(
-        "".join(ENVIRONMENT.format(name=name, url=e.url) for name, e in zip(names, instances)))
+        "".join(ENVIRONMENT.format(name=name, url=e.url) for name, e in zip(names, instances, strict=True)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CODAT_"))}
     env.update(PYTHONPATH=str(REPO), CODAT_IAC_ENVIRONMENTS=str(tmp_path / "environments.toml"),
                **{f"TF_VAR_codat_api_key_{name}": API_KEY for name in names})

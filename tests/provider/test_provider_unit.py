@@ -120,7 +120,7 @@ def test_concurrent_first_rpcs_share_one_client_and_one_limiter(configured, coda
 
 def test_a_provider_that_is_not_configured_says_so():
     with pytest.raises(ProviderError, match="not configured"):
-        CodatProvider().client
+        _ = CodatProvider().client
 
 
 def test_stop_ends_a_read_waiting_on_a_long_retry_after_and_says_nothing_changed(configured, codat):
