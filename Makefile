@@ -18,7 +18,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
+.PHONY: install deploy diff destroy test test-coverage lint typecheck cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,25 @@ adopt: install
 # Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
 test: install
 	$(PY) -m pytest
+
+# The same run, measured (.ci/run runs this one): line coverage of the packages in the pytest process and in
+# every Python it starts, each process's data in .codat-iac/coverage/ (ignored), combined and held to
+# pyproject.toml's fail_under. COVERAGE_PROCESS_START starts coverage in each of .venv's Pythons that inherits it.
+COVERAGE_DATA := $(CURDIR)/.codat-iac/coverage
+test-coverage: export COVERAGE_FILE := $(COVERAGE_DATA)/.coverage
+test-coverage: install
+	@mkdir -p $(COVERAGE_DATA) && $(PY) -m coverage erase
+	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml $(PY) -m pytest
+	@$(PY) -m coverage combine --quiet && $(PY) -m coverage report --skip-covered --sort=cover
+
+# Lint and types, as .ci/run checks them (pyproject.toml says which rules and why): ruff over the repository,
+# mypy over the packages but tfplugin (checked at its own strictness) and main.py.
+TYPED := codat_client codat_settings codat_provider codat_iac codat_constructs codat_emulator main.py
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy $(TYPED)
 
 # Re-record the client's cassettes: from a live account into tests/cassettes/client/live/ when CODAT_BASE_URL and
 # CODAT_API_KEY name one (with CODAT_RECORD_WRITES=yes), else from the emulator into tests/cassettes/client/emulator/.
