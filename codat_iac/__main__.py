@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from codat_iac import (
     adopt,
@@ -366,9 +367,9 @@ def _emulator(options) -> int:
     elif options.action == "stop":
         print("stopped" if local_emulator.stop() else "not running")
     else:
-        found = local_emulator.running()
-        print(f"running at {found.url} (pid {found.pid})" if found else "not running")
-        return EXIT_OK if found else EXIT_NOT_RUNNING
+        alive = local_emulator.running()
+        print(f"running at {alive.url} (pid {alive.pid})" if alive else "not running")
+        return EXIT_OK if alive else EXIT_NOT_RUNNING
     return EXIT_OK
 
 
@@ -457,7 +458,7 @@ COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _dri
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
+    def error(self, message: str) -> NoReturn:  # usage errors exit 1, not 2 (2 means "differences" here)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
@@ -476,19 +477,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="codat-iac", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help=f"show Python tracebacks (also {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    app_dir = argparse.ArgumentParser(add_help=False)
+    app_dir = _Parser(add_help=False)
     app_dir.add_argument("--app-dir", default=None,
                          help=f"the project folder (cdktf.json, main.py); default: ${project.APP_DIR_ENV}, else the "
                          f"nearest folder with cdktf.json from here up")
-    locking = argparse.ArgumentParser(add_help=False)
+    locking = _Parser(add_help=False)
     locking.add_argument("--lock-timeout", default=None,
                          help=f"how long to wait for another run's state lock, e.g. 30s, 5m (default: "
                          f"${pipeline.LOCK_TIMEOUT_ENV} or {pipeline.DEFAULT_LOCK_TIMEOUT})")
-    as_json = argparse.ArgumentParser(add_help=False)
+    as_json = _Parser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="the closing summary as JSON on stdout")
-    stacks = argparse.ArgumentParser(add_help=False)
+    stacks = _Parser(add_help=False)
     stacks.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to run (default: all)")
 
     commands.add_parser("deploy", parents=[common, app_dir, locking, as_json, stacks],
@@ -530,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--name", required=True, help="the environment (and stack) name, e.g. production")
     adopting.add_argument("--out", required=True, help="the environments file to write (TOML)")
     adopting.add_argument("--force", action="store_true", help="replace --out when it exists")
-    sides = argparse.ArgumentParser(add_help=False)
+    sides = _Parser(add_help=False)
     sides.add_argument("a", metavar="A", help="a stack of the environments file, or live:NAME")
     sides.add_argument("b", metavar="B", help="a stack of the environments file, or live:NAME")
     sides.add_argument("--ignore", action="append", default=[], metavar="PATTERN",

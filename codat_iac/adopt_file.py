@@ -190,8 +190,9 @@ def refused_values(found: Adopted) -> list[str]:
 def _control_characters(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """(file key, why) for each string under `value`, table keys included, that holds a control character."""
     if isinstance(value, str):
-        if control_character(value):
-            yield path, text_problem(value, "", required=False, max_length=len(value)).lstrip()
+        problem = text_problem(value, "", required=False, max_length=len(value))  # only a control character
+        if problem:
+            yield path, problem.lstrip()
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _control_characters(key, f"{path} (a key)")

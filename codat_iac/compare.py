@@ -250,11 +250,11 @@ def read(side: Side, env: Mapping[str, str], timeout: float, custom: dict[str, l
     """A live side through adopt's reader (GET requests only); a declared side from its table."""
     if not side.live:
         table = side.declared or {}
-        client_ids = {key: last4(found) for key, _, integration in integration_tables(table)
-                      if (found := declared_client_id(integration, env))}
-        custom = {key: dict(integration["custom_data_types"]) for key, _, integration in integration_tables(table)
-                  if integration.get("custom_data_types")}
-        return Configuration(side, table, client_ids, custom)
+        client_ids = {key: last4(client_id) for key, _, integration in integration_tables(table)
+                      if (client_id := declared_client_id(integration, env))}
+        declared_custom = {key: dict(integration["custom_data_types"])
+                           for key, _, integration in integration_tables(table) if integration.get("custom_data_types")}
+        return Configuration(side, table, client_ids, declared_custom)
     from codat_client import CodatClient, RetryPolicy
 
     try:

@@ -242,7 +242,7 @@ def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float
 
 
 def terraform_streamed(
-    args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], None]
+    args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], object]
 ) -> tuple[int, str]:
     """Run terraform, passing each line of its output to `echo` as it comes; return (exit code, output)."""
     run_env = warm.environment(args, terraform_environment(env))
@@ -527,7 +527,7 @@ def ephemeral_variables(config: dict) -> list[str]:
 
 
 def plan_to_artifact(
-    stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]
+    stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], object]
 ) -> list[PlannedStack]:
     """Plan each stack into `out/stacks/<name>/` (config, lock file, saved plan, plan text) and write the
     artifact's manifest. The saved plan holds no secret: those are ephemeral variables. Every file is private
@@ -585,7 +585,7 @@ def read_artifact(out: Path) -> dict:
     return manifest
 
 
-def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]) -> None:
+def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], object]) -> None:
     """Apply exactly the saved plans in `out`, stack by stack in the order they were planned."""
     manifest = read_artifact(out)
     env = dict(env)

@@ -163,6 +163,7 @@ def smoke_test(folder: Path, version: str) -> None:
                                env={MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_PROTOCOL_VERSIONS": "6"})
     deadline = threading.Timer(60, process.kill)  # a provider that hangs is killed, and fails below
     deadline.start()
+    assert process.stdout is not None  # stdout=PIPE
     try:
         line = process.stdout.readline().decode(errors="replace")
     finally:

@@ -140,7 +140,7 @@ def create(root: Path, *, force: bool, environment: Callable[[Project], dict[str
     for relative, text in _contents(requirement, wheel).items():
         path = root / relative
         if path.exists():
-            if relative == Path(".gitignore"):
+            if relative == Path(".gitignore") and isinstance(text, str):
                 created.ignored_added = _merge_gitignore(path, text)
             else:
                 created.kept.append(relative)
