@@ -59,7 +59,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can take seconds; skip it.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]  # (host, port): an AF_INET address
+        self.server_name = str(host)
 
 
 class RequestHandler(BaseHTTPRequestHandler):

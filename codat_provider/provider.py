@@ -25,6 +25,8 @@ from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, S
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from codat_client import CodatClient
 
 DEFAULT_BASE_URL = "https://api.codat.io"
@@ -82,7 +84,7 @@ class CodatProvider(Provider):
         # Terraform is scrubbed and screened for every secret it can know (codat_provider/secrets.py).
         self._secrets = process_secrets()
 
-    def learn_secrets(self, values: list[str]) -> None:
+    def learn_secrets(self, values: Iterable[str]) -> None:
         """The provider block's api_key and the write-only values of resource configurations (tfplugin hands
         them over at validate, configure, plan and apply), held for the life of the process."""
         self._secrets.learn(values)

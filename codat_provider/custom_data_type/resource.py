@@ -88,7 +88,8 @@ class CustomDataTypeResource(Resource):
             for text in exc.validation_errors:
                 steps, _ = split_validation_error(text)
                 field = steps[0] if steps else None
-                path = ("identifier",) if field == "customDataIdentifier" else (ATTRIBUTES.get(field, "data_source"),)
+                attribute = ATTRIBUTES.get(field, "data_source") if isinstance(field, str) else "data_source"
+                path = ("identifier",) if field == "customDataIdentifier" else (attribute,)
                 diags.error("Codat rejected the custom data type", f"{text} ({exc})", path=path)
             return None
         return flatten_custom_data_type(saved, planned)

@@ -320,7 +320,7 @@ class IntegrationResource(Resource):
         fresh = {**state, **flatten_integration(integration)}
         held, available = self._held_credentials(key, diags)
         fresh["credentials_api_available"] = available
-        if available:
+        if held is not None:  # the credentials endpoint answered
             fresh.update(flatten_credentials(held, state))
         return fresh
 

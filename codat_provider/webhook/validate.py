@@ -43,9 +43,9 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                     path=problem.path)
     url = config.get("url")
     if given(url) and ("url",) not in {p.path for p in shared}:
-        problem = webhook_url_problem(url)
-        if problem:
-            diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {problem}.", path=("url",))
+        why = webhook_url_problem(url)
+        if why:
+            diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {why}.", path=("url",))
     _check_strings(config.get("event_types"), "event_types", "event type", diags)
     tags = config.get("company_tags")
     _check_strings(tags, "company_tags", "company tag", diags)
