@@ -54,7 +54,7 @@ def _report_config_errors_plainly() -> None:
     traceback. Other exceptions are left to the hook that was there."""
     previous = sys.excepthook
 
-    def hook(kind, error, trace):  # type: ignore[no-untyped-def]
+    def hook(kind, error, trace):
         ours = kind.__module__.startswith("codat_constructs") and hasattr(error, "problems")
         if ours and os.environ.get("CODAT_IAC_DEBUG", "").strip() in ("", "0"):
             print(error, file=sys.stderr)
@@ -271,7 +271,7 @@ class CodatAccountingIntegration(Construct):
         do nothing: keep or remove them."""
         key = self.platform_key
         options = (template(":client_id=", self.client_id, f",client_secret_wo_version={self.client_secret_version}")
-                   if self.client_secret is not None else "")
+                   if self.client_secret is not None and self.client_id is not None else "")
         self.resource.import_from(template(key, options))
         for data_type, resource in self.supplemental_data.items():
             resource.import_from(f"{key}/{data_type}")

@@ -112,9 +112,9 @@ def read_integration_data(problems: list[str], path: str, table: Mapping[str, An
     for data_type, sources in _tables(problems, at, table.get("supplemental_data", {}), "invoices").items():
         supplemental[data_type] = {}
         for name, source in _tables(problems, f"{at}.{data_type}", sources, "extras").items():
-            known = ("data_source", "pull_data", "push_data")
-            _Reader(problems, f"{at}.{data_type}.{name}", source, known)
-            supplemental[data_type][name] = SupplementalDataSource(**{k: source.get(k) for k in known})
+            source_fields = ("data_source", "pull_data", "push_data")
+            _Reader(problems, f"{at}.{data_type}.{name}", source, source_fields)
+            supplemental[data_type][name] = SupplementalDataSource(**{k: source.get(k) for k in source_fields})
     custom: dict[str, CustomDataType] = {}
     at = f"{path}.custom_data_types"
     for identifier, configuration in _tables(problems, at, table.get("custom_data_types", {}), "purchaseOrders").items():

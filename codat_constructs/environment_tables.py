@@ -187,18 +187,16 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
     r = _Reader(problems, path, table, ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls", "import_id"))
-    name = r.get("name", str, "your Codat instance's name", required=True)
-    redirect_url = r.url("redirect_url", required=True, localhost_http=True)
-    settings = ProfileSettings(
-        name=name,
-        redirect_url=redirect_url,
+    fields: dict[str, Any] = dict(
+        name=r.get("name", str, "your Codat instance's name", required=True),
+        redirect_url=r.url("redirect_url", required=True, localhost_http=True),
         logo_url=r.url("logo_url"),
         icon_url=r.url("icon_url"),
         white_list_urls=r.strings("white_list_urls", "URLs"),
         import_id=r.import_id('"profile" (Terraform imports the profile Codat has)'),
     )
-    problems += dotted(profile_problems(vars(settings)), path)
-    return settings if name is not None and redirect_url is not None else None
+    problems += dotted(profile_problems(fields), path)
+    return ProfileSettings(**fields) if fields["name"] is not None and fields["redirect_url"] is not None else None
 
 
 def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettings, ...]:
@@ -213,18 +211,17 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
             problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.sync_done]).")
             continue
         r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled", "import_id"))
-        url = r.url("url", required=True, localhost_http=True)
-        settings = WebhookSettings(
+        fields: dict[str, Any] = dict(
             id=key,
-            url=url,
+            url=r.url("url", required=True, localhost_http=True),
             event_types=r.strings("event_types", "event type names"),
             company_tags=r.strings("company_tags", "tags (tagKey:tagValue)"),
             disabled=r.get("disabled", bool, "true or false", default=False),
             import_id=r.import_id("the consumer's id in Codat (Terraform imports it)"),
         )
-        problems += dotted(webhook_problems(vars(settings)), at)
-        if url is not None:
-            found.append(settings)
+        problems += dotted(webhook_problems(fields), at)
+        if fields["url"] is not None:
+            found.append(WebhookSettings(**fields))
     return tuple(found)
 
 
@@ -232,7 +229,8 @@ def _clashes(environment: Environment) -> list[str]:
     """Names that would collide in the stack: the API key's variable reused for a client secret, or a
     child id taken twice. (Two integrations may share one client secret variable on purpose.)"""
     path = f"environments.{environment.name}"
-    integrations = [("xero", environment.xero)] if environment.xero else []
+    integrations: list[tuple[str, XeroSettings | AccountingSettings]] = (
+        [("xero", environment.xero)] if environment.xero else [])
     integrations += [(f"accounting.{a.id}", a) for a in environment.accounting]
     secrets = [(f"{path}.{at}.client_secret_variable", i.client_secret_variable)
                for at, i in integrations if i.client_secret_variable]

@@ -77,7 +77,7 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
 
 def _carried_exactly(number: object) -> bool:
     try:
-        return abs(number) <= MAX_VERSION  # type: ignore[arg-type,operator]
+        return abs(number) <= MAX_VERSION  # type: ignore[arg-type]  # any value: a non-number raises below
     except (TypeError, ArithmeticError):  # not a number, or NaN
         return False
 
