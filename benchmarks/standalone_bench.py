@@ -123,7 +123,8 @@ def main() -> int:
         median = statistics.median(values) * 1000
         print(f"  {name:<18} {median:6.1f} ms  {median / launcher:4.2f}x the launcher")
     ratio = statistics.median(started["standalone (zip)"]) * 1000 / launcher
-    print(f"  goal: standalone at most {START_GOAL}x the launcher: {'MET' if ratio <= START_GOAL else 'MISSED'} ({ratio:.2f}x)")
+    verdict = "MET" if ratio <= START_GOAL else "MISSED"
+    print(f"  goal: standalone at most {START_GOAL}x the launcher: {verdict} ({ratio:.2f}x)")
     floor = statistics.median(planned["terraform_data x 50 (floor)"])
     print(f"terraform plan after apply (refresh), medians of {options.rounds}:")
     for name, values in planned.items():

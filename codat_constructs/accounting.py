@@ -147,7 +147,8 @@ def _switch_problems(enabled: object, client_secret_version: object) -> list[str
     problems = []
     if not isinstance(enabled, bool):
         problems.append(f"enabled must be True or False (got {enabled!r}).")
-    if isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int) or client_secret_version < 1:
+    if (isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int)
+            or client_secret_version < 1):
         problems.append(
             f"client_secret_version must be a whole number from 1 (got {client_secret_version!r}): "
             "start at 1 and add 1 each time you rotate the secret."

@@ -123,7 +123,8 @@ def _on_destroy(on_destroy: object) -> list[Problem]:
     if on_destroy in SINGLETON_ON_DESTROY:
         return []
     return [Problem(("on_destroy",), f"on_destroy must be one of {', '.join(SINGLETON_ON_DESTROY)} "
-                                     f"(got {on_destroy!r}): keep leaves Codat as it is, reset restores Codat's default.")]
+                                     f"(got {on_destroy!r}): keep leaves Codat as it is, reset restores Codat's "
+                                     "default.")]
 
 
 # --- problems --------------------------------------------------------------------------------------
@@ -165,7 +166,8 @@ def integration_data_problems(platform_key: str, supplemental_data: object, cust
     if not isinstance(supplemental_data, Mapping):
         problems.append(Problem(("supplemental_data",), "supplemental_data must map data types to named "
                                                         "SupplementalDataSource(...), e.g. {\"invoices\": "
-                                                        "{\"extras\": SupplementalDataSource(data_source=\"/Invoices\")}}."))
+                                                        "{\"extras\": "
+                                                        "SupplementalDataSource(data_source=\"/Invoices\")}}."))
         supplemental_data = {}
     for data_type, sources in supplemental_data.items():
         where = ("supplemental_data", data_type)
@@ -180,7 +182,8 @@ def integration_data_problems(platform_key: str, supplemental_data: object, cust
             found = typed or supplemental_source_problems(name, _fields(source))
             problems += [Problem(where + (name,) + p.path, p.message) for p in found]
     if not isinstance(custom_data_types, Mapping):
-        problems.append(Problem(("custom_data_types",), "custom_data_types must map identifiers to CustomDataType(...), "
+        problems.append(Problem(("custom_data_types",), "custom_data_types must map identifiers to "
+                                                        "CustomDataType(...), "
                                                         "e.g. {\"purchaseOrders\": CustomDataType(data_source=..., "
                                                         "key_by=[\"$.Id\"])}."))
         custom_data_types = {}

@@ -105,7 +105,9 @@ def read_cors_origins(problems: list[str], path: str, table: Any) -> Optional[Co
     return found
 
 
-def read_integration_data(problems: list[str], path: str, table: Mapping[str, Any], platform_key: Any) -> IntegrationData:
+def read_integration_data(
+    problems: list[str], path: str, table: Mapping[str, Any], platform_key: Any
+) -> IntegrationData:
     """The `supplemental_data` and `custom_data_types` sub-tables of the integration table at `path`."""
     supplemental: dict[str, dict[str, SupplementalDataSource]] = {}
     at = f"{path}.supplemental_data"
@@ -117,7 +119,8 @@ def read_integration_data(problems: list[str], path: str, table: Mapping[str, An
             supplemental[data_type][name] = SupplementalDataSource(**{k: source.get(k) for k in source_fields})
     custom: dict[str, CustomDataType] = {}
     at = f"{path}.custom_data_types"
-    for identifier, configuration in _tables(problems, at, table.get("custom_data_types", {}), "purchaseOrders").items():
+    custom_tables = _tables(problems, at, table.get("custom_data_types", {}), "purchaseOrders")
+    for identifier, configuration in custom_tables.items():
         known = ("data_source", "key_by", "required_data", "source_modified_date")
         _Reader(problems, f"{at}.{identifier}", configuration, known)
         custom[identifier] = CustomDataType(**{k: configuration.get(k) for k in known})

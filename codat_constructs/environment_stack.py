@@ -47,7 +47,8 @@ class CodatEnvironmentStack(cdk.TerraformStack):
         for accounting in environment.accounting:
             integration = CodatAccountingIntegration(
                 self, accounting.id, platform_key=accounting.platform_key,
-                **self._credentials(accounting, ACCOUNTING_PLATFORMS.get(accounting.platform_key, accounting.platform_key)),
+                **self._credentials(accounting,
+                                    ACCOUNTING_PLATFORMS.get(accounting.platform_key, accounting.platform_key)),
                 enabled=accounting.enabled, client_secret_version=accounting.client_secret_version,
                 connection_cap=accounting.connection_cap, supplemental_data=accounting.data.supplemental_data,
                 custom_data_types=accounting.data.custom_data_types,
@@ -94,7 +95,8 @@ class CodatEnvironmentStack(cdk.TerraformStack):
         )
         return CodatXeroIntegration(
             self, "xero", app=app,
-            client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
+            client_secret=Secret.from_env(self, xero.client_secret_variable,
+                                          description="The Xero app's client secret."),
             connection_guard=xero.connection_guard, **data,
         )
 

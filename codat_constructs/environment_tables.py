@@ -110,7 +110,8 @@ def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
         if problem.split(" ", 1)[0] not in missing
     ]
     if settings["client_secret_version"] < 1:
-        app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the secret.")
+        app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the "
+                            "secret.")
     problems += _prefixed(path, app_problems)
     data = read_integration_data(problems, path, table, XERO_PLATFORM_KEY)
     if missing or tier is None:
@@ -155,7 +156,8 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
     for key, table in tables.items():
         at = f"{path}.{key}"
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
-            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.quickbooks]).")
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
+                            f"(e.g. [{path}.quickbooks]).")
             continue
         r = _Reader(problems, at, table, ("platform_key", "client_id", "client_id_variable", "client_secret_variable",
                                            "enabled", "client_secret_version", "connection_cap", "import_id",
@@ -176,7 +178,8 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
         )
         if settings.platform_key is None:
             continue
-        problems += _prefixed(at, _credential_problems(settings.platform_key, settings) + cap_problems(settings.connection_cap))
+        problems += _prefixed(at, _credential_problems(settings.platform_key, settings)
+                              + cap_problems(settings.connection_cap))
         found.append(settings)
     return tuple(found)
 
@@ -208,7 +211,8 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
     for key, table in tables.items():
         at = f"{path}.{key}"
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
-            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.sync_done]).")
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
+                            f"(e.g. [{path}.sync_done]).")
             continue
         r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled", "import_id"))
         fields: dict[str, Any] = dict(

@@ -72,7 +72,8 @@ class CodatXeroIntegration(CodatAccountingIntegration):
                 "and pass app=xero_app (the client id comes from the app)."
             )
         guard_problems: list[str] = (
-            [] if isinstance(connection_guard, bool) else [f"connection_guard must be True or False (got {connection_guard!r})."]
+            [] if isinstance(connection_guard, bool)
+            else [f"connection_guard must be True or False (got {connection_guard!r})."]
         )
         if app_problems or guard_problems:
             # Every problem in one message: the credential props too, which the parent would check only later.
@@ -125,7 +126,8 @@ def _xero_wording(app: XeroApp, table: Optional[str] = None) -> CapWording:
         return f"tier=XeroTier.{tier.name} on the XeroApp"
 
     cap = app.tier.connection_cap  # the guard words only a capped tier's messages
-    bigger = [tier for tier in XeroTier if tier.connection_cap is not None and cap is not None and tier.connection_cap > cap]
+    bigger = [tier for tier in XeroTier
+              if tier.connection_cap is not None and cap is not None and tier.connection_cap > cap]
     move = (
         f"move the app to a higher Xero tier (next: {bigger[0].label}, {bigger[0].connection_cap:,} connections; "
         f"Enterprise has no cap) in the Xero developer portal and set {setting(bigger[0])}"

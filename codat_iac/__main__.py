@@ -50,7 +50,8 @@ from codat_iac.toolenv import tool_environment
 from codat_settings import SettingError
 
 # What `codat-iac --help` says: to the user of the installed command, wherever it runs.
-DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
+DESCRIPTION = """\
+Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
 and apply reviewed plans, compare and promote between Codat instances, adopt a Codat set up by hand, and move their
 state.
 
@@ -66,8 +67,8 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
-            vendor_wheel.VendorError, compare.CompareError)
+            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused,
+            *provider_build.ERRORS, vendor_wheel.VendorError, compare.CompareError)
 # Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
 SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
@@ -453,8 +454,9 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
-            "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
+            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env,
+            "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init, "install": _install,
+            "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -493,7 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     stacks.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to run (default: all)")
 
     commands.add_parser("deploy", parents=[common, app_dir, locking, as_json, stacks],
-                        help="synth and apply (to the local emulator unless CODAT_BASE_URL or CODAT_IAC_ENVIRONMENTS is set)")
+                        help="synth and apply (to the local emulator unless CODAT_BASE_URL or "
+                             "CODAT_IAC_ENVIRONMENTS is set)")
     commands.add_parser("diff", parents=[common, app_dir, as_json, stacks],
                         help="what deploy would change, drift included (exit 0 none, 2 changes, 1 error)")
     destroy = commands.add_parser("destroy", parents=[common, app_dir, locking, as_json, stacks],
@@ -561,7 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
     promoting.add_argument("--force", action="store_true", help="replace --out when it exists")
     commands.add_parser("env", parents=[common, app_dir],
                         help='print shell exports for raw tools: eval "$(codat-iac env)"')
-    emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")
+    emulator = commands.add_parser("emulator", parents=[common, app_dir],
+                                   help="the local emulator that `deploy` uses by default")
     emulator.add_argument("action", choices=["start", "stop", "status"])
     pg = commands.add_parser("postgres", parents=[common, app_dir],
                              help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
@@ -583,7 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write this pip requirement for codat-iac instead (a git URL, an index version)")
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
-    provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
+    provider = commands.add_parser("provider",
+                                   help="the Codat provider: the project's mirror, or a self-contained build")
     provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser,
                                               metavar="install|build")
     provider_actions.add_parser("install", parents=[common, app_dir],

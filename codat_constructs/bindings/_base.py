@@ -221,7 +221,8 @@ def _hcl_value(spec: Spec, value: Any) -> dict[str, Any]:
             {k: _hcl_value(spec.attributes[k], v) for k, v in item.items() if v is not None} for item in items
         ]
         if spec.nesting == "single":
-            return {"value": rendered[0] if rendered else {}, "isBlock": True, "type": "simple", "storageClassType": "block"}
+            return {"value": rendered[0] if rendered else {}, "isBlock": True, "type": "simple",
+                    "storageClassType": "block"}
         return {"value": rendered, "isBlock": True, "type": spec.nesting, "storageClassType": "blockList"}
     kind, storage = _HCL_KIND[spec]
     if kind == "any":

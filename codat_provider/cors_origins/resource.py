@@ -85,8 +85,8 @@ class CorsOriginsResource(Resource):
         try:
             saved = client.set_cors_origins(planned["allowed_origins"])
         except unacknowledged() as exc:
-            return confirmed("write the Codat CORS origins", SCHEMA, planned, flatten_origins(client.get_cors_origins()),
-                             diags, exc)
+            return confirmed("write the Codat CORS origins", SCHEMA, planned,
+                             flatten_origins(client.get_cors_origins()), diags, exc)
         except BadRequestError as exc:
             if not exc.validation_errors:
                 raise ProviderError("Codat rejected the allowed origins", str(exc)) from exc

@@ -76,7 +76,8 @@ class SupplementalDataResource(Resource):
         from codat_client import BadRequestError, SupplementalDataSource
 
         key, data_type = planned["platform_key"], planned["data_type"]
-        sources = {name: SupplementalDataSource(**args) for name, args in sources_args(planned["configurations"]).items()}
+        sources = {name: SupplementalDataSource(**args)
+                   for name, args in sources_args(planned["configurations"]).items()}
         client = self.provider.client
         state = {"id": resource_id(key, data_type)}
         try:

@@ -19,8 +19,8 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 diags.error("Unknown data type", f"{problem} The keys of data_types are Codat's data type names.",
                             path=path)
             if given(setting):
-                report(diags, f"Invalid sync setting of {data_type}", sync_setting_problems(data_type, checkable(setting)),
-                       path)
+                report(diags, f"Invalid sync setting of {data_type}",
+                       sync_setting_problems(data_type, checkable(setting)), path)
     on_destroy = config.get("on_destroy")
     if given(on_destroy) and on_destroy not in SINGLETON_ON_DESTROY:
         diags.error("Invalid on_destroy", f"{on_destroy!r} is not one of {', '.join(SINGLETON_ON_DESTROY)}.",
