@@ -12,12 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from constructs import Construct
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatCorsOrigins, CodatCustomDataType, CodatSupplementalData, CodatSyncSettings
@@ -107,7 +104,7 @@ def dotted(problems: list[Problem], prefix: str = "") -> list[str]:
     return lines
 
 
-def _fields(value: DataclassInstance) -> dict:
+def _fields(value: SyncSetting | SupplementalDataSource | CustomDataType) -> dict:
     """A dataclass's fields, without the ones left as None (those are not sent)."""
     return {k: (dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, (list, tuple)) else v)
             for k, v in asdict(value).items() if v is not None}

@@ -45,7 +45,8 @@ def test_validate_reports_paths():
 
 
 def test_bad_request_paths_maps_codat_item_ids():
-    assert bad_request_paths(["redirectUrl: The RedirectUrl field is required.", "whiteListUrls[1]: bad"], API_FIELDS) == [
+    errors = ["redirectUrl: The RedirectUrl field is required.", "whiteListUrls[1]: bad"]
+    assert bad_request_paths(errors, API_FIELDS) == [
         (("redirect_url",), "The RedirectUrl field is required."),
         (("white_list_urls", 1), "bad"),
     ]

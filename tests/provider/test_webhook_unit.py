@@ -63,7 +63,8 @@ def test_validate_reports_paths_and_skips_unknowns():
 
 
 def test_bad_request_paths_maps_codat_item_ids():
-    assert bad_request_paths(["url: must be absolute", "companyTags[2]: too long", "other: ignored", "no id"], API_FIELDS) == [
+    errors = ["url: must be absolute", "companyTags[2]: too long", "other: ignored", "no id"]
+    assert bad_request_paths(errors, API_FIELDS) == [
         (("url",), "must be absolute"),
         (("company_tags", 2), "too long"),
     ]
