@@ -22,8 +22,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PIP_CACHE = REPO / ".codat-iac" / "cache" / "pip"
-# What a user's environment has none of: this repository's settings, paths and tool state.
-DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV")
+# What a user's environment has none of: this repository's settings, paths and tool state (COVERAGE_: the
+# measurement of `make test-coverage`, whose data folder is in this checkout).
+DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV", "COVERAGE_")
 
 
 def run(*command: str, cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
