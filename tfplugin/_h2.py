@@ -23,16 +23,12 @@ the RFC assigns them. Other streams and connections keep being served.
 """
 from __future__ import annotations
 
-import _socket  # the C module `socket` is built on: `socket` itself adds ~5 ms of imports per start
 import struct
 import threading
-
-try:
-    from _queue import Empty as _Empty, SimpleQueue  # the C queue: `queue` itself imports heapq and more
-except ImportError:  # another Python: the public module
-    from queue import Empty as _Empty, SimpleQueue
+from queue import Empty as _Empty, SimpleQueue
 
 from . import _hpack
+from ._cmodules import sockets
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -156,7 +152,7 @@ class Connection:
     # ------------------------------------------------------------------ transport
 
     def _tls_handshake(self) -> None:
-        ctx = self.tls_context  # tfplugin._tls context: wrap_bio/new_bios, WantRead/Closed errors
+        ctx = self.tls_context  # a tfplugin._tls.TlsContext
         self._in, self._out = ctx.new_bios()
         self._sslobj = ctx.wrap_bio(self._in, self._out, server_side=True)
         self._want_read = ctx.WantRead
@@ -591,7 +587,7 @@ class Server:
     connection alone and a function called when it ends (or None): what a server that keeps one provider
     instance per connection needs.
     ``accept_peer``: fn(socket) -> bool, asked before a connection is served; False closes it at once.
-    ``tls_context``: None (plaintext) or a context from tfplugin._tls.server_context.
+    ``tls_context``: None (plaintext) or a tfplugin._tls.TlsContext.
     ``streams``: set of paths answered with an open, idle stream.
     ``methods``: {path: (req, resp, client_streaming, server_streaming)}.
     ``max_message``: the largest request message accepted (bytes); ``max_message_hint`` is added to
@@ -610,12 +606,12 @@ class Server:
         public_accept = getattr(listener, "accept", None)  # socket.socket
         if public_accept is not None:
             self._accept = lambda: public_accept()[0]
-        else:  # the bare C socket server.py listens on (it checked that _accept exists)
-            self._accept = lambda: _socket.socket(fileno=listener._accept()[0])
+        else:  # the C module's socket type server.py listens on (tfplugin._cmodules checked it has _accept)
+            self._accept = lambda: type(listener)(fileno=listener._accept()[0])
         self.handlers = handlers
         self.methods = methods
         self.streams = set(streams)
-        self.tls_context = tls_context  # an ssl.SSLContext, or a callable returning one
+        self.tls_context = tls_context
         self.log = log
         self.on_idle = on_idle  # called when the last connection closes
         self.connections: set = set()
@@ -641,11 +637,8 @@ class Server:
             if self.accept_peer is not None and not self.accept_peer(sock):
                 sock.close()
                 continue
-            ctx = self.tls_context
-            if callable(ctx):
-                ctx = ctx()
             handlers, on_close = (self.handlers, None) if isinstance(self.handlers, dict) else self.handlers()
-            conn = Connection(sock, self, ctx, handlers, on_close)
+            conn = Connection(sock, self, self.tls_context, handlers, on_close)
             with self._lock:
                 self.connections.add(conn)
             threading.Thread(target=conn.run, name="h2-conn", daemon=True).start()
@@ -658,7 +651,7 @@ class Server:
     def stop(self) -> None:
         self._stopped = True
         try:
-            self.listener.shutdown(_socket.SHUT_RDWR)
+            self.listener.shutdown(sockets().SHUT_RDWR)
         except OSError:
             pass
         try:

@@ -63,15 +63,11 @@ def _make_socket_dir() -> str:
 
 
 def _listen(folder: str):
-    """A listening unix socket: the bare C socket type (``import socket`` costs ~5 ms per start) when it
-    has the accept primitive the HTTP/2 server uses, else (another Python) the public ``socket`` module."""
-    try:
-        import _socket as sockets
-        sockets.socket._accept  # noqa: B018 - only checking it exists
-    except (ImportError, AttributeError):
-        import socket as sockets
+    """A listening unix socket in ``folder``: the C module's socket type when it serves (tfplugin._cmodules)."""
+    from ._cmodules import sockets
+    sockets_module = sockets()
     path = os.path.join(folder, "plugin.sock")
-    s = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    s = sockets_module.socket(sockets_module.AF_UNIX, sockets_module.SOCK_STREAM)
     s.bind(path)
     s.listen(64)
     return s, path
@@ -277,6 +273,8 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
     client_cert = None if debug else env.get("PLUGIN_CLIENT_CERT")
     cert = None
     try:
+        from . import _cmodules
+        _cmodules.check_setting()
         max_message = max_message_from_env(env)
         folder = _make_socket_dir()
         _rt.folder = folder
@@ -289,11 +287,7 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
         _cleanup()
         _fail(f"{name} provider: failed to start: {type(e).__name__}: {e}")
 
-    try:  # the C module, loaded by the interpreter already; `signal` adds ~3 ms (enum wrappers)
-        import _signal as signal
-        signal.signal, signal.SIGTERM, signal.SIGINT, signal.SIG_IGN  # noqa: B018 - only checking they exist
-    except (ImportError, AttributeError):
-        import signal
+    signal = _cmodules.signals()
     signal.signal(signal.SIGTERM, lambda *_: _exit(0))
     if debug:
         signal.signal(signal.SIGINT, lambda *_: _exit(0))
@@ -329,7 +323,7 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
     from ._rpc import ProviderService
 
     tls_context = None
-    if cert is not None:
+    if cert is not None:  # after the handshake line: OpenSSL loads while Terraform dials
         from . import _tls
         tls_context = _tls.server_context(cert[2], cert[1], folder, client_cert)
 
