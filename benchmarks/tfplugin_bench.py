@@ -4,14 +4,15 @@
 
 Cold start, as Terraform starts a provider (magic cookie, PLUGIN_PROTOCOL_VERSIONS=6, PLUGIN_CLIENT_CERT so
 TLS is on, through the mirror's launcher), for the test provider (tests/tfplugin/testprovider) and for the Codat
-provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter:
+provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter (each round in a shuffled order, so no row always
+follows the same other one):
    - exec -> handshake line on stdout                    (goal: keep it fast; target median <= 120 ms)
    - exec -> first RPC answered (GetProviderSchema over TLS via grpcio)
 Prints medians. Plans against Terraform's own floor are measured by benchmarks/plan_bench.py.
 
 Side by side, interleaved run by run (so a busy machine slows every row alike):
-   --public        each provider also on the public modules tfplugin._cmodules avoids (TFPLUGIN_PUBLIC_MODULES):
-                   socket, hashlib, signal, ssl, then all four
+   --public [LIST] each provider also on the public modules tfplugin._cmodules avoids (TFPLUGIN_PUBLIC_MODULES),
+                   one row for each value in LIST (default: socket,hashlib,signal,ssl,all)
    --baseline DIR  each provider also from another source tree of this repository (say, main's:
                    `git worktree add DIR main`), run with this interpreter
    --imports       first, what each public module costs over the C module it wraps, at its place in the start
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -41,7 +43,7 @@ CODAT_MIRROR_PATH = ("terraform-mirror", "codat.local", "codat", "codat", "0.1.0
                      "terraform-provider-codat_v0.1.0")
 CODAT_LAUNCHER = os.path.join(REPO, *CODAT_MIRROR_PATH)
 PUBLIC_ENV = "TFPLUGIN_PUBLIC_MODULES"
-PUBLIC_VARIANTS = ("socket", "hashlib", "signal", "ssl", "all")
+PUBLIC_VARIANTS = "socket,hashlib,signal,ssl,all"
 
 # (C module, public module, what the start has imported when it needs the module). Before the handshake line:
 # the listener, the certificate's SHA-256, the signal handlers; after it, while Terraform dials: the TLS context,
@@ -149,7 +151,8 @@ def baseline_providers(tree: str, tpt: harness.Env, codat_env: dict[str, str]) -
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--public", action="store_true", help="also start each provider on the public modules")
+    ap.add_argument("--public", nargs="?", const=PUBLIC_VARIANTS, metavar="LIST",
+                    help="also start each provider on the public modules: a row for each TFPLUGIN_PUBLIC_MODULES value")
     ap.add_argument("--baseline", metavar="DIR", help="also start each provider from this source tree")
     ap.add_argument("--imports", action="store_true", help="first, the import cost of each public module")
     args = ap.parse_args()
@@ -161,7 +164,7 @@ def main() -> int:
                  "Codat provider": (CODAT_LAUNCHER, codat_env, REPO)}
     if args.public:
         for name, (launcher, env, cwd) in list(providers.items()):
-            for modules in PUBLIC_VARIANTS:
+            for modules in args.public.split(","):
                 providers[f"{name}, public {modules}"] = (launcher, dict(env, **{PUBLIC_ENV: modules}), cwd)
     if args.baseline:
         providers.update(baseline_providers(os.path.abspath(args.baseline), tpt, codat_env))
@@ -170,9 +173,13 @@ def main() -> int:
     handshake: dict[str, list[float]] = {name: [] for name in providers}
     answered: dict[str, list[float]] = {name: [] for name in providers}
     bare: list[float] = []
+    rounds = random.Random(25)
     try:
         for run in range(args.runs + 1):  # the first round fills the bytecode caches
-            for name, (launcher, env, cwd) in providers.items():
+            order = list(providers)
+            rounds.shuffle(order)
+            for name in order:
+                launcher, env, cwd = providers[name]
                 proc, line, t0, t1 = start_provider(launcher, env, cert_pem, cwd)
                 t2 = first_rpc(line, cert_pem, key_pem)
                 proc.wait(timeout=10)
