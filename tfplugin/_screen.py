@@ -16,7 +16,12 @@ check per string.
 from __future__ import annotations
 
 from . import _scrub
+from ._private import private_object
 from .values import UNKNOWN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .schema import Schema
 
 PRIVATE = "(private data)"
 
@@ -182,3 +187,46 @@ def collect_strings(value, found: set) -> None:
     elif isinstance(value, list):
         for item in value:
             collect_strings(item, found)
+
+
+def secret_values(schema: Schema, config) -> list:
+    """The strings a configuration holds in write-only and sensitive attributes (nested ones included): what
+    Provider.learn_secrets is handed."""
+    found: set = set()
+    if isinstance(config, dict):
+        _secrets_in(schema.attributes, schema.blocks, config, found)
+    return sorted(found)
+
+
+def _secrets_in(attributes, blocks, obj: dict, found: set) -> None:
+    for a in attributes:
+        value = obj.get(a.name)
+        if a.write_only or a.sensitive:
+            collect_strings(value, found)
+        elif a.nested is not None:
+            for item in nested_items(value, a.nested.nesting):
+                _secrets_in(a.nested.attributes, [], item, found)
+    for b in blocks:
+        for item in nested_items(obj.get(b.name), b.nesting):
+            _secrets_in(b.schema.attributes, b.schema.blocks, item, found)
+
+
+def screen_private(private: bytes, screen: Screen) -> bytes:
+    """``private`` without a secret: Terraform never shows it, but keeps it in the state file (base64).
+    Strings of the layer's JSON object that hold one are replaced by the marker; private state of another
+    format that holds one is dropped."""
+    if not private or not _scrub.screening():
+        return private
+    obj = private_object(private)
+    if obj is None:
+        if not _scrub.holds_secret(private.decode("utf-8", "replace")):
+            return private
+        screen.withheld.append(PRIVATE)
+        return b""
+    own = Screen()  # never "from the configuration": private data is the provider's own
+    clean = own.untyped(obj, PRIVATE)
+    if not own.found:
+        return private
+    screen.withheld += own.withheld
+    import json
+    return json.dumps(clean, separators=(",", ":"), sort_keys=True).encode()

@@ -95,6 +95,16 @@ def is_fully_known(value) -> bool:
     return True
 
 
+def copy_value(value):
+    """A copy of a plain value that can be changed without changing ``value``: its dicts and lists are new, the
+    rest (strings, numbers, UNKNOWN) is shared."""
+    if isinstance(value, dict):
+        return {k: copy_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_value(v) for v in value]
+    return value
+
+
 # --------------------------------------------------------------------------- numbers
 
 _I64_MIN = -(1 << 63)
