@@ -45,28 +45,18 @@ def check_setting() -> None:
 def sockets() -> ModuleType:
     """``_socket`` when it has the names the layer uses and its socket type the accept primitive the HTTP/2
     server calls (``_accept``), else ``socket``."""
-    if not public_wanted("socket"):
-        try:
-            import _socket
-        except ImportError:
-            pass
-        else:
-            if _has(_socket, _SOCKET_NAMES) and hasattr(_socket.socket, "_accept"):
-                return _socket
+    module = _c_module("socket", "_socket", _SOCKET_NAMES)
+    if module is not None and hasattr(module.socket, "_accept"):
+        return module
     import socket
     return socket
 
 
 def signals() -> ModuleType:
     """``_signal`` (loaded by the interpreter itself: free) when it has the names the layer uses, else ``signal``."""
-    if not public_wanted("signal"):
-        try:
-            import _signal
-        except ImportError:
-            pass
-        else:
-            if _has(_signal, _SIGNAL_NAMES):
-                return _signal
+    module = _c_module("signal", "_signal", _SIGNAL_NAMES)
+    if module is not None:
+        return module
     import signal
     return signal
 
@@ -74,17 +64,20 @@ def signals() -> ModuleType:
 def sha256_digest(data: bytes) -> bytes:
     """SHA-256 of ``data`` from the C module ``hashlib`` takes it from (``_sha256`` until Python 3.11, ``_sha2``
     since 3.12) when it has ``sha256``, else from ``hashlib``."""
-    if not public_wanted("hashlib"):
-        for name in ("_sha256", "_sha2"):
-            try:
-                module = __import__(name)
-            except ImportError:
-                continue
-            if hasattr(module, "sha256"):
-                return bytes(module.sha256(data).digest())
+    module = _c_module("hashlib", "_sha256", ("sha256",)) or _c_module("hashlib", "_sha2", ("sha256",))
+    if module is not None:
+        return bytes(module.sha256(data).digest())
     from hashlib import sha256
     return sha256(data).digest()
 
 
-def _has(module: ModuleType, names: tuple[str, ...]) -> bool:
-    return all(hasattr(module, name) for name in names)
+def _c_module(public: str, name: str, names: tuple[str, ...]) -> ModuleType | None:
+    """The C module ``name`` when TFPLUGIN_PUBLIC_MODULES leaves ``public`` to it, it imports, and it has
+    ``names``; else None."""
+    if public_wanted(public):
+        return None
+    try:
+        module: ModuleType = __import__(name)
+    except ImportError:
+        return None
+    return module if all(hasattr(module, n) for n in names) else None

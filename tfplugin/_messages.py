@@ -1,15 +1,26 @@
 """The protocol's pieces as the service reads and writes them: DynamicValues, diagnostics with attribute paths."""
 from __future__ import annotations
 
+from . import types as T
 from . import values as V
 from ._scrub import scrubbed
 from .diagnostics import ERROR, Diagnostics
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TypeAlias
+
+    from .diagnostics import Diagnostic, Path
+    from .values import Value
+
+    Message: TypeAlias = dict[str, Any]  # a protocol message as _pb decodes and encodes it
 
 NOT_SUPPORTED = "not supported by this provider"
 
 
-def decode_value(dv, typ, diags: Diagnostics, hints=None):
+def decode_value(dv: Message | None, typ: T.Type, diags: Diagnostics, hints: V.Hints | None = None) -> Value:
+    """The value a DynamicValue holds (msgpack or JSON); None, and an error, when it does not fit ``typ``."""
     if not dv:
         return None
     try:
@@ -23,7 +34,8 @@ def decode_value(dv, typ, diags: Diagnostics, hints=None):
     return None
 
 
-def encode_value(value, typ, diags: Diagnostics, label: str, hints=None) -> dict:
+def encode_value(value: Value, typ: T.Type, diags: Diagnostics, label: str, hints: V.Hints | None = None) -> Message:
+    """``value`` as a DynamicValue (msgpack); null, and an error naming ``label``, when it does not fit ``typ``."""
     try:
         return {"msgpack": V.encode_msgpack(value, typ, hints)}
     except V.CtyError as e:
@@ -32,7 +44,8 @@ def encode_value(value, typ, diags: Diagnostics, label: str, hints=None) -> dict
         return {"msgpack": V.encode_msgpack(None, typ)}
 
 
-def path_text(path) -> str:
+def path_text(path: Iterable[str | int] | None) -> str:
+    """An attribute path as a user reads it: ``rule[0].port``."""
     out = ""
     for step in path or ():
         if isinstance(step, int):
@@ -44,42 +57,42 @@ def path_text(path) -> str:
     return out or "(root)"
 
 
-def path_steps(path, typ) -> list:
+def path_steps(path: Path, typ: T.Type | None) -> list[Message]:
     """A Python path tuple -> AttributePath steps, using the type to tell attributes from map keys."""
-    steps = []
+    steps: list[Message] = []
     t = typ
     for step in path:
-        kind = getattr(t, "kind", None)
-        if kind == "object" or kind is None or kind == "dynamic":
+        if t is None or isinstance(t, T.Object) or t.kind == "dynamic":
             if isinstance(step, int):
                 steps.append({"element_key_int": step})
                 t = None
             else:
                 steps.append({"attribute_name": str(step)})
-                t = t.attributes.get(step) if kind == "object" else None
-        elif kind == "map":
+                t = t.attributes.get(step) if isinstance(t, T.Object) else None
+        elif isinstance(t, T.Map):
             steps.append({"element_key_string": str(step)})
             t = t.element
-        elif kind in ("list", "tuple"):
+        elif isinstance(t, (T.List, T.Tuple)):
             if not isinstance(step, int):
                 break
             steps.append({"element_key_int": step})
-            t = t.element if kind == "list" else (t.elements[step] if step < len(t.elements) else None)
+            t = t.element if isinstance(t, T.List) else (t.elements[step] if step < len(t.elements) else None)
         else:  # sets cannot be indexed in an attribute path: stop at the set
             break
     return steps
 
 
-def proto_diagnostics(diags, typ) -> list:
-    out = []
+def proto_diagnostics(diags: Iterable[Diagnostic], typ: T.Type | None) -> list[Message]:
+    """Diagnostics as the protocol carries them: scrubbed text, paths as AttributePaths of ``typ``."""
+    out: list[Message] = []
     for d in diags:
-        item = {"severity": d.severity, "summary": scrubbed(d.summary), "detail": scrubbed(d.detail)}
+        item: Message = {"severity": d.severity, "summary": scrubbed(d.summary), "detail": scrubbed(d.detail)}
         if d.path:
             item["attribute"] = {"steps": path_steps(d.path, typ)}
         out.append(item)
     return out
 
 
-def not_supported(what: str) -> list:
+def not_supported(what: str) -> list[Message]:
     return [{"severity": ERROR, "summary": f"{what}: {NOT_SUPPORTED}",
              "detail": f"{what} is {NOT_SUPPORTED}."}]

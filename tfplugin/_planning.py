@@ -2,12 +2,22 @@
 own modify_plan."""
 from __future__ import annotations
 
+from . import types as T
 from . import values as V
 from .schema import Schema
 from .values import copy_value
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
-def default_plan(schema: Schema, prior, config, planned: dict, requires_replace: list, path=()) -> None:
+    from .diagnostics import Path
+    from .schema import Attribute, Block
+    from .values import Value
+
+
+def default_plan(schema: Schema, prior: Value, config: Value, planned: dict[str, Value], requires_replace: list[Path],
+                 path: Path = ()) -> None:
     """The layer's default plan, applied in place to ``planned`` (a copy of proposed_new_state).
 
     - write-only attributes: null.
@@ -21,7 +31,8 @@ def default_plan(schema: Schema, prior, config, planned: dict, requires_replace:
         _plan_object(schema.attributes, schema.blocks, None, config, planned, [], path)
 
 
-def _plan_object(attributes, blocks, prior, config, planned, rr, path):
+def _plan_object(attributes: Sequence[Attribute], blocks: Sequence[Block], prior: Value, config: Value,
+                 planned: dict[str, Value], rr: list[Path], path: Path) -> None:
     for a in attributes:
         n = a.name
         p = path + (n,)
@@ -47,7 +58,8 @@ def _plan_object(attributes, blocks, prior, config, planned, rr, path):
             _plan_nested(b.schema.attributes, b.schema.blocks, b.nesting, pv, cv, planned, n, rr, path + (n,))
 
 
-def _plan_nested(attributes, blocks, nesting, prior, config, parent: dict, name, rr, path):
+def _plan_nested(attributes: Sequence[Attribute], blocks: Sequence[Block], nesting: str, prior: Value, config: Value,
+                 parent: dict[str, Value], name: str, rr: list[Path], path: Path) -> None:
     value = parent[name]
     if nesting in ("single", "group"):
         if isinstance(value, dict):
@@ -70,7 +82,7 @@ def _plan_nested(attributes, blocks, nesting, prior, config, parent: dict, name,
     elif nesting == "set":
         if isinstance(value, list):
             keys = [a.name for a in attributes if not a.computed] + [b.name for b in blocks]
-            used: set = set()
+            used: set[int] = set()
             for item in value:
                 if not isinstance(item, dict):
                     continue
@@ -93,33 +105,33 @@ def _plan_nested(attributes, blocks, nesting, prior, config, parent: dict, name,
             # element replaces on the set itself
             rep = [a.name for a in attributes if a.requires_replace]
             if rep and isinstance(prior, list):
-                def proj(items):
+                def proj(items: Iterable[Value]) -> list[str]:
                     return sorted(repr([i.get(n) for n in rep]) for i in items if isinstance(i, dict))
                 if proj(value) != proj(prior):
                     rr.append(path)
 
 
-def _loose_equal(a, b) -> bool:
-    return a == b
+def _loose_equal(a: Value, b: Value) -> bool:
+    return bool(a == b)
 
 
-def _equal(a, b, t) -> bool:
+def _equal(a: Value, b: Value, t: T.Type) -> bool:
     if a is V.UNKNOWN or b is V.UNKNOWN:
         return False
     if a is None or b is None:
         return a is None and b is None
-    kind = getattr(t, "kind", "")
-    if kind == "set" and isinstance(a, list) and isinstance(b, list):
+    if isinstance(t, T.Set) and isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and sorted(map(repr, a)) == sorted(map(repr, b))
-    return a == b
+    return bool(a == b)
 
 
-def unique_paths(paths):
-    seen = set()
-    out = []
+def unique_paths(paths: Iterable[Iterable[str | int]]) -> list[Path]:
+    """``paths`` as tuples, each once, in their first order."""
+    seen: set[Path] = set()
+    out: list[Path] = []
     for p in paths:
-        p = tuple(p)
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
+        path = tuple(p)
+        if path not in seen:
+            seen.add(path)
+            out.append(path)
     return out

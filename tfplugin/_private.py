@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from . import values as V
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 ORIGIN_KEY = "origin"  # the key of the layer's entry in each managed resource's private state (JSON)
 RESOURCE_KEY = "resource"  # the key under which the resource's own private data (PlanRequest.private) is kept
 
 
-def private_object(private: bytes) -> dict | None:
+def private_object(private: bytes) -> dict[str, Any] | None:
     """The resource's private state as the JSON object the layer keeps there; None when it holds something else."""
     if not private:
         return {}
@@ -38,7 +42,7 @@ def with_origin(private: bytes, origin: str | None) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
-def resource_private(private: bytes) -> dict:
+def resource_private(private: bytes) -> dict[str, Any]:
     """The resource's own private data (PlanRequest.private): {} when none, or when the bytes are not the
     layer's JSON object."""
     obj = private_object(private)
@@ -46,7 +50,7 @@ def resource_private(private: bytes) -> dict:
     return dict(own) if isinstance(own, dict) else {}
 
 
-def with_resource_private(private: bytes, own: dict) -> bytes:
+def with_resource_private(private: bytes, own: dict[str, Any]) -> bytes:
     """``private`` holding ``own`` as the resource's data (none when empty); the layer's keys kept, and private
     state of another format left alone."""
     obj = private_object(private)

@@ -1,15 +1,21 @@
 """What the layer makes of what a resource's or data source's code returns: the whole state, checked."""
 from __future__ import annotations
 
+from . import types as T
 from . import values as V
 from ._messages import path_text
 from .diagnostics import Diagnostics
 from .schema import Schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .diagnostics import Path
+    from .values import Value
 
-def empty_state(schema: Schema) -> dict:
+
+def empty_state(schema: Schema) -> dict[str, Value]:
     """An object of this schema with every attribute null and no nested blocks."""
-    out = {a.name: None for a in schema.attributes}
+    out: dict[str, Value] = {a.name: None for a in schema.attributes}
     for b in schema.blocks:
         if b.nesting in ("list", "set"):
             out[b.name] = []
@@ -22,7 +28,9 @@ def empty_state(schema: Schema) -> dict:
     return out
 
 
-def merge_result(base, result, typ, diags: Diagnostics, label: str):
+def merge_result(base: Value, result: Value, typ: T.Object, diags: Diagnostics, label: str) -> Value:
+    """``base`` with the attributes ``result`` (a partial state, as a resource returns it) sets; every attribute
+    of ``typ`` present. An error for a result that is not a dict or names an attribute ``typ`` lacks."""
     if not isinstance(result, dict):
         diags.error(f"{label} returned {type(result).__name__}, expected a dict")
         return base
@@ -37,7 +45,7 @@ def merge_result(base, result, typ, diags: Diagnostics, label: str):
     return new
 
 
-def no_unknowns(value, diags: Diagnostics, label: str, path=()):
+def no_unknowns(value: Value, diags: Diagnostics, label: str, path: Path = ()) -> None:
     """Unknown values are not allowed in state: report and replace them with null."""
     if isinstance(value, dict):
         for k, v in value.items():
@@ -57,7 +65,8 @@ def no_unknowns(value, diags: Diagnostics, label: str, path=()):
                 no_unknowns(v, diags, label, path + (i,))
 
 
-def check_conforms(type_name: str, operation: str, typ, planned, new, diags: Diagnostics) -> None:
+def check_conforms(type_name: str, operation: str, typ: T.Object, planned: Value, new: Value,
+                   diags: Diagnostics) -> None:
     """An error naming what differs when an apply result is not what the plan said, instead of Terraform's
     "Provider produced inconsistent result after apply" (Terraform skips that check when errors are reported)."""
     from ._conform import differences_from_plan

@@ -10,6 +10,7 @@ import functools
 import threading
 
 from . import _scrub
+from . import types as T
 from . import values as V
 from ._messages import (NOT_SUPPORTED, decode_value, encode_value, not_supported, path_steps, path_text,
                         proto_diagnostics)
@@ -19,14 +20,29 @@ from ._results import check_conforms, empty_state, merge_result, no_unknowns
 from ._screen import Screen, screen_private, secret_values
 from ._write_only import null_write_only, refuse_unannounced
 from .diagnostics import ERROR, Diagnostic, Diagnostics, ProviderError
-from .provider import Imported, PlanRequest, Provider
+from .provider import DataSource, Imported, PlanRequest, Provider, Resource
 from .schema import Schema
 from .values import copy_value
 
-_log = None
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    from ._messages import Message
+    from .diagnostics import Path
+    from .values import Value
+
+    # A resource or data source RPC as written (it gets the instance and the implied type of its type_name),
+    # and as served.
+    TypedRpc: TypeAlias = "Callable[[ProviderService, Message, Diagnostics, str, Any, T.Object], Message]"
+    Rpc: TypeAlias = "Callable[[ProviderService, Message], Message]"
+
+_log: logging.Logger | None = None
 
 
-def _logger():
+def _logger() -> logging.Logger:
     global _log
     if _log is None:
         import logging
@@ -34,15 +50,15 @@ def _logger():
     return _log
 
 
-def _typed(kind: str):
+def _typed(kind: str) -> Callable[[TypedRpc], Rpc]:
     """The preamble every resource or data source RPC shares, written once.
 
     Looks up the request's ``type_name`` (an unknown type is answered with a diagnostic) and calls
     the handler as ``handler(self, req, diags, type_name, instance, implied_type)``.
     """
-    def wrap(handler):
+    def wrap(handler: TypedRpc) -> Rpc:
         @functools.wraps(handler)
-        def rpc(self, req: dict) -> dict:
+        def rpc(self: ProviderService, req: Message) -> Message:
             diags = Diagnostics()
             type_name = req.get("type_name", "")
             inst = self._instance(kind, type_name, diags)
@@ -60,21 +76,21 @@ class ProviderService:
     one gRPC connection. Terraform opens one connection per provider alias, and a warm server serves the
     connections of every terraform a run starts, each with a service of its own (server.py)."""
 
-    def __init__(self, provider_factory, name: str = "provider"):
+    def __init__(self, provider_factory: Callable[[], Provider], name: str = "provider") -> None:
         self._factory = provider_factory
         self._name = name
-        self._provider = None
+        self._provider: Provider | None = None
         self._lock = threading.Lock()
-        self._resources: dict = {}
-        self._data_sources: dict = {}
-        self._schema_response = None
+        self._resources: dict[str, Resource] = {}
+        self._data_sources: dict[str, DataSource] = {}
+        self._schema_response: Message | None = None
         self.stopped = threading.Event()
         self.terraform_version = ""
 
     # ------------------------------------------------------------------ plumbing
 
     @property
-    def provider(self):
+    def provider(self) -> Provider:
         p = self._provider
         if p is None:
             with self._lock:
@@ -83,13 +99,14 @@ class ProviderService:
                 p = self._provider
         return p
 
-    def _instance(self, kind: str, type_name: str, diags: Diagnostics):
+    def _instance(self, kind: str, type_name: str, diags: Diagnostics) -> Resource | DataSource | None:
         """The (cached) Resource or DataSource instance for ``type_name``; None and an error when unknown."""
-        cache = self._resources if kind == "resource" else self._data_sources
-        inst = cache.get(type_name)
+        cache: dict[str, Any] = self._resources if kind == "resource" else self._data_sources
+        inst: Resource | DataSource | None = cache.get(type_name)
         if inst is None:
             p = self.provider
-            classes = p.resources if kind == "resource" else p.data_sources
+            classes: list[type[Resource]] | list[type[DataSource]] = \
+                p.resources if kind == "resource" else p.data_sources
             cls = {c.type_name: c for c in classes}.get(type_name)
             if cls is None:
                 diags.error(f"Unknown {kind} type", f"This provider has no {kind} type {type_name!r}.")
@@ -100,7 +117,7 @@ class ProviderService:
                     inst = cache[type_name] = cls(p)
         return inst
 
-    def _call(self, diags: Diagnostics, label: str, fn, *args):
+    def _call(self, diags: Diagnostics, label: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run provider code; exceptions become diagnostics, never crashes."""
         try:
             return fn(*args)
@@ -113,7 +130,7 @@ class ProviderService:
                         "The provider raised an unexpected error. Run with TF_LOG_PROVIDER=debug to see the traceback.")
         return None
 
-    def _learn(self, schema: Schema, config, diags: Diagnostics) -> None:
+    def _learn(self, schema: Schema, config: Value, diags: Diagnostics) -> None:
         """Hand the provider the write-only and sensitive values of a configuration (Provider.learn_secrets)
         before any of its code sees it, so a message quoting one is scrubbed even in a process that never sends it."""
         p = self.provider
@@ -130,7 +147,7 @@ class ProviderService:
         Called before any of the resource's own code, so a state applied to one remote system is
         never read, planned or applied against another, and nothing is dropped from that state.
         """
-        current = self._call(diags, f"{self._name}: origin", self.provider.origin)
+        current: object = self._call(diags, f"{self._name}: origin", self.provider.origin)
         if current is not None and not isinstance(current, str):
             diags.error(f"{self._name}: origin() returned {type(current).__name__}, expected a string or None")
             return None
@@ -147,21 +164,21 @@ class ProviderService:
 
     # ------------------------------------------------------------------ metadata and schema
 
-    def _capabilities(self) -> dict:
+    def _capabilities(self) -> Message:
         return {"plan_destroy": False, "get_provider_schema_optional": True, "move_resource_state": False}
 
-    def GetMetadata(self, req: dict) -> dict:
+    def GetMetadata(self, req: Message) -> Message:
         p = self.provider
         return {"server_capabilities": self._capabilities(),
                 "resources": [{"type_name": c.type_name} for c in p.resources],
                 "data_sources": [{"type_name": c.type_name} for c in p.data_sources]}
 
-    def GetProviderSchema(self, req: dict) -> dict:
+    def GetProviderSchema(self, req: Message) -> Message:
         if self._schema_response is None:
             p = self.provider
             diags = Diagnostics()
             try:
-                resp = {"provider": p.schema.to_proto(),
+                resp: Message = {"provider": p.schema.to_proto(),
                         "resource_schemas": {c.type_name: c.schema.to_proto() for c in p.resources},
                         "data_source_schemas": {c.type_name: c.schema.to_proto() for c in p.data_sources},
                         "server_capabilities": self._capabilities()}
@@ -178,31 +195,31 @@ class ProviderService:
             self._schema_response = resp
         return self._schema_response
 
-    def GetResourceIdentitySchemas(self, req: dict) -> dict:
+    def GetResourceIdentitySchemas(self, req: Message) -> Message:
         return {"identity_schemas": {}}
 
-    def UpgradeResourceIdentity(self, req: dict) -> dict:
+    def UpgradeResourceIdentity(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Resource identity")}
 
-    def GetFunctions(self, req: dict) -> dict:
+    def GetFunctions(self, req: Message) -> Message:
         return {"functions": {}}
 
-    def CallFunction(self, req: dict) -> dict:
+    def CallFunction(self, req: Message) -> Message:
         return {"error": {"text": f"function {req.get('name', '')!r}: provider functions are {NOT_SUPPORTED}"}}
 
-    def MoveResourceState(self, req: dict) -> dict:
+    def MoveResourceState(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Moving resource state between resource types (moved blocks)")}
 
-    def ValidateEphemeralResourceConfig(self, req: dict) -> dict:
+    def ValidateEphemeralResourceConfig(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Ephemeral resources")}
 
-    def OpenEphemeralResource(self, req: dict) -> dict:
+    def OpenEphemeralResource(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Ephemeral resources")}
 
-    def RenewEphemeralResource(self, req: dict) -> dict:
+    def RenewEphemeralResource(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Ephemeral resources")}
 
-    def CloseEphemeralResource(self, req: dict) -> dict:
+    def CloseEphemeralResource(self, req: Message) -> Message:
         return {"diagnostics": not_supported("Ephemeral resources")}
 
     def close(self) -> None:
@@ -211,7 +228,7 @@ class ProviderService:
         if p is not None:
             self._call(Diagnostics(), f"{self._name}: close", p.close)
 
-    def StopProvider(self, req: dict) -> dict:
+    def StopProvider(self, req: Message) -> Message:
         self.stopped.set()
         p = self._provider
         stop = getattr(p, "stop", None) if p is not None else None
@@ -224,7 +241,7 @@ class ProviderService:
 
     # ------------------------------------------------------------------ provider
 
-    def ValidateProviderConfig(self, req: dict) -> dict:
+    def ValidateProviderConfig(self, req: Message) -> Message:
         p = self.provider
         diags = Diagnostics()
         typ = p.schema.implied_type()
@@ -234,7 +251,7 @@ class ProviderService:
             self._call(diags, f"{self._name}: validate provider configuration", p.validate_config, config, diags)
         return {"diagnostics": proto_diagnostics(diags, typ)}
 
-    def ConfigureProvider(self, req: dict) -> dict:
+    def ConfigureProvider(self, req: Message) -> Message:
         p = self.provider
         diags = Diagnostics()
         self.terraform_version = req.get("terraform_version", "")
@@ -252,7 +269,8 @@ class ProviderService:
     # ------------------------------------------------------------------ validation
 
     @_typed("resource")
-    def ValidateResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def ValidateResourceConfig(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         schema = res.schema
         config = decode_value(req.get("config"), typ, diags)
         if diags.has_errors:
@@ -263,7 +281,8 @@ class ProviderService:
         return {"diagnostics": proto_diagnostics(diags, typ)}
 
     @_typed("data source")
-    def ValidateDataResourceConfig(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
+    def ValidateDataResourceConfig(self, req: Message, diags: Diagnostics, type_name: str, ds: DataSource,
+                           typ: T.Object) -> Message:
         config = decode_value(req.get("config"), typ, diags)
         if not diags.has_errors:
             self._learn(ds.schema, config, diags)
@@ -273,7 +292,8 @@ class ProviderService:
     # ------------------------------------------------------------------ state upgrade
 
     @_typed("resource")
-    def UpgradeResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def UpgradeResourceState(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         schema = res.schema
         version = int(req.get("version", 0))
         raw = req.get("raw_state") or {}
@@ -325,7 +345,8 @@ class ProviderService:
     # ------------------------------------------------------------------ managed resources
 
     @_typed("resource")
-    def ReadResource(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def ReadResource(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         private = req.get("private", b"")
         schema = res.schema
         current_dv = req.get("current_state")
@@ -352,7 +373,8 @@ class ProviderService:
                 "diagnostics": proto_diagnostics(diags, typ)}
 
     @_typed("resource")
-    def PlanResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def PlanResourceChange(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         schema = res.schema
         hints = V.Hints()
         prior = decode_value(req.get("prior_state"), typ, diags)
@@ -369,7 +391,7 @@ class ProviderService:
         if proposed is None:  # destroy: nothing to plan
             return {"planned_state": proposed_dv, "planned_private": private}
         planned = copy_value(proposed)
-        requires_replace: list = []
+        requires_replace: list[Path] = []
         default_plan(schema, prior, config, planned, requires_replace)
         plan_req = PlanRequest(prior=prior, config=config, planned=planned, requires_replace=requires_replace,
                                type_name=type_name, private=resource_private(private))
@@ -388,7 +410,8 @@ class ProviderService:
         return resp
 
     @_typed("resource")
-    def ApplyResourceChange(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def ApplyResourceChange(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         schema = res.schema
         prior_dv = req.get("prior_state")
         prior = decode_value(prior_dv, typ, diags)
@@ -410,7 +433,8 @@ class ProviderService:
             operation, label = "create", f"{type_name}: create"
             result = self._call(diags, label, res.create, copy_value(planned), config, diags)
             if result is None and diags.has_errors:
-                return {"new_state": encode_value(None, typ, diags, label), "diagnostics": proto_diagnostics(diags, typ)}
+                return {"new_state": encode_value(None, typ, diags, label),
+                        "diagnostics": proto_diagnostics(diags, typ)}
         else:
             operation, label = "update", f"{type_name}: update"
             result = self._call(diags, label, res.update, prior, copy_value(planned), config, diags)
@@ -429,7 +453,8 @@ class ProviderService:
                 "diagnostics": proto_diagnostics(diags, typ)}
 
     @_typed("resource")
-    def ImportResourceState(self, req: dict, diags: Diagnostics, type_name: str, res, typ) -> dict:
+    def ImportResourceState(self, req: Message, diags: Diagnostics, type_name: str, res: Resource,
+                           typ: T.Object) -> Message:
         schema = res.schema
         import_id = req.get("id", "")
         if _scrub.holds_secret(import_id):
@@ -444,9 +469,10 @@ class ProviderService:
         partial = self._call(diags, f"{type_name}: import", res.import_state, import_id, diags)
         if diags.has_errors:
             return {"diagnostics": proto_diagnostics(diags, typ)}
-        own = {}
+        own: dict[str, Any] = {}
         if isinstance(partial, Imported):
-            partial, own = partial.state, partial.private
+            own = partial.private
+            partial = partial.state
         if partial is None:
             diags.error("Cannot import non-existent remote object",
                         f"No {type_name} with the import ID {import_id!r} was found.")
@@ -475,7 +501,8 @@ class ProviderService:
     # ------------------------------------------------------------------ data sources
 
     @_typed("data source")
-    def ReadDataSource(self, req: dict, diags: Diagnostics, type_name: str, ds, typ) -> dict:
+    def ReadDataSource(self, req: Message, diags: Diagnostics, type_name: str, ds: DataSource,
+                           typ: T.Object) -> Message:
         config = decode_value(req.get("config"), typ, diags)
         if diags.has_errors:
             return {"diagnostics": proto_diagnostics(diags, typ)}

@@ -4,10 +4,14 @@ from __future__ import annotations
 from .diagnostics import Diagnostics
 from .schema import Schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .values import Value
 
-def from_flatmap(flat: dict, schema: Schema, diags: Diagnostics, type_name: str) -> dict:
+
+def from_flatmap(flat: dict[str, str], schema: Schema, diags: Diagnostics, type_name: str) -> dict[str, Value]:
     """Best effort for pre-0.12 "flatmap" state: top-level primitive attributes only."""
-    out = {}
+    out: dict[str, Value] = {}
     for a in schema.attributes:
         if a.name not in flat:
             continue

@@ -7,16 +7,26 @@ from ._screen import nested_items
 from .diagnostics import Diagnostics
 from .schema import Schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .diagnostics import Path
+    from .schema import Attribute, Block
+    from .values import Value
+
 
 WRITE_ONLY_TF_VERSION = "1.11"
 
 
-def null_write_only(schema: Schema, value) -> None:
+def null_write_only(schema: Schema, value: Value) -> None:
+    """Every write-only attribute of ``value`` (an object of ``schema``, nested ones included) set to null."""
     if isinstance(value, dict):
         _null_wo(schema.attributes, schema.blocks, value)
 
 
-def _null_wo(attributes, blocks, obj: dict):
+def _null_wo(attributes: Sequence[Attribute], blocks: Sequence[Block], obj: dict[str, Value]) -> None:
     for a in attributes:
         if a.write_only:
             obj[a.name] = None
@@ -28,7 +38,8 @@ def _null_wo(attributes, blocks, obj: dict):
             _null_wo(b.schema.attributes, b.schema.blocks, item)
 
 
-def refuse_unannounced(schema: Schema, config, client_capabilities: dict, type_name: str, diags: Diagnostics) -> None:
+def refuse_unannounced(schema: Schema, config: Value, client_capabilities: dict[str, Any], type_name: str,
+                       diags: Diagnostics) -> None:
     """An error for each write-only attribute the configuration sets when Terraform did not announce
     write_only_attributes_allowed (before 1.11 it would keep their values in plan and state)."""
     if client_capabilities.get("write_only_attributes_allowed"):
@@ -41,15 +52,16 @@ def refuse_unannounced(schema: Schema, config, client_capabilities: dict, type_n
                     "configuration.", path)
 
 
-def write_only_paths_set(schema: Schema, config, path) -> list:
+def write_only_paths_set(schema: Schema, config: Value, path: Path) -> list[Path]:
     """Paths of write-only attributes that the configuration sets (non-null)."""
-    out: list = []
+    out: list[Path] = []
     if isinstance(config, dict):
         _wo_paths(schema.attributes, schema.blocks, config, path, out)
     return out
 
 
-def _wo_paths(attributes, blocks, obj, path, out):
+def _wo_paths(attributes: Sequence[Attribute], blocks: Sequence[Block], obj: dict[str, Value], path: Path,
+              out: list[Path]) -> None:
     for a in attributes:
         v = obj.get(a.name)
         if a.write_only and v is not None:
@@ -62,7 +74,7 @@ def _wo_paths(attributes, blocks, obj, path, out):
             _wo_paths(b.schema.attributes, b.schema.blocks, item, sub, out)
 
 
-def _nested_items_with_keys(value, nesting, path):
+def _nested_items_with_keys(value: Value, nesting: str, path: Path) -> list[tuple[Path, dict[str, Value]]]:
     if isinstance(value, dict):
         if nesting == "map":
             return [(path + (k,), v) for k, v in value.items() if isinstance(v, dict)]
