@@ -21,7 +21,9 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeAlias
+
+    Jacobian: TypeAlias = tuple[int, int, int]  # a P-256 point (X, Y, Z): x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
 
 # NIST P-256 (secp256r1) domain parameters (SEC 2, section 2.4.2)
 P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
@@ -31,10 +33,10 @@ N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 GX = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
 GY = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
 
-_INF = (0, 1, 0)
+_INF: Jacobian = (0, 1, 0)
 
 
-def _double(pt):
+def _double(pt: Jacobian) -> Jacobian:
     x, y, z = pt
     if not y or not z:
         return _INF
@@ -48,7 +50,7 @@ def _double(pt):
     return (x3, y3, z3)
 
 
-def _add(p1, p2):
+def _add(p1: Jacobian, p2: Jacobian) -> Jacobian:
     if not p1[2]:
         return p2
     if not p2[2]:
@@ -74,10 +76,10 @@ def _add(p1, p2):
     return (x3, y3, z3)
 
 
-def scalar_mult(k: int, point=(GX, GY)):
+def scalar_mult(k: int, point: tuple[int, int] = (GX, GY)) -> tuple[int, int]:
     """k * point in affine coordinates (x, y)."""
     result = _INF
-    addend = (point[0], point[1], 1)
+    addend: Jacobian = (point[0], point[1], 1)
     for bit in bin(k)[2:]:
         result = _double(result)
         if bit == "1":
@@ -125,7 +127,7 @@ def _tlv(tag: int, content: bytes) -> bytes:
     return bytes((tag,)) + _len(len(content)) + content
 
 
-def _seq(*items) -> bytes:
+def _seq(*items: bytes) -> bytes:
     return _tlv(0x30, b"".join(items))
 
 
@@ -167,7 +169,7 @@ OID_P256 = "1.2.840.10045.3.1.7"
 OID_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 
 
-def make_certificate(common_name: str = "localhost"):
+def make_certificate(common_name: str = "localhost") -> tuple[bytes, bytes, bytes]:
     """Return (cert_der, key_pem, cert_pem) for a fresh key."""
     d = _rand_scalar()
     qx, qy = scalar_mult(d)
@@ -299,7 +301,8 @@ class _CContext(TlsContext):
     def __init__(self, client_cert_pem: str | None) -> None:
         import _ssl
         self._ssl = _ssl
-        ctx = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+        # Any: typeshed describes the public part of _SSLContext only, and this uses its private methods.
+        ctx: Any = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = _ssl.PROTO_TLSv1_2
         ctx._set_alpn_protocols(ALPN_H2)
         ctx.verify_mode = _ssl.CERT_NONE
