@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import struct
 import threading
-from queue import Empty as _Empty, SimpleQueue
+from queue import Empty as _Empty
+from queue import SimpleQueue
 
 from . import _hpack
 from ._cmodules import sockets
@@ -33,10 +34,9 @@ from ._cmodules import sockets
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    from _socket import socket as Socket  # what socket.socket extends: either may be served
     from collections.abc import Callable, Iterable
     from typing import Any, TypeAlias
-
-    from _socket import socket as Socket  # what socket.socket extends: either may be served
 
     from ._tls import TlsContext
 

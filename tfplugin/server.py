@@ -20,10 +20,9 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Mapping
-    from typing import Any, NoReturn
-
     from _socket import socket as Socket
+    from collections.abc import Callable, Mapping
+    from typing import NoReturn
 
     from ._h2 import Handlers, Server
     from ._messages import Message
