@@ -16,6 +16,19 @@ __all__ = ["Provider", "Resource", "DataSource", "Schema", "Attribute", "Block",
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # what a type checker sees of the names loaded on first use
+    from collections.abc import Callable
+    from typing import Any
+
+    from . import types
+    from ._conform import differences_from_plan
+    from ._scrub import set_scrubber
+    from .diagnostics import Diagnostic, Diagnostics, ProviderError
+    from .provider import DataSource, Imported, PlanRequest, Provider, Resource
+    from .schema import Attribute, Block, NestedAttributes, Schema
+    from .values import UNKNOWN, is_fully_known, is_known
+
 _LAZY = {
     "Provider": "provider", "Resource": "provider", "DataSource": "provider", "PlanRequest": "provider",
     "Imported": "provider",
@@ -26,7 +39,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     import sys
     if name == "types":
         __import__(f"{__name__}.types")
@@ -40,11 +53,11 @@ def __getattr__(name: str):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(list(globals()) + __all__)
 
 
-def serve(provider_factory, *, name: str = "codat", address: str | None = None) -> None:
+def serve(provider_factory: Callable[[], Provider], *, name: str = "codat", address: str | None = None) -> None:
     """Run the provider executable: go-plugin handshake, gRPC server, shutdown, --debug.
 
     ``provider_factory`` builds the Provider; it is called once, right after the

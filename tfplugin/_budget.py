@@ -31,7 +31,7 @@ class Allowance:
 
     __slots__ = ("left", "taken", "pooled")
 
-    def __init__(self, pooled: bool):
+    def __init__(self, pooled: bool) -> None:
         self.pooled = pooled
         self.left = 0 if pooled else LIMIT
         self.taken = 0  # from the pool; given back when the request ends
@@ -65,7 +65,7 @@ class Allowance:
         _current.allowance = self
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _pool_free
         _current.allowance = None
         if self.taken:

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from . import types as T
 from ._screen import attribute_path
 from .values import UNKNOWN, is_fully_known
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .values import Value
 
-def differences_from_plan(typ, planned, actual) -> list[str]:
+
+def differences_from_plan(typ: T.Type | None, planned: Value, actual: Value) -> list[str]:
     """Attribute paths (as text, e.g. ``data_types["invoices"].sync_schedule``) where ``actual`` is not what
     ``planned`` said; [] when it conforms. ``typ``: the resource's ``schema.implied_type()``."""
     found: list[str] = []
@@ -25,38 +30,37 @@ def differences_from_plan(typ, planned, actual) -> list[str]:
     return found
 
 
-def _compare(planned, actual, typ, where: str, found: list[str]) -> None:
+def _compare(planned: Value, actual: Value, typ: T.Type | None, where: str, found: list[str]) -> None:
     if planned is UNKNOWN:
         return
     if planned is None or actual is None or actual is UNKNOWN:
         if not (planned is None and actual is None):
             found.append(where or "(the whole object)")
         return
-    kind = getattr(typ, "kind", "dynamic")
-    if kind == "object" and isinstance(planned, dict) and isinstance(actual, dict):
+    if isinstance(typ, T.Object) and isinstance(planned, dict) and isinstance(actual, dict):
         for name, attribute_type in typ.attributes.items():
             _compare(planned.get(name), actual.get(name), attribute_type, attribute_path(where, name), found)
-    elif kind == "map" and isinstance(planned, dict) and isinstance(actual, dict):
+    elif isinstance(typ, T.Map) and isinstance(planned, dict) and isinstance(actual, dict):
         if planned.keys() != actual.keys():
             found.append(where)
             return
         for key in planned:
             _compare(planned[key], actual[key], typ.element, f'{where}["{key}"]', found)
-    elif kind in ("list", "tuple") and isinstance(planned, list) and isinstance(actual, list):
+    elif isinstance(typ, (T.List, T.Tuple)) and isinstance(planned, list) and isinstance(actual, list):
         if len(planned) != len(actual):
             found.append(where)
             return
-        types = typ.elements if kind == "tuple" else [typ.element] * len(planned)
+        types = typ.elements if isinstance(typ, T.Tuple) else [typ.element] * len(planned)
         for i, (p, a, t) in enumerate(zip(planned, actual, types)):
             _compare(p, a, t, f"{where}[{i}]", found)
-    elif kind == "set" and isinstance(planned, list) and isinstance(actual, list):
+    elif isinstance(typ, T.Set) and isinstance(planned, list) and isinstance(actual, list):
         if is_fully_known(planned) and sorted(map(_canonical, planned)) != sorted(map(_canonical, actual)):
             found.append(where)
     elif _canonical(planned) != _canonical(actual):
         found.append(where or "(the whole object)")
 
 
-def _canonical(value) -> str:
+def _canonical(value: Value) -> str:
     """A text equal for equal values: numbers by value, dict keys in order, bool apart from 1 and 0."""
     if isinstance(value, bool) or value is None:
         return repr(value)

@@ -23,16 +23,29 @@ the RFC assigns them. Other streams and connections keep being served.
 """
 from __future__ import annotations
 
-import _socket  # the C module `socket` is built on: `socket` itself adds ~5 ms of imports per start
 import struct
 import threading
-
-try:
-    from _queue import Empty as _Empty, SimpleQueue  # the C queue: `queue` itself imports heapq and more
-except ImportError:  # another Python: the public module
-    from queue import Empty as _Empty, SimpleQueue
+from queue import Empty as _Empty
+from queue import SimpleQueue
 
 from . import _hpack
+from ._cmodules import sockets
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from _socket import socket as Socket  # what socket.socket extends: either may be served
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeAlias
+
+    from ._tls import TlsContext
+
+    Handler: TypeAlias = Callable[[memoryview], bytes]  # a unary method: request message -> response message
+    Handlers: TypeAlias = dict[str, Handler]  # {gRPC path: handler}
+    # Run once per accepted connection: that connection's handlers, and what to call when it ends.
+    ConnectionHandlers: TypeAlias = Callable[[], tuple[Handlers, Callable[[], None] | None]]
+    # {path: (request message, response message, client streaming, server streaming)}
+    Methods: TypeAlias = dict[str, tuple[str, str, bool, bool]]
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -77,7 +90,7 @@ _OK_TRAILERS = _hpack.encode([("grpc-status", "0")])
 
 
 class GrpcError(Exception):
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -90,7 +103,7 @@ class ConnectionClosed(Exception):
 class PeerError(Exception):
     """The peer broke RFC 9113 in a way it makes a connection error: GOAWAY with ``code``, then close."""
 
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -115,7 +128,7 @@ def _pct(msg: str) -> str:
 class Stream:
     __slots__ = ("id", "path", "body", "held", "send_window", "closed", "recv_unacked", "dispatched")
 
-    def __init__(self, sid: int, path: str, send_window: int):
+    def __init__(self, sid: int, path: str, send_window: int) -> None:
         self.id = sid
         self.path = path
         self.body = bytearray()
@@ -129,7 +142,8 @@ class Stream:
 class Connection:
     """One HTTP/2 connection. ``run()`` is the reader loop (its own thread)."""
 
-    def __init__(self, sock, server, tls_context=None, handlers=None, on_close=None):
+    def __init__(self, sock: Socket, server: Server, tls_context: TlsContext | None = None,
+                 handlers: Handlers | None = None, on_close: Callable[[], None] | None = None) -> None:
         self.sock = sock
         self.server = server
         self.tls_context = tls_context
@@ -137,7 +151,7 @@ class Connection:
         self._on_close = on_close  # called once when the connection ends (a provider instance per connection)
         self.lock = threading.Lock()  # socket writes + TLS object
         self.fc = threading.Condition(threading.Lock())  # send flow control
-        self.streams: dict = {}  # open streams (not finished, not reset)
+        self.streams: dict[int, Stream] = {}  # open streams (not finished, not reset)
         self.last_stream_id = 0  # the highest stream the peer opened (refused ones included)
         self.conn_send_window = DEFAULT_WINDOW
         self.peer_initial_window = DEFAULT_WINDOW
@@ -147,16 +161,17 @@ class Connection:
         self.held_lock = threading.Lock()
         self.closed = False
         self.conn_recv_unacked = 0
-        self._sslobj = None
-        self._in = self._out = None
+        # The TLS object and its memory BIOs (tfplugin._tls.TlsContext.wrap_bio), once TLS is set up.
+        self._sslobj: Any = None
+        self._in: Any = None
+        self._out: Any = None
         self._rbuf = bytearray()
-        self._header_block = None  # (stream id, flags, bytearray) while CONTINUATIONs arrive
+        self._header_block: tuple[int, int, bytearray] | None = None  # while CONTINUATIONs arrive
         self.established = False  # TLS (if any) and the HTTP/2 preface went through
 
     # ------------------------------------------------------------------ transport
 
-    def _tls_handshake(self) -> None:
-        ctx = self.tls_context  # tfplugin._tls context: wrap_bio/new_bios, WantRead/Closed errors
+    def _tls_handshake(self, ctx: TlsContext) -> None:
         self._in, self._out = ctx.new_bios()
         self._sslobj = ctx.wrap_bio(self._in, self._out, server_side=True)
         self._want_read = ctx.WantRead
@@ -185,7 +200,7 @@ class Connection:
         while True:
             with self.lock:
                 try:
-                    data = self._sslobj.read(65536)
+                    data: bytes | None = self._sslobj.read(65536)
                 except self._want_read:
                     data = None
                 except self._tls_closed:
@@ -236,7 +251,7 @@ class Connection:
     def run(self) -> None:
         try:
             if self.tls_context is not None:
-                self._tls_handshake()
+                self._tls_handshake(self.tls_context)
             if self._read_exact(len(PREFACE)) != PREFACE:
                 raise ConnectionClosed("bad HTTP/2 preface")
             self.established = True
@@ -304,7 +319,7 @@ class Connection:
                 self.server.log_exception("closing the connection's provider failed")
         self.server.connection_closed(self)
 
-    def _on_frame(self, ftype, flags, sid, payload) -> None:
+    def _on_frame(self, ftype: int, flags: int, sid: int, payload: bytes) -> None:
         if self._header_block is not None and ftype != CONTINUATION:
             raise PeerError(PROTOCOL_ERROR, "expected CONTINUATION")
         if ftype == DATA:
@@ -591,7 +606,7 @@ class Server:
     connection alone and a function called when it ends (or None): what a server that keeps one provider
     instance per connection needs.
     ``accept_peer``: fn(socket) -> bool, asked before a connection is served; False closes it at once.
-    ``tls_context``: None (plaintext) or a context from tfplugin._tls.server_context.
+    ``tls_context``: None (plaintext) or a tfplugin._tls.TlsContext.
     ``streams``: set of paths answered with an open, idle stream.
     ``methods``: {path: (req, resp, client_streaming, server_streaming)}.
     ``max_message``: the largest request message accepted (bytes); ``max_message_hint`` is added to
@@ -599,31 +614,35 @@ class Server:
     ``max_held``: the bytes the requests in progress on one connection may hold together.
     """
 
-    def __init__(self, listener, handlers: dict, methods: dict, streams=(), tls_context=None,
-                 log=None, on_idle=None, max_message: int = DEFAULT_MAX_MESSAGE, max_message_hint: str = "",
-                 max_held: int = DEFAULT_MAX_HELD, accept_peer=None):
+    def __init__(self, listener: Socket, handlers: Handlers | ConnectionHandlers, methods: Methods,
+                 streams: Iterable[str] = (), tls_context: TlsContext | None = None, log: logging.Logger | None = None,
+                 on_idle: Callable[[], None] | None = None, max_message: int = DEFAULT_MAX_MESSAGE,
+                 max_message_hint: str = "", max_held: int = DEFAULT_MAX_HELD,
+                 accept_peer: Callable[[Socket], bool] | None = None) -> None:
         self.listener = listener
         self.accept_peer = accept_peer
         self.max_message = max_message
         self.max_held = max_held
         self.max_message_hint = max_message_hint
+        self._accept: Callable[[], Socket]  # the next connection's socket
         public_accept = getattr(listener, "accept", None)  # socket.socket
         if public_accept is not None:
             self._accept = lambda: public_accept()[0]
-        else:  # the bare C socket server.py listens on (it checked that _accept exists)
-            self._accept = lambda: _socket.socket(fileno=listener._accept()[0])
+        else:  # the C module's socket type server.py listens on (tfplugin._cmodules checked it has _accept)
+            c_accept: Callable[[], tuple[int, object]] = listener._accept  # type: ignore[attr-defined]  # private API
+            self._accept = lambda: type(listener)(fileno=c_accept()[0])
         self.handlers = handlers
         self.methods = methods
         self.streams = set(streams)
-        self.tls_context = tls_context  # an ssl.SSLContext, or a callable returning one
+        self.tls_context = tls_context
         self.log = log
         self.on_idle = on_idle  # called when the last connection closes
-        self.connections: set = set()
+        self.connections: set[Connection] = set()
         self._lock = threading.Lock()
         self._stopped = False
         self._workers = _Workers(self.log_exception)
 
-    def method(self, path: str):
+    def method(self, path: str) -> tuple[str, str, bool, bool] | None:
         return self.methods.get(path)
 
     def log_exception(self, msg: str) -> None:
@@ -641,11 +660,11 @@ class Server:
             if self.accept_peer is not None and not self.accept_peer(sock):
                 sock.close()
                 continue
-            ctx = self.tls_context
-            if callable(ctx):
-                ctx = ctx()
-            handlers, on_close = (self.handlers, None) if isinstance(self.handlers, dict) else self.handlers()
-            conn = Connection(sock, self, ctx, handlers, on_close)
+            if isinstance(self.handlers, dict):
+                handlers, on_close = self.handlers, None
+            else:
+                handlers, on_close = self.handlers()
+            conn = Connection(sock, self, self.tls_context, handlers, on_close)
             with self._lock:
                 self.connections.add(conn)
             threading.Thread(target=conn.run, name="h2-conn", daemon=True).start()
@@ -658,7 +677,7 @@ class Server:
     def stop(self) -> None:
         self._stopped = True
         try:
-            self.listener.shutdown(_socket.SHUT_RDWR)
+            self.listener.shutdown(sockets().SHUT_RDWR)
         except OSError:
             pass
         try:
@@ -666,7 +685,7 @@ class Server:
         except OSError:
             pass
 
-    def connection_closed(self, conn) -> None:
+    def connection_closed(self, conn: Connection) -> None:
         with self._lock:
             self.connections.discard(conn)
             idle = not self.connections
@@ -728,13 +747,13 @@ class _Workers:
 
     IDLE_SECONDS = 10.0
 
-    def __init__(self, log_exception) -> None:
-        self._queue: SimpleQueue = SimpleQueue()
+    def __init__(self, log_exception: Callable[[str], None]) -> None:
+        self._queue: SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0  # idle workers no request has been promised to
         self._log_exception = log_exception
 
-    def submit(self, fn, *args) -> None:
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
         with self._lock:
             start = not self._idle
             if not start:

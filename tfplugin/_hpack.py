@@ -6,6 +6,10 @@ with plain strings: always valid, and our response headers are tiny.
 """
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 # RFC 7541 Appendix A: the static table (index 1..61).
 STATIC_TABLE = (
     (b":authority", b""), (b":method", b"GET"), (b":method", b"POST"), (b":path", b"/"),
@@ -36,15 +40,15 @@ _HUFFMAN_LENGTHS = bytes.fromhex(
     "171a1a1413161716191a1a1a1b1b1a181913151a1b1b1a1b1815151a1a1c1b1b1b14181415161515171616191918181a"
     "171a1b1a1a1b1b1b1b1b1c1b1b1b1b1b1a1e")
 
-_huffman_decode_table = None  # {(length, code): symbol}, built on first use
+_huffman_decode_table: dict[tuple[int, int], int] | None = None  # {(length, code): symbol}, built on first use
 
 
-def _huffman_table() -> dict:
+def _huffman_table() -> dict[tuple[int, int], int]:
     global _huffman_decode_table
     if _huffman_decode_table is None:
         lengths = _HUFFMAN_LENGTHS
         order = sorted(range(257), key=lambda s: (lengths[s], s))
-        table = {}
+        table: dict[tuple[int, int], int] = {}
         code = 0
         prev = lengths[order[0]]
         for i, sym in enumerate(order):
@@ -104,7 +108,7 @@ class HeaderListTooLarge(HpackError):
     """The decoded header list is over the limit (a small block can expand a lot through the table)."""
 
 
-def _decode_int(data, pos: int, prefix_bits: int):
+def _decode_int(data: bytes, pos: int, prefix_bits: int) -> tuple[int, int]:
     mask = (1 << prefix_bits) - 1
     value = data[pos] & mask
     pos += 1
@@ -124,7 +128,7 @@ def _decode_int(data, pos: int, prefix_bits: int):
             raise HpackError("integer too large")
 
 
-def _decode_str(data, pos: int):
+def _decode_str(data: bytes, pos: int) -> tuple[bytes, int]:
     if pos >= len(data):
         raise HpackError("truncated string")
     huff = data[pos] & 0x80
@@ -139,15 +143,15 @@ def _decode_str(data, pos: int):
 class Decoder:
     """Decodes header blocks of one connection (keeps the dynamic table)."""
 
-    def __init__(self, max_table_size: int = 4096):
+    def __init__(self, max_table_size: int = 4096) -> None:
         self.max_allowed = max_table_size
         self.max_size = max_table_size
         self.size = 0
-        self.dynamic: list = []  # newest first
+        self.dynamic: list[tuple[bytes, bytes]] = []  # newest first
         # Blocks that only refer to table entries, decoded: a gRPC client sends the same few headers on
         # every call, indexed after the first, so most blocks are a handful of index bytes seen before.
         # Valid while the dynamic table is unchanged; every change empties it.
-        self._seen: dict = {}
+        self._seen: dict[bytes, tuple[list[tuple[str, str]], int]] = {}
 
     def _add(self, name: bytes, value: bytes) -> None:
         entry_size = len(name) + len(value) + 32
@@ -161,7 +165,7 @@ class Decoder:
             n, v = self.dynamic.pop()
             self.size -= len(n) + len(v) + 32
 
-    def _get(self, index: int):
+    def _get(self, index: int) -> tuple[bytes, bytes]:
         if index <= 0:
             raise HpackError("index 0")
         if index <= 61:
@@ -171,7 +175,7 @@ class Decoder:
             raise HpackError(f"index {index} out of range")
         return self.dynamic[i]
 
-    def decode(self, block: bytes, max_list_size: int | None = None) -> list:
+    def decode(self, block: bytes, max_list_size: int | None = None) -> list[tuple[str, str]]:
         """Return [(name, value)] as str pairs; HeaderListTooLarge past ``max_list_size`` (RFC 9113 6.5.2 sizes).
 
         The list returned may be shared with earlier calls: read it, do not change it."""
@@ -180,7 +184,7 @@ class Decoder:
             return seen[0]
         data = block
         pos = 0
-        out = []
+        out: list[tuple[str, str]] = []
         list_size = 0
         indexed_only = True
         while pos < len(data):
@@ -236,20 +240,18 @@ def _encode_int(value: int, prefix_bits: int, first: int) -> bytes:
     return bytes(out)
 
 
-def encode(headers) -> bytes:
+def encode(headers: Iterable[tuple[str | bytes, str | bytes]]) -> bytes:
     """Encode [(name, value)] (str or bytes) as literal-without-indexing fields."""
     out = bytearray()
     for name, value in headers:
-        if isinstance(name, str):
-            name = name.encode("latin-1")
-        if isinstance(value, str):
-            value = value.encode("utf-8")
-        if name == b":status" and value == b"200":
+        name_bytes = name.encode("latin-1") if isinstance(name, str) else name
+        value_bytes = value.encode("utf-8") if isinstance(value, str) else value
+        if name_bytes == b":status" and value_bytes == b"200":
             out.append(0x88)  # static index 8
             continue
         out.append(0x00)
-        out += _encode_int(len(name), 7, 0)
-        out += name
-        out += _encode_int(len(value), 7, 0)
-        out += value
+        out += _encode_int(len(name_bytes), 7, 0)
+        out += name_bytes
+        out += _encode_int(len(value_bytes), 7, 0)
+        out += value_bytes
     return bytes(out)

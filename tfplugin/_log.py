@@ -30,6 +30,11 @@ import time
 
 from ._scrub import ScrubbedStream, scrubbed
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, TextIO
+
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
 
@@ -38,7 +43,7 @@ _LEVELS = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN":
 OFF = logging.CRITICAL + 10
 
 
-def level_from_env(env=None) -> int:
+def level_from_env(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     raw = env.get("TF_LOG_PROVIDER") or env.get("TF_LOG") or ""
     raw = raw.strip().upper()
@@ -62,7 +67,7 @@ def _hclog_level(levelno: int) -> str:
 class HclogHandler(logging.Handler):
     """Writes one hclog-style JSON object per record."""
 
-    def __init__(self, stream=None, module_prefix: str = ""):
+    def __init__(self, stream: TextIO | None = None, module_prefix: str = "") -> None:
         super().__init__()
         self.stream = stream
         self.module_prefix = module_prefix
@@ -72,7 +77,7 @@ class HclogHandler(logging.Handler):
         msg = record.getMessage()
         t = record.created
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
-        entry = {"@level": _hclog_level(record.levelno), "@message": msg,
+        entry: dict[str, Any] = {"@level": _hclog_level(record.levelno), "@message": msg,
                  "@module": self.module_prefix + record.name, "@timestamp": ts}
         if record.exc_info:
             entry["error"] = logging.Formatter().formatException(record.exc_info)
@@ -98,10 +103,10 @@ class HclogHandler(logging.Handler):
         _withheld(self.stream or sys.stderr)
 
 
-class HumanHandler(logging.StreamHandler):
+class HumanHandler(logging.StreamHandler["TextIO"]):
     """For --debug: readable lines on stderr."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_beneath(sys.stderr))
         self.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
 
@@ -117,7 +122,7 @@ class TextHandler(HclogHandler):
     gives its own log (``<time> [LEVEL] <module>: <message>: key=value ...``), written to ``path`` (appended: it
     is TF_LOG_PATH, which Terraform appends to as well) or to stderr. Scrubbed like the hclog lines."""
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None) -> None:
         super().__init__()
         self.stream = None
         if path:
@@ -139,12 +144,12 @@ class TextHandler(HclogHandler):
         return scrubbed(line)
 
 
-def _beneath(stream):
+def _beneath(stream: TextIO) -> TextIO:
     """The stream under stderr's scrubbing wrapper: these handlers scrub their text themselves, field by field."""
     return stream.unscrubbed if isinstance(stream, ScrubbedStream) else stream
 
 
-def _withheld(stream) -> None:
+def _withheld(stream: TextIO) -> None:
     try:
         stream.write('{"@level":"error","@message":"a log line was withheld: it could not be formatted or '
                      'scrubbed","@module":"tfplugin"}\n')
@@ -153,10 +158,11 @@ def _withheld(stream) -> None:
         pass
 
 
-_installed = None
+_installed: logging.Handler | None = None
 
 
-def install(level: int | None = None, human: bool = False, text: bool = False, path: str | None = None) -> logging.Handler:
+def install(level: int | None = None, human: bool = False, text: bool = False,
+            path: str | None = None) -> logging.Handler:
     """Route every logger to stderr (hclog JSON), threshold from the environment. ``human``: readable lines for
     --debug; ``text``: Terraform's text form, to ``path`` when given (an attached server's log)."""
     global _installed

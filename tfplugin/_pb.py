@@ -15,7 +15,18 @@ from __future__ import annotations
 from . import _budget
 from ._proto.wire import MESSAGES
 
-_decoders: dict = {}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    # A message's field, as _proto/wire.py lists it: (number, name, kind, sub-message or map (key kind, value
+    # kind, value message), repeated, presence); and as decoding looks it up by number: (name, kind, sub,
+    # repeated, wire type expected).
+    Field: TypeAlias = tuple[int, str, str, Any, bool, bool]
+    DecodeField: TypeAlias = tuple[str, str, Any, bool, int]
+    Buffer: TypeAlias = "bytes | bytearray | memoryview"
+
+_decoders: dict[str | tuple[str, str, str | None], dict[int, DecodeField]] = {}
 
 _VARINT_KINDS = frozenset({"int64", "uint64", "int32", "uint32", "bool", "enum", "sint32", "sint64"})
 # The wire type each kind must arrive with; a repeated varint kind may also come packed (length-delimited).
@@ -30,11 +41,12 @@ class DecodeError(ValueError):
     """The bytes are not a valid encoding of the message expected."""
 
 
-def _decode_table(name) -> dict:
+def _decode_table(name: str | tuple[str, str, str | None]) -> dict[int, DecodeField]:
     """{field number: (name, kind, sub, repeated, wire type expected)} of a message, or of a map field's entry
     ({1: key, 2: value}) when ``name`` is the map's (key kind, value kind, value message)."""
     t = _decoders.get(name)
     if t is None:
+        fields: tuple[Field, ...]
         if isinstance(name, tuple):
             k_kind, v_kind, v_msg = name
             fields = ((1, "key", k_kind, None, False, False), (2, "value", v_kind, v_msg, False, False))
@@ -46,7 +58,7 @@ def _decode_table(name) -> dict:
     return t
 
 
-def _read_varint(buf, pos: int, end: int):
+def _read_varint(buf: memoryview, pos: int, end: int) -> tuple[int, int]:
     """A varint of at most 10 bytes (64 bits) that ends before ``end``."""
     if pos < end and buf[pos] < 0x80:  # one byte: field keys, small lengths and numbers
         return buf[pos], pos + 1
@@ -62,7 +74,7 @@ def _read_varint(buf, pos: int, end: int):
     raise DecodeError("varint longer than 10 bytes")
 
 
-def _scalar(kind: str, raw):
+def _scalar(kind: str, raw: Any) -> Any:
     if kind == "string":
         try:
             return bytes(raw).decode("utf-8")
@@ -81,7 +93,7 @@ def _scalar(kind: str, raw):
     return raw
 
 
-def decode(name: str, data) -> dict:
+def decode(name: str, data: Buffer) -> dict[str, Any]:
     """Decode the bytes of message ``name`` (full protobuf name) into a dict.
 
     Hostile bytes cost no more than they hold: each length is checked against the bytes left before
@@ -92,10 +104,13 @@ def decode(name: str, data) -> dict:
     return _decode(_decode_table(name), buf, 0, len(buf), 0, _budget.allowance())
 
 
-def _decode(table: dict, buf, pos: int, end: int, depth: int, allowance: _budget.Allowance) -> dict:
+def _decode(table: dict[int, DecodeField], buf: memoryview, pos: int, end: int, depth: int,
+            allowance: _budget.Allowance) -> dict[str, Any]:
     if depth >= MAX_DEPTH:
         raise DecodeError(f"messages nested more than {MAX_DEPTH} deep")
-    out: dict = {}
+    out: dict[str, Any] = {}
+    raw: Any
+    value: Any
     while pos < end:
         key, pos = _read_varint(buf, pos, end)
         number, wt = key >> 3, key & 7
@@ -165,7 +180,7 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-def _encode_scalar(out: bytearray, number: int, kind: str, value) -> None:
+def _encode_scalar(out: bytearray, number: int, kind: str, value: Any) -> None:
     if kind == "string":
         b = value.encode("utf-8")
         out += _varint(number << 3 | 2)
@@ -183,10 +198,11 @@ def _encode_scalar(out: bytearray, number: int, kind: str, value) -> None:
         out += _varint(int(value))
 
 
-def encode(name: str, msg: dict) -> bytes:
+def encode(name: str, msg: dict[str, Any]) -> bytes:
     """Encode a dict as message ``name``."""
     out = bytearray()
-    for number, fname, kind, sub, repeated, presence in MESSAGES[name]:
+    fields: tuple[Field, ...] = MESSAGES[name]
+    for number, fname, kind, sub, repeated, presence in fields:
         value = msg.get(fname)
         if value is None:
             continue

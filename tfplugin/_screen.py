@@ -16,7 +16,17 @@ check per string.
 from __future__ import annotations
 
 from . import _scrub
+from . import types as T
+from ._private import private_object
 from .values import UNKNOWN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .diagnostics import Diagnostics
+    from .schema import Attribute, Block, Schema
+    from .values import Value
 
 PRIVATE = "(private data)"
 
@@ -31,7 +41,7 @@ class Screen:
 
     __slots__ = ("_config", "_schema", "_config_strings", "withheld", "configured")
 
-    def __init__(self, config=None, schema=None):
+    def __init__(self, config: Value = None, schema: Schema | None = None) -> None:
         self._config = config
         self._schema = schema
         self._config_strings: set[str] | None = None
@@ -42,19 +52,19 @@ class Screen:
     def found(self) -> bool:
         return bool(self.withheld or self.configured)
 
-    def value(self, value, typ, where: str = ""):
+    def value(self, value: Value, typ: T.Type, where: str = "") -> Value:
         """``value`` (of type ``typ``) with every string that holds a secret replaced by the marker."""
         if not _scrub.screening():
             return value
         return self._walk(value, typ, where)
 
-    def untyped(self, value, where: str):
+    def untyped(self, value: Value, where: str) -> Value:
         """The same for a plain JSON-like value (private data)."""
         if not _scrub.screening():
             return value
         return self._walk(value, None, where)
 
-    def report(self, diags, type_name: str) -> None:
+    def report(self, diags: Diagnostics, type_name: str) -> None:
         """One warning per attribute withheld, one error per attribute whose configured value holds a secret."""
         shown = _scrub.marker()
         for where in dict.fromkeys(self.configured):
@@ -91,29 +101,28 @@ class Screen:
             self._config_strings = found
         return self._config_strings
 
-    def _walk(self, value, typ, where: str):
+    def _walk(self, value: Value, typ: T.Type | None, where: str) -> Value:
         if value is None or value is UNKNOWN:
             return value
         kind = getattr(typ, "kind", "dynamic")
         if isinstance(value, str):
             return self._string(value, where) if kind in ("string", "dynamic") else value
         if isinstance(value, dict):
-            if kind == "object":  # a new dict: the value may share its parts with another (the plan)
+            if isinstance(typ, T.Object):  # a new dict: the value may share its parts with another (the plan)
                 return {name: self._walk(item, typ.attributes.get(name), attribute_path(where, name))
                         for name, item in value.items()}
-            element = typ.element if kind == "map" else None
-            return self._mapping(value, element, where)
+            return self._mapping(value, typ.element if isinstance(typ, T.Map) else None, where)
         if isinstance(value, list):
-            if kind == "set":
+            if isinstance(typ, T.Set):
                 return self._set(value, typ.element, where)
-            if kind == "tuple":
+            if isinstance(typ, T.Tuple):
                 return [self._walk(v, t, f"{where}[{i}]") for i, (v, t) in enumerate(zip(value, typ.elements))]
-            element = typ.element if kind == "list" else None
+            element = typ.element if isinstance(typ, T.List) else None
             return [self._walk(v, element, f"{where}[{i}]") for i, v in enumerate(value)]
         return value
 
-    def _mapping(self, value: dict, element, where: str) -> dict:
-        out: dict = {}
+    def _mapping(self, value: dict[str, Value], element: T.Type | None, where: str) -> dict[str, Value]:
+        out: dict[str, Value] = {}
         for key, item in value.items():
             if isinstance(key, str) and _scrub.holds_secret(key):
                 self._string(key, f"{where} (a key)")
@@ -121,20 +130,20 @@ class Screen:
             out[key] = self._walk(item, element, f'{where}["{key}"]')
         return out
 
-    def _set(self, value: list, element, where: str) -> list:
+    def _set(self, value: list[Value], element: T.Type, where: str) -> list[Value]:
         """Set elements have no attribute path: the set's own. Two elements withheld alike become one."""
         before = len(self.withheld) + len(self.configured)
         out = [self._walk(v, element, where) for v in value]
         if len(self.withheld) + len(self.configured) == before:
             return out
-        unique: list = []
+        unique: list[Value] = []
         for item in out:
             if item not in unique:
                 unique.append(item)
         return unique
 
 
-def _free_key(taken: dict) -> str:
+def _free_key(taken: dict[str, Value]) -> str:
     shown = _scrub.marker()
     key, n = shown, 1
     while key in taken:
@@ -143,7 +152,8 @@ def _free_key(taken: dict) -> str:
     return key
 
 
-def _returned_strings(attributes, blocks, obj: dict, found: set) -> None:
+def _returned_strings(attributes: Iterable[Attribute], blocks: Iterable[Block], obj: dict[str, Value],
+                      found: set[str]) -> None:
     """The strings of a configuration object in attributes that are not write-only."""
     for a in attributes:
         value = obj.get(a.name)
@@ -159,7 +169,7 @@ def _returned_strings(attributes, blocks, obj: dict, found: set) -> None:
             _returned_strings(b.schema.attributes, b.schema.blocks, item, found)
 
 
-def nested_items(value, nesting: str) -> list:
+def nested_items(value: Value, nesting: str) -> list[dict[str, Value]]:
     """The objects of a nested block or nested attribute value of that nesting."""
     if isinstance(value, dict):
         if nesting == "map":
@@ -170,7 +180,7 @@ def nested_items(value, nesting: str) -> list:
     return []
 
 
-def collect_strings(value, found: set) -> None:
+def collect_strings(value: Value, found: set[str]) -> None:
     """Every string in ``value`` (map keys included) into ``found``."""
     if isinstance(value, str):
         found.add(value)
@@ -182,3 +192,47 @@ def collect_strings(value, found: set) -> None:
     elif isinstance(value, list):
         for item in value:
             collect_strings(item, found)
+
+
+def secret_values(schema: Schema, config: Value) -> list[str]:
+    """The strings a configuration holds in write-only and sensitive attributes (nested ones included): what
+    Provider.learn_secrets is handed."""
+    found: set[str] = set()
+    if isinstance(config, dict):
+        _secrets_in(schema.attributes, schema.blocks, config, found)
+    return sorted(found)
+
+
+def _secrets_in(attributes: Iterable[Attribute], blocks: Iterable[Block], obj: dict[str, Value],
+                found: set[str]) -> None:
+    for a in attributes:
+        value = obj.get(a.name)
+        if a.write_only or a.sensitive:
+            collect_strings(value, found)
+        elif a.nested is not None:
+            for item in nested_items(value, a.nested.nesting):
+                _secrets_in(a.nested.attributes, [], item, found)
+    for b in blocks:
+        for item in nested_items(obj.get(b.name), b.nesting):
+            _secrets_in(b.schema.attributes, b.schema.blocks, item, found)
+
+
+def screen_private(private: bytes, screen: Screen) -> bytes:
+    """``private`` without a secret: Terraform never shows it, but keeps it in the state file (base64).
+    Strings of the layer's JSON object that hold one are replaced by the marker; private state of another
+    format that holds one is dropped."""
+    if not private or not _scrub.screening():
+        return private
+    obj = private_object(private)
+    if obj is None:
+        if not _scrub.holds_secret(private.decode("utf-8", "replace")):
+            return private
+        screen.withheld.append(PRIVATE)
+        return b""
+    own = Screen()  # never "from the configuration": private data is the provider's own
+    clean = own.untyped(obj, PRIVATE)
+    if not own.found:
+        return private
+    screen.withheld += own.withheld
+    import json
+    return json.dumps(clean, separators=(",", ":"), sort_keys=True).encode()

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
 _scrubber: Callable[[str], str] | None = None
 _contains: Callable[[str], bool] | None = None
 
@@ -74,7 +78,7 @@ class ScrubbedStream:
     """A text stream (stderr) whose writes pass through the scrubber; ``unscrubbed`` is the stream beneath,
     for writers that scrub their own text more precisely (the hclog handler, field by field)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.unscrubbed = stream
 
     def write(self, text: str) -> int:
@@ -84,5 +88,5 @@ class ScrubbedStream:
     def flush(self) -> None:
         self.unscrubbed.flush()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.unscrubbed, name)

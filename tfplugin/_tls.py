@@ -19,6 +19,12 @@ import binascii
 import os
 import time
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    Jacobian: TypeAlias = tuple[int, int, int]  # a P-256 point (X, Y, Z): x = X/Z^2, y = Y/Z^3; Z = 0 is infinity
+
 # NIST P-256 (secp256r1) domain parameters (SEC 2, section 2.4.2)
 P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 A = P - 3
@@ -27,10 +33,10 @@ N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 GX = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
 GY = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
 
-_INF = (0, 1, 0)
+_INF: Jacobian = (0, 1, 0)
 
 
-def _double(pt):
+def _double(pt: Jacobian) -> Jacobian:
     x, y, z = pt
     if not y or not z:
         return _INF
@@ -44,7 +50,7 @@ def _double(pt):
     return (x3, y3, z3)
 
 
-def _add(p1, p2):
+def _add(p1: Jacobian, p2: Jacobian) -> Jacobian:
     if not p1[2]:
         return p2
     if not p2[2]:
@@ -70,10 +76,10 @@ def _add(p1, p2):
     return (x3, y3, z3)
 
 
-def scalar_mult(k: int, point=(GX, GY)):
+def scalar_mult(k: int, point: tuple[int, int] = (GX, GY)) -> tuple[int, int]:
     """k * point in affine coordinates (x, y)."""
     result = _INF
-    addend = (point[0], point[1], 1)
+    addend: Jacobian = (point[0], point[1], 1)
     for bit in bin(k)[2:]:
         result = _double(result)
         if bit == "1":
@@ -93,13 +99,10 @@ def _rand_scalar() -> int:
             return k
 
 
-def ecdsa_sign(d: int, message: bytes) -> tuple:
+def ecdsa_sign(d: int, message: bytes) -> tuple[int, int]:
     """ECDSA over P-256 with SHA-256: returns (r, s)."""
-    try:  # the C module (~0.2 ms); Python 3.12 renamed it, and hashlib costs ~2.5 ms more
-        from _sha256 import sha256
-    except ImportError:
-        from hashlib import sha256
-    e = int.from_bytes(sha256(message).digest(), "big")
+    from ._cmodules import sha256_digest
+    e = int.from_bytes(sha256_digest(message), "big")
     while True:
         k = _rand_scalar()
         x, _ = scalar_mult(k)
@@ -124,7 +127,7 @@ def _tlv(tag: int, content: bytes) -> bytes:
     return bytes((tag,)) + _len(len(content)) + content
 
 
-def _seq(*items) -> bytes:
+def _seq(*items: bytes) -> bytes:
     return _tlv(0x30, b"".join(items))
 
 
@@ -166,7 +169,7 @@ OID_P256 = "1.2.840.10045.3.1.7"
 OID_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 
 
-def make_certificate(common_name: str = "localhost"):
+def make_certificate(common_name: str = "localhost") -> tuple[bytes, bytes, bytes]:
     """Return (cert_der, key_pem, cert_pem) for a fresh key."""
     d = _rand_scalar()
     qx, qy = scalar_mult(d)
@@ -211,46 +214,51 @@ def b64_nopad(der: bytes) -> str:
     return binascii.b2a_base64(der, newline=False).decode().rstrip("=")
 
 
-def server_context(cert_pem: bytes, key_pem: bytes, folder: str, client_cert_pem: str | None):
-    """A server-side TLS context: our certificate, TLS 1.2+, ALPN h2, and (when given) the
-    client's certificate pinned as the only accepted client identity.
+def server_context(cert_pem: bytes, key_pem: bytes, folder: str, client_cert_pem: str | None) -> TlsContext:
+    """A server-side TLS context presenting a certificate made by make_certificate (see _new_context)."""
+    context = _new_context(client_cert_pem)
+    _load_chain(context, folder, cert_pem, key_pem)
+    return context
 
-    Returns an ``ssl.SSLContext``-like object offering ``wrap_bio`` (see _h2). For speed this
-    uses the ``_ssl`` C module directly when it has what we need: ``import ssl`` costs ~15 ms
-    more (enum, base64, socket wrappers), paid on every provider start. Any mismatch with
-    the C module of another Python version falls back to the ``ssl`` module: here, or at the
-    first connection if only wrapping a connection fails.
-    """
-    def load(make):
-        # load_cert_chain only reads files: write them into the 0700 folder, load, delete
-        cert_path = os.path.join(folder, "cert.pem")
-        key_path = os.path.join(folder, "key.pem")
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+def _new_context(client_cert_pem: str | None) -> TlsContext:
+    """TLS 1.2+, ALPN h2 and (when given) the client's certificate pinned as the only accepted client identity;
+    no certificate loaded yet.
+
+    Built on the ``_ssl`` C module when it has all the context uses (``import ssl`` costs ~18 ms more a start:
+    socket, enums, base64; tfplugin._cmodules), else, or when TFPLUGIN_PUBLIC_MODULES names ssl, on ``ssl``."""
+    from ._cmodules import public_wanted
+
+    if not public_wanted("ssl"):
         try:
-            os.write(fd, key_pem)
-        finally:
-            os.close(fd)
-        try:
-            with open(cert_path, "wb") as f:
-                f.write(cert_pem)
-            return make(cert_path, key_path)
-        finally:
-            for p in (cert_path, key_path):
-                try:
-                    os.unlink(p)
-                except OSError:
-                    pass
+            return _CContext(client_cert_pem)
+        except (ImportError, AttributeError, TypeError):  # another Python's C module: the public one instead
+            pass
+    return _ModuleContext(client_cert_pem)
 
-    def module_context():
-        return load(lambda cert, key: _ssl_module_context(cert, key, client_cert_pem))
 
+def _load_chain(context: TlsContext, folder: str, cert_pem: bytes, key_pem: bytes) -> None:
+    """load_cert_chain reads only files: write them into the 0700 folder, load, delete."""
+    cert_path = os.path.join(folder, "cert.pem")
+    key_path = os.path.join(folder, "key.pem")
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        return load(lambda cert, key: _FastContext(cert, key, client_cert_pem, module_context))
-    except (ImportError, AttributeError, TypeError):
-        return module_context()
+        os.write(fd, key_pem)
+    finally:
+        os.close(fd)
+    try:
+        with open(cert_path, "wb") as f:
+            f.write(cert_pem)
+        context.load_cert_chain(cert_path, key_path)
+    finally:
+        for p in (cert_path, key_path):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
 
 
-def _want_client_verification(client_cert_pem) -> bool:
+def _want_client_verification(client_cert_pem: str | None) -> bool:
     return bool(client_cert_pem) and os.environ.get("TFPLUGIN_TLS_VERIFY_CLIENT", "1") != "0"
 
 
@@ -264,71 +272,88 @@ def _unparsable_client_cert() -> None:
                                             "are not verified")
 
 
-class _FastContext:
-    """The few SSLContext features the server needs, on the _ssl C module."""
+ALPN_H2 = b"\x02h2"  # ALPN's wire form: each protocol name after its length byte
 
-    def __init__(self, cert_path: str, key_path: str, client_cert_pem, fallback):
+
+class TlsContext:
+    """What the HTTP/2 server uses of a TLS context (tfplugin._h2), whichever module made it: memory BIOs, a
+    server-side TLS object over them, and the exceptions that object raises."""
+
+    verify_mode: int
+    WantRead: type[Exception]  # the TLS object needs more bytes from the peer
+    Closed: tuple[type[Exception], ...]  # the peer closed the TLS session
+
+    def load_cert_chain(self, cert_path: str, key_path: str) -> None:
+        raise NotImplementedError
+
+    def new_bios(self) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def wrap_bio(self, incoming: Any, outgoing: Any, server_side: bool = True) -> Any:
+        raise NotImplementedError
+
+
+class _CContext(TlsContext):
+    """The context on the ``_ssl`` C module (what ``ssl.SSLContext`` wraps). Every call it makes is tried once
+    here, a TLS object included, so a C module without one fails now (the caller falls back), not at a
+    connection."""
+
+    def __init__(self, client_cert_pem: str | None) -> None:
         import _ssl
         self._ssl = _ssl
-        ctx = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = 0x0303  # TLS 1.2
-        ctx.load_cert_chain(cert_path, key_path)
-        ctx._set_alpn_protocols(b"\x02h2")
-        ctx.verify_mode = 0  # CERT_NONE
+        # Any: typeshed describes the public part of _SSLContext only, and this uses its private methods.
+        ctx: Any = _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = _ssl.PROTO_TLSv1_2
+        ctx._set_alpn_protocols(ALPN_H2)
+        ctx.verify_mode = _ssl.CERT_NONE
         if _want_client_verification(client_cert_pem):
             try:
-                ctx.load_verify_locations(None, None, client_cert_pem)
-                ctx.verify_mode = 2  # CERT_REQUIRED
+                ctx.load_verify_locations(cadata=client_cert_pem)
+                ctx.verify_mode = _ssl.CERT_REQUIRED
             except (_ssl.SSLError, ValueError):
                 _unparsable_client_cert()
         self._ctx = ctx
-        self._fallback = fallback  # builds an ssl-module context, should wrapping a connection fail
-        self._module_ctx = None
         self.verify_mode = ctx.verify_mode
-        # exceptions the connection code catches, whichever module made the context
         self.WantRead = _ssl.SSLWantReadError
         self.Closed = (_ssl.SSLZeroReturnError, _ssl.SSLEOFError)
+        self.wrap_bio(*self.new_bios())
 
-    def new_bios(self):
+    def load_cert_chain(self, cert_path: str, key_path: str) -> None:
+        self._ctx.load_cert_chain(cert_path, key_path)
+
+    def new_bios(self) -> tuple[Any, Any]:
         return self._ssl.MemoryBIO(), self._ssl.MemoryBIO()
 
-    def wrap_bio(self, incoming, outgoing, server_side=True):
-        if self._module_ctx is None:
-            try:
-                return self._ctx._wrap_bio(incoming, outgoing, server_side, None, owner=None, session=None)
-            except (AttributeError, TypeError):  # another Python's private API: the ssl module from now on
-                self._module_ctx = self._fallback()
-        return self._module_ctx.wrap_bio(incoming, outgoing, server_side)
+    def wrap_bio(self, incoming: Any, outgoing: Any, server_side: bool = True) -> Any:
+        return self._ctx._wrap_bio(incoming, outgoing, server_side=server_side)
 
 
-def _ssl_module_context(cert_path: str, key_path: str, client_cert_pem):
-    import ssl
+class _ModuleContext(TlsContext):
+    """The same context on the public ``ssl`` module."""
 
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert_path, key_path)
-    ctx.set_alpn_protocols(["h2"])
-    ctx.verify_mode = ssl.CERT_NONE
-    if _want_client_verification(client_cert_pem):
-        try:
-            ctx.load_verify_locations(cadata=client_cert_pem)
-            ctx.verify_mode = ssl.CERT_REQUIRED
-        except (ssl.SSLError, ValueError):
-            _unparsable_client_cert()
-    return _ModuleContext(ctx)
-
-
-class _ModuleContext:
-    def __init__(self, ctx):
+    def __init__(self, client_cert_pem: str | None) -> None:
         import ssl
         self._ssl = ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_alpn_protocols(["h2"])
+        ctx.verify_mode = ssl.CERT_NONE
+        if _want_client_verification(client_cert_pem):
+            try:
+                ctx.load_verify_locations(cadata=client_cert_pem)
+                ctx.verify_mode = ssl.CERT_REQUIRED
+            except (ssl.SSLError, ValueError):
+                _unparsable_client_cert()
         self._ctx = ctx
         self.verify_mode = int(ctx.verify_mode)
         self.WantRead = ssl.SSLWantReadError
         self.Closed = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 
-    def new_bios(self):
+    def load_cert_chain(self, cert_path: str, key_path: str) -> None:
+        self._ctx.load_cert_chain(cert_path, key_path)
+
+    def new_bios(self) -> tuple[Any, Any]:
         return self._ssl.MemoryBIO(), self._ssl.MemoryBIO()
 
-    def wrap_bio(self, incoming, outgoing, server_side=True):
+    def wrap_bio(self, incoming: Any, outgoing: Any, server_side: bool = True) -> Any:
         return self._ctx.wrap_bio(incoming, outgoing, server_side=server_side)

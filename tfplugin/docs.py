@@ -14,13 +14,22 @@ from .schema import Attribute, Block, NestedAttributes, Schema
 
 __all__ = ["render_markdown", "render_schema"]
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from .provider import Provider, Resource
+
+    # The nested schemas a section links to, rendered after it: (HTML id, anchor, schema).
+    Nested: TypeAlias = list[tuple[str, str, Schema]]
+
 
 def _short(type_name: str, provider_name: str) -> str:
     prefix = provider_name + "_"
     return type_name[len(prefix):] if provider_name and type_name.startswith(prefix) else type_name
 
 
-def _desc(obj) -> str:
+def _desc(obj: Schema | Attribute) -> str:
     text = (getattr(obj, "markdown_description", None) or getattr(obj, "description", "") or "").strip()
     return text
 
@@ -32,7 +41,7 @@ def _type_text(a: Attribute) -> str:
     return " of ".join(w[:1].upper() + w[1:] for w in a.type.friendly().split(" of "))
 
 
-def _fmt_default(v) -> str:
+def _fmt_default(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
@@ -70,12 +79,12 @@ def _attr_line(a: Attribute) -> str:
     return line
 
 
-def _sections(schema: Schema, anchor_prefix: str, nested_out: list, top: bool = False) -> list:
+def _sections(schema: Schema, anchor_prefix: str, nested_out: Nested, top: bool = False) -> list[str]:
     """Lines of the Argument/Attribute lists for one block; nested schemas appended to nested_out."""
     required = [a for a in schema.attributes if a.required]
     optional = [a for a in schema.attributes if a.optional]
     computed = [a for a in schema.attributes if a.computed and not a.optional]
-    lines = []
+    lines: list[str] = []
     if required or any(b.min_items > 0 for b in schema.blocks):
         lines += ["### Required", ""]
         lines += [_attr_line(a) + _nested_ref(a, anchor_prefix, nested_out) for a in required]
@@ -97,7 +106,7 @@ def _sections(schema: Schema, anchor_prefix: str, nested_out: list, top: bool = 
     return lines
 
 
-def _nested_ref(a: Attribute, prefix: str, nested_out: list) -> str:
+def _nested_ref(a: Attribute, prefix: str, nested_out: Nested) -> str:
     if not isinstance(a.type, NestedAttributes):
         return ""
     anchor = f"{prefix}{a.name}"
@@ -105,7 +114,7 @@ def _nested_ref(a: Attribute, prefix: str, nested_out: list) -> str:
     return f" (see [below for nested schema](#nestedatt--{anchor}))"
 
 
-def _block_line(b: Block, prefix: str, nested_out: list) -> str:
+def _block_line(b: Block, prefix: str, nested_out: Nested) -> str:
     anchor = f"{prefix}{b.name}"
     nested_out.append(("nestedblock--" + anchor, anchor, b.schema))
     kind = {"single": "Block", "group": "Block", "list": "Block List", "set": "Block Set", "map": "Block Map"}[b.nesting]
@@ -121,8 +130,8 @@ def _block_line(b: Block, prefix: str, nested_out: list) -> str:
 
 def render_schema(schema: Schema, heading: str = "## Schema", top: bool = False) -> str:
     """The Argument/Attributes reference of one schema, with nested schemas after it."""
-    out: list = []
-    nested: list = []
+    out: list[str] = []
+    nested: Nested = []
     body = _sections(schema, "", nested, top=top)
     out += [heading, ""] + body
     seen = 0
@@ -135,7 +144,7 @@ def render_schema(schema: Schema, heading: str = "## Schema", top: bool = False)
     return "\n".join(out).rstrip() + "\n"
 
 
-def _example(hcl: str | None) -> list:
+def _example(hcl: str | None) -> list[str]:
     return ["## Example Usage", "", "```terraform", hcl.strip(), "```", ""] if hcl else []
 
 
@@ -159,7 +168,7 @@ def _page(kind: str, full_name: str, provider_name: str, schema: Schema, example
     return "\n".join(lines)
 
 
-def render_markdown(provider, examples: Mapping[str, str] | None = None) -> dict:
+def render_markdown(provider: Provider, examples: Mapping[str, str] | None = None) -> dict[str, str]:
     """Render every page of a provider's documentation.
 
     ``examples`` maps a page ("index.md", "resources/<short name>.md", ...) to the HCL shown under its
@@ -167,7 +176,7 @@ def render_markdown(provider, examples: Mapping[str, str] | None = None) -> dict
     """
     examples = examples or {}
     name = provider.type_name
-    pages = {}
+    pages: dict[str, str] = {}
     schema = provider.schema
     intro = _desc(schema) or f"The {name} provider."
     idx = ["---", f'page_title: "Provider: {name}"', "description: |-", f"  {intro.splitlines()[0]}", "---", "",
@@ -200,6 +209,6 @@ def render_markdown(provider, examples: Mapping[str, str] | None = None) -> dict
     return pages
 
 
-def _has_import(cls) -> bool:
+def _has_import(cls: type[Resource]) -> bool:
     from .provider import Resource
     return getattr(cls, "import_state", None) is not getattr(Resource, "import_state")

@@ -6,6 +6,13 @@ from .values import UNKNOWN
 
 __all__ = ["Provider", "Resource", "DataSource", "PlanRequest", "Imported"]
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, ClassVar
+
+    from .diagnostics import Diagnostics, Path
+
 
 class Provider:
     """A Terraform provider.
@@ -19,13 +26,14 @@ class Provider:
 
     type_name: str = ""
     schema: Schema = Schema()
-    resources: list = []
-    data_sources: list = []
+    resources: ClassVar[list[type[Resource]]] = []
+    data_sources: ClassVar[list[type[DataSource]]] = []
+    terraform_version: str = ""  # the version of the Terraform that configured this instance
 
-    def validate_config(self, config: dict, diags) -> None:
+    def validate_config(self, config: dict[str, Any], diags: Diagnostics) -> None:
         """Check the provider block. Values may be UNKNOWN."""
 
-    def configure(self, config: dict, diags) -> None:
+    def configure(self, config: dict[str, Any], diags: Diagnostics) -> None:
         """Called once before any resource operation. Values may be UNKNOWN."""
 
     def learn_secrets(self, values: list[str]) -> None:
@@ -72,31 +80,33 @@ class Resource:
 
     type_name: str = ""
     schema: Schema = Schema()
-    state_upgraders: dict = {}  # {N: fn(raw_state_dict) -> dict} upgrades version N to N+1
+    # {N: fn(raw state dict) -> dict} upgrades version N to N+1 (None: the state as it was, changed in place)
+    state_upgraders: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any] | None]]] = {}
 
-    def __init__(self, provider: Provider):
+    def __init__(self, provider: Provider) -> None:
         self.provider = provider
 
-    def validate(self, config: dict, diags) -> None:
+    def validate(self, config: dict[str, Any], diags: Diagnostics) -> None:
         """Check a resource block. Values may be UNKNOWN."""
 
-    def modify_plan(self, req: "PlanRequest", diags) -> None:
+    def modify_plan(self, req: PlanRequest, diags: Diagnostics) -> None:
         """Adjust the layer's default plan in place (req.planned, req.requires_replace)."""
 
-    def create(self, planned: dict, config: dict, diags) -> dict | None:
+    def create(self, planned: dict[str, Any], config: dict[str, Any], diags: Diagnostics) -> dict[str, Any] | None:
         raise NotImplementedError(f"{self.type_name}: create is not implemented")
 
-    def read(self, state: dict, diags) -> dict | None:
+    def read(self, state: dict[str, Any], diags: Diagnostics) -> dict[str, Any] | None:
         """Return the current remote state, or None when the object is gone."""
         return state
 
-    def update(self, prior: dict, planned: dict, config: dict, diags) -> dict | None:
+    def update(self, prior: dict[str, Any], planned: dict[str, Any], config: dict[str, Any],
+               diags: Diagnostics) -> dict[str, Any] | None:
         raise NotImplementedError(f"{self.type_name}: update is not implemented")
 
-    def delete(self, prior: dict, diags) -> None:
+    def delete(self, prior: dict[str, Any], diags: Diagnostics) -> None:
         raise NotImplementedError(f"{self.type_name}: delete is not implemented")
 
-    def import_state(self, id: str, diags) -> "dict | Imported | None":
+    def import_state(self, id: str, diags: Diagnostics) -> dict[str, Any] | Imported | None:
         """Return a partial state for ``terraform import`` (the layer then calls read()), or an
         ``Imported`` to give the instance private data as well."""
         diags.error("Import not supported", f"The resource type {self.type_name} does not support import.")
@@ -107,13 +117,13 @@ class DataSource:
     type_name: str = ""
     schema: Schema = Schema()
 
-    def __init__(self, provider: Provider):
+    def __init__(self, provider: Provider) -> None:
         self.provider = provider
 
-    def validate(self, config: dict, diags) -> None:
+    def validate(self, config: dict[str, Any], diags: Diagnostics) -> None:
         """Check a data block. Values may be UNKNOWN."""
 
-    def read(self, config: dict, diags) -> dict:
+    def read(self, config: dict[str, Any], diags: Diagnostics) -> dict[str, Any]:
         raise NotImplementedError(f"{self.type_name}: read is not implemented")
 
 
@@ -127,7 +137,7 @@ class Imported:
 
     __slots__ = ("state", "private")
 
-    def __init__(self, state: dict, private: dict):
+    def __init__(self, state: dict[str, Any], private: dict[str, Any]) -> None:
         self.state = state
         self.private = private
 
@@ -144,13 +154,15 @@ class PlanRequest:
 
     __slots__ = ("prior", "config", "planned", "requires_replace", "type_name", "private")
 
-    def __init__(self, prior, config, planned, requires_replace=None, type_name: str = "", private=None):
+    def __init__(self, prior: dict[str, Any] | None, config: dict[str, Any] | None, planned: Any,
+                 requires_replace: list[Path] | None = None, type_name: str = "",
+                 private: dict[str, Any] | None = None) -> None:
         self.prior = prior
         self.config = config
         self.planned = planned
-        self.requires_replace = requires_replace if requires_replace is not None else []
+        self.requires_replace: list[Path] = requires_replace if requires_replace is not None else []
         self.type_name = type_name
-        self.private = private if private is not None else {}
+        self.private: dict[str, Any] = private if private is not None else {}
 
     @property
     def is_create(self) -> bool:
@@ -159,6 +171,6 @@ class PlanRequest:
     def set_unknown(self, name: str) -> None:
         self.planned[name] = UNKNOWN
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"PlanRequest(prior={self.prior!r}, config=..., planned={self.planned!r}, "
                 f"requires_replace={self.requires_replace!r})")

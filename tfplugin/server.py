@@ -17,6 +17,19 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from _socket import socket as Socket
+    from collections.abc import Callable, Mapping
+    from typing import NoReturn
+
+    from ._h2 import Handlers, Server
+    from ._messages import Message
+    from ._rpc import ProviderService
+    from ._tls import TlsContext
+    from .provider import Provider
+
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 CORE_PROTOCOL_VERSION = 1
@@ -43,7 +56,7 @@ PROVIDER_SERVICE = "tfplugin6.Provider"
 STREAM_PATHS = ("/plugin.GRPCStdio/StreamStdio", "/plugin.GRPCBroker/StartStream")
 
 
-def _fail(msg: str, code: int = 1):
+def _fail(msg: str, code: int = 1) -> NoReturn:
     sys.stderr.write(msg if msg.endswith("\n") else msg + "\n")
     sys.stderr.flush()
     os._exit(code)
@@ -62,22 +75,18 @@ def _make_socket_dir() -> str:
     raise OSError("could not create a socket folder")
 
 
-def _listen(folder: str):
-    """A listening unix socket: the bare C socket type (``import socket`` costs ~5 ms per start) when it
-    has the accept primitive the HTTP/2 server uses, else (another Python) the public ``socket`` module."""
-    try:
-        import _socket as sockets
-        sockets.socket._accept  # noqa: B018 - only checking it exists
-    except (ImportError, AttributeError):
-        import socket as sockets
+def _listen(folder: str) -> tuple[Socket, str]:
+    """A listening unix socket in ``folder``: the C module's socket type when it serves (tfplugin._cmodules)."""
+    from ._cmodules import sockets
+    sockets_module = sockets()
     path = os.path.join(folder, "plugin.sock")
-    s = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    s = sockets_module.socket(sockets_module.AF_UNIX, sockets_module.SOCK_STREAM)
     s.bind(path)
     s.listen(64)
     return s, path
 
 
-def max_message_from_env(env=os.environ) -> int:
+def max_message_from_env(env: Mapping[str, str] = os.environ) -> int:
     """The largest request message accepted, in bytes: TFPLUGIN_MAX_MESSAGE_MIB, else 256 MiB."""
     raw = env.get(MAX_MESSAGE_ENV, "").strip()
     if not raw:
@@ -91,10 +100,10 @@ def max_message_from_env(env=os.environ) -> int:
 class _Runtime:
     """State of a running plugin process (used for cleanup from signal handlers)."""
 
-    def __init__(self):
-        self.folder = None
-        self.sock_path = None
-        self.server = None
+    def __init__(self) -> None:
+        self.folder: str | None = None
+        self.sock_path: str | None = None
+        self.server: Server | None = None
         self.debug = False
         self.exiting = False
 
@@ -134,7 +143,8 @@ def _exit(code: int = 0) -> None:
     os._exit(code)
 
 
-def build_handlers(service, shutdown=None, log=None) -> dict:
+def build_handlers(service: ProviderService, shutdown: Callable[[], None] | None = None,
+                   log: logging.Logger | None = None) -> Handlers:
     """{gRPC path: fn(request bytes) -> response bytes} for the provider service and go-plugin's.
 
     Each request decodes on an allowance drawn from the process's pool (tfplugin._budget), given back when
@@ -142,16 +152,15 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
     decoding would take the pool past its limit, RESOURCE_EXHAUSTED. Neither reaches the provider's code."""
     from . import _budget, _pb
     from ._h2 import INVALID_ARGUMENT, RESOURCE_EXHAUSTED, GrpcError
-    from ._proto.wire import METHODS
+    from ._proto.wire import MESSAGES, METHODS
 
-    handlers = {}
+    handlers: Handlers = {}
     trace = log is not None and log.isEnabledFor(5)
-    debug = log is not None and log.isEnabledFor(10)
 
-    def unary(path, fn, req_name, resp_name, rpc):
-        has_diags = any(f[1] == "diagnostics" for f in _pb.MESSAGES[resp_name])
+    def unary(path: str, fn: Callable[[Message], Message], req_name: str, resp_name: str, rpc: str) -> None:
+        has_diags = any(f[1] == "diagnostics" for f in MESSAGES[resp_name])
 
-        def call(body):
+        def call(body: memoryview) -> Message:
             try:
                 request = _pb.decode(req_name, body)
             except _pb.DecodeError as e:
@@ -169,10 +178,10 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
                 return {"diagnostics": [{"severity": 1, "summary": f"{rpc} failed: {e or type(e).__name__}",
                                          "detail": "Run with TF_LOG_PROVIDER=debug to see the traceback."}]}
 
-        if debug:
+        if log is not None and log.isEnabledFor(10):
             import time
 
-            def handler(body):
+            def handler(body: memoryview) -> bytes:
                 t0 = time.perf_counter()
                 if trace:
                     log.log(5, "rpc %s started", rpc)
@@ -181,7 +190,7 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
                 log.debug("rpc %s done in %.1f ms", rpc, (time.perf_counter() - t0) * 1000)
                 return resp
         else:
-            def handler(body):
+            def handler(body: memoryview) -> bytes:
                 with _budget.Allowance(pooled=True):
                     return _pb.encode(resp_name, call(body))
         handlers[path] = handler
@@ -191,7 +200,7 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
             rpc = path.rsplit("/", 1)[1]
             unary(path, getattr(service, rpc), req_name, resp_name, rpc)
 
-    def shutdown_rpc(_req):
+    def shutdown_rpc(_req: Message) -> Message:
         if shutdown is not None:
             import threading
             threading.Timer(0.05, shutdown).start()  # after the answer is on the wire
@@ -203,8 +212,11 @@ def build_handlers(service, shutdown=None, log=None) -> dict:
     return handlers
 
 
-def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=None, log=None,
-                 max_message: int = DEFAULT_MAX_MESSAGE_MIB << 20, new_service=None, accept_peer=None):
+def start_server(service: ProviderService, listener: Socket, *, tls_context: TlsContext | None = None,
+                 shutdown: Callable[[], None] | None = None, on_idle: Callable[[], None] | None = None,
+                 log: logging.Logger | None = None, max_message: int = DEFAULT_MAX_MESSAGE_MIB << 20,
+                 new_service: Callable[[], ProviderService] | None = None,
+                 accept_peer: Callable[[Socket], bool] | None = None) -> Server:
     """Start serving on ``listener`` (a bound, listening socket) in background threads.
 
     ``service`` answers the first connection. With ``new_service`` (a function returning a ProviderService),
@@ -212,14 +224,18 @@ def start_server(service, listener, *, tls_context=None, shutdown=None, on_idle=
     from . import _h2
     from ._proto.wire import METHODS
 
+    handlers: Handlers | Callable[[], tuple[Handlers, Callable[[], None]]]
     if new_service is None:
         handlers = build_handlers(service, shutdown, log)
     else:
         spare = [service]
+        make_service = new_service
 
-        def handlers():  # called by the accept thread alone, once per connection
-            taken = spare.pop() if spare else new_service()
+        def per_connection() -> tuple[Handlers, Callable[[], None]]:  # run by the accept thread alone
+            taken = spare.pop() if spare else make_service()
             return build_handlers(taken, shutdown, log), taken.close
+
+        handlers = per_connection
 
     server = _h2.Server(listener, handlers, METHODS, STREAM_PATHS,
                         tls_context=tls_context, log=log, on_idle=on_idle, max_message=max_message,
@@ -234,7 +250,7 @@ def _level_from_env() -> str:
     return "" if raw == "OFF" else raw
 
 
-def _setup_logging(debug: bool, attached: bool = False):
+def _setup_logging(debug: bool, attached: bool = False) -> logging.Logger | None:
     """Install the hclog handler and return the "tfplugin" logger; None when logging is off.
 
     With TF_LOG/TF_LOG_PROVIDER unset Terraform discards provider logs, so we do not even
@@ -259,7 +275,7 @@ def _setup_logging(debug: bool, attached: bool = False):
     return logging.getLogger("tfplugin")
 
 
-def serve(provider_factory, *, name: str = "provider", address: str | None = None) -> None:
+def serve(provider_factory: Callable[[], Provider], *, name: str = "provider", address: str | None = None) -> None:
     argv = sys.argv[1:]
     if os.environ.get(LISTEN_FD_ENV):
         _serve_attached(provider_factory, name)
@@ -277,6 +293,8 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
     client_cert = None if debug else env.get("PLUGIN_CLIENT_CERT")
     cert = None
     try:
+        from . import _cmodules
+        _cmodules.check_setting()
         max_message = max_message_from_env(env)
         folder = _make_socket_dir()
         _rt.folder = folder
@@ -289,11 +307,7 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
         _cleanup()
         _fail(f"{name} provider: failed to start: {type(e).__name__}: {e}")
 
-    try:  # the C module, loaded by the interpreter already; `signal` adds ~3 ms (enum wrappers)
-        import _signal as signal
-        signal.signal, signal.SIGTERM, signal.SIGINT, signal.SIG_IGN  # noqa: B018 - only checking they exist
-    except (ImportError, AttributeError):
-        import signal
+    signal = _cmodules.signals()
     signal.signal(signal.SIGTERM, lambda *_: _exit(0))
     if debug:
         signal.signal(signal.SIGINT, lambda *_: _exit(0))
@@ -319,8 +333,9 @@ def serve(provider_factory, *, name: str = "provider", address: str | None = Non
         _exit(1)
 
 
-def _serve_after_handshake(provider_factory, name, address, debug, folder, listener, sock_path, cert,
-                           client_cert, max_message) -> None:
+def _serve_after_handshake(provider_factory: Callable[[], Provider], name: str, address: str | None, debug: bool,
+                           folder: str, listener: Socket, sock_path: str, cert: tuple[bytes, bytes, bytes] | None,
+                           client_cert: str | None, max_message: int) -> None:
     env = os.environ
     from ._scrub import ScrubbedStream
 
@@ -329,7 +344,7 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
     from ._rpc import ProviderService
 
     tls_context = None
-    if cert is not None:
+    if cert is not None:  # after the handshake line: OpenSSL loads while Terraform dials
         from . import _tls
         tls_context = _tls.server_context(cert[2], cert[1], folder, client_cert)
 
@@ -370,7 +385,7 @@ def _serve_after_handshake(provider_factory, name, address, debug, folder, liste
 # ---------------------------------------------------------------------------- attached ("warm") serving
 
 
-def _serve_attached(provider_factory, name: str) -> None:
+def _serve_attached(provider_factory: Callable[[], Provider], name: str) -> None:
     """Serve every terraform of one run on the listening socket the run handed over, until the run ends.
 
     The run (codat-iac, a bin/ wrapper) bound the socket in a 0700 folder it made (socket 0600), so Terraform
@@ -491,12 +506,13 @@ def _ask_parent_death_signal() -> bool:
         import ctypes
         import signal
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) == 0  # PR_SET_PDEATHSIG
+        result: int = libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        return result == 0
     except (OSError, AttributeError):
         return False
 
 
-def _same_user(sock) -> bool:
+def _same_user(sock: Socket) -> bool:
     """Whether the peer of a unix socket runs as this process's user (Linux SO_PEERCRED). Elsewhere the
     socket's folder (0700) and mode (0600) are the only guard."""
     import socket
@@ -508,4 +524,4 @@ def _same_user(sock) -> bool:
         _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
     except OSError:
         return False
-    return uid == os.getuid()
+    return bool(uid == os.getuid())

@@ -14,13 +14,20 @@ from __future__ import annotations
 __all__ = ["Type", "String", "Number", "Bool", "Dynamic", "List", "Set", "Map", "Object",
            "Tuple", "from_json", "to_json"]
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TypeAlias
+
+    TypeJson: TypeAlias = "str | list[Any]"  # Terraform's JSON type notation, decoded
+
 
 class Type:
     """Base of all type constraints. Instances are immutable and hashable."""
 
     kind: str = ""
 
-    def json(self):
+    def json(self) -> TypeJson:
         """The type as a JSON-able structure, Terraform's type-constraint notation."""
         raise NotImplementedError
 
@@ -28,10 +35,10 @@ class Type:
         """Compact JSON encoding, as used on the wire (``Schema.Attribute.type``)."""
         return _dump(self.json()).encode("utf-8")
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Type) and self.json() == other.json()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(_dump(self.json()))
 
     def friendly(self) -> str:
@@ -40,16 +47,16 @@ class Type:
 
 
 class _Primitive(Type):
-    def __init__(self, kind: str):
+    def __init__(self, kind: str) -> None:
         self.kind = kind
 
-    def json(self):
+    def json(self) -> TypeJson:
         return self.kind
 
     def friendly(self) -> str:
         return "any" if self.kind == "dynamic" else self.kind
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"types.{self.kind.capitalize()}"
 
 
@@ -62,18 +69,18 @@ Dynamic = _Primitive("dynamic")
 class _Collection(Type):
     kind = ""
 
-    def __init__(self, element: Type):
+    def __init__(self, element: Type) -> None:
         if not isinstance(element, Type):
             raise TypeError(f"{type(self).__name__}() needs a type, got {element!r}")
         self.element = element
 
-    def json(self):
+    def json(self) -> TypeJson:
         return [self.kind, self.element.json()]
 
     def friendly(self) -> str:
         return f"{self.kind} of {self.element.friendly()}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"types.{type(self).__name__}({self.element!r})"
 
 
@@ -92,7 +99,7 @@ class Map(_Collection):
 class Object(Type):
     kind = "object"
 
-    def __init__(self, attributes: dict, optional=frozenset()):
+    def __init__(self, attributes: dict[str, Type], optional: Iterable[str] = frozenset()) -> None:
         self.attributes = dict(attributes)
         self.optional = frozenset(optional)
         for t in self.attributes.values():
@@ -102,7 +109,7 @@ class Object(Type):
         if unknown:
             raise ValueError(f"optional names unknown attributes: {sorted(unknown)}")
 
-    def json(self):
+    def json(self) -> TypeJson:
         attrs = {k: v.json() for k, v in self.attributes.items()}
         if self.optional:
             return ["object", attrs, sorted(self.optional)]
@@ -111,7 +118,7 @@ class Object(Type):
     def friendly(self) -> str:
         return "object"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         opt = f", optional={set(self.optional)!r}" if self.optional else ""
         return f"types.Object({self.attributes!r}{opt})"
 
@@ -119,23 +126,23 @@ class Object(Type):
 class Tuple(Type):
     kind = "tuple"
 
-    def __init__(self, elements):
+    def __init__(self, elements: Iterable[Type]) -> None:
         self.elements = list(elements)
 
-    def json(self):
+    def json(self) -> TypeJson:
         return ["tuple", [e.json() for e in self.elements]]
 
     def friendly(self) -> str:
         return "tuple"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"types.Tuple({self.elements!r})"
 
 
 _PRIMITIVES = {"string": String, "number": Number, "bool": Bool, "dynamic": Dynamic}
 
 
-def from_json(obj) -> Type:
+def from_json(obj: Any) -> Type:
     """Parse Terraform's JSON type notation (already decoded, or bytes/str)."""
     if isinstance(obj, (bytes, str)) and not (isinstance(obj, str) and obj in _PRIMITIVES):
         import json
@@ -161,7 +168,7 @@ def to_json(t: Type) -> bytes:
     return t.json_bytes()
 
 
-def _dump(obj) -> str:
+def _dump(obj: Any) -> str:
     """Compact deterministic JSON for type structures (no json import on the start path)."""
     if isinstance(obj, str):
         if obj.isidentifier() or all(c.isalnum() or c in "_-" for c in obj):

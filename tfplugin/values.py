@@ -31,6 +31,17 @@ from decimal import Decimal
 from . import _budget
 from . import types as T
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeAlias
+
+    from .diagnostics import Path
+
+    # A plain Python value of a cty type (the table above): None, UNKNOWN, str, int, Decimal, float (output
+    # only), bool, list or dict, nested.
+    Value: TypeAlias = Any
+
 __all__ = ["UNKNOWN", "Hints", "decode_msgpack", "encode_msgpack", "decode_json", "encode_json",
            "is_known", "is_fully_known", "CtyError"]
 
@@ -39,23 +50,23 @@ class _Unknown:
     """The unknown value: known only after apply. Use ``value is UNKNOWN``."""
 
     __slots__ = ()
-    _instance = None
+    _instance: _Unknown | None = None
 
-    def __new__(cls):
+    def __new__(cls) -> _Unknown:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "UNKNOWN"
 
-    def __copy__(self):
+    def __copy__(self) -> _Unknown:
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: object) -> _Unknown:
         return self
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[_Unknown], tuple[()]]:
         return (_Unknown, ())
 
 
@@ -65,9 +76,9 @@ UNKNOWN = _Unknown()
 class CtyError(ValueError):
     """A value does not fit its type. ``path`` is the attribute path of the problem."""
 
-    def __init__(self, message: str, path=()):
+    def __init__(self, message: str, path: Iterable[str | int] = ()) -> None:
         super().__init__(message)
-        self.path = tuple(path)
+        self.path: Path = tuple(path)
 
 
 class Hints:
@@ -75,16 +86,16 @@ class Hints:
 
     __slots__ = ("refinements", "dynamic_types")
 
-    def __init__(self):
-        self.refinements: dict = {}
-        self.dynamic_types: dict = {}
+    def __init__(self) -> None:
+        self.refinements: dict[Path, bytes] = {}
+        self.dynamic_types: dict[Path, T.Type] = {}
 
 
-def is_known(value) -> bool:
+def is_known(value: Value) -> bool:
     return value is not UNKNOWN
 
 
-def is_fully_known(value) -> bool:
+def is_fully_known(value: Value) -> bool:
     """True when neither the value nor anything nested in it is unknown."""
     if value is UNKNOWN:
         return False
@@ -95,13 +106,23 @@ def is_fully_known(value) -> bool:
     return True
 
 
+def copy_value(value: Value) -> Value:
+    """A copy of a plain value that can be changed without changing ``value``: its dicts and lists are new, the
+    rest (strings, numbers, UNKNOWN) is shared."""
+    if isinstance(value, dict):
+        return {k: copy_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_value(v) for v in value]
+    return value
+
+
 # --------------------------------------------------------------------------- numbers
 
 _I64_MIN = -(1 << 63)
 _U64_MAX = (1 << 64) - 1
 
 
-def _number_from_float(f: float):
+def _number_from_float(f: float) -> int | Decimal:
     if f != f:
         raise CtyError("NaN is not a valid number")
     if f in (float("inf"), float("-inf")):
@@ -111,7 +132,7 @@ def _number_from_float(f: float):
     return Decimal(f)  # exact binary value, so it re-encodes to the same float64
 
 
-def _number_from_str(s: str, path):
+def _number_from_str(s: str, path: Path) -> int | Decimal:
     try:
         if len(s) <= _MAX_INT_DIGITS and s.lstrip("+-").isdigit():
             return int(s)
@@ -129,11 +150,11 @@ def _integral(d: Decimal) -> bool:
     return d.is_finite() and (d.is_zero() or d.adjusted() < _MAX_INT_DIGITS) and d == d.to_integral_value()
 
 
-def _number_from_decimal(d: Decimal):
+def _number_from_decimal(d: Decimal) -> int | Decimal:
     return int(d) if _integral(d) else d
 
 
-def _check_number(v, path):
+def _check_number(v: Value, path: Path) -> None:
     if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
         raise CtyError(f"expected a number, got {type(v).__name__}", path)
 
@@ -147,7 +168,7 @@ MAX_DEPTH = 100  # lists, sets, tuples, maps and objects inside one another (dyn
 _MAX_INT_DIGITS = 4300  # Python's own int <-> str limit: an integral number beyond it stays a Decimal
 
 
-def _too_deep(path=()) -> CtyError:
+def _too_deep(path: Path = ()) -> CtyError:
     return CtyError(f"the value nests lists, maps and objects more than {MAX_DEPTH} deep, more than this "
                     "provider accepts", path)
 
@@ -157,13 +178,13 @@ def _too_deep(path=()) -> CtyError:
 class _Reader:
     __slots__ = ("buf", "pos", "allowance", "depth")
 
-    def __init__(self, data, allowance: _budget.Allowance):
+    def __init__(self, data: bytes | bytearray | memoryview, allowance: _budget.Allowance) -> None:
         self.buf = memoryview(data) if not isinstance(data, memoryview) else data
         self.pos = 0
         self.allowance = allowance
         self.depth = 0
 
-    def take(self, n: int):
+    def take(self, n: int) -> memoryview:
         p = self.pos
         if p + n > len(self.buf):
             raise CtyError("truncated msgpack data")
@@ -200,7 +221,7 @@ _F32, _F64 = struct.Struct(">f"), struct.Struct(">d")
 _EXT_LEN = {0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16}
 
 
-def _read_any(r: _Reader):
+def _read_any(r: _Reader) -> Any:
     """Read one msgpack object generically. Extensions -> ("ext", code, bytes)."""
     b = r.byte()
     if b <= 0x7f:
@@ -272,21 +293,21 @@ def _read_any(r: _Reader):
 class _Ext:
     __slots__ = ("code", "data")
 
-    def __init__(self, code, data):
+    def __init__(self, code: int, data: bytes) -> None:
         self.code = code
         self.data = data
 
 
-def _read_array_body(r, n):
+def _read_array_body(r: _Reader, n: int) -> list[Any]:
     r.enter(n, 1)
     out = [_read_any(r) for _ in range(n)]
     r.depth -= 1
     return out
 
 
-def _read_map_body(r, n):
+def _read_map_body(r: _Reader, n: int) -> dict[str, Any]:
     r.enter(n, 2)
-    out = {}
+    out: dict[str, Any] = {}
     for _ in range(n):
         k = _read_any(r)
         if not isinstance(k, str):
@@ -296,7 +317,7 @@ def _read_map_body(r, n):
     return out
 
 
-def decode_msgpack(data, typ: T.Type, hints: Hints | None = None):
+def decode_msgpack(data: bytes | bytearray | memoryview | None, typ: T.Type, hints: Hints | None = None) -> Value:
     """Decode a msgpack-encoded cty value of type ``typ`` into plain Python."""
     if not data:
         return None
@@ -315,17 +336,17 @@ class _Convert:
 
     __slots__ = ("hints", "enc", "allowance")
 
-    def __init__(self, hints, enc: str, allowance: _budget.Allowance):
+    def __init__(self, hints: Hints | None, enc: str, allowance: _budget.Allowance) -> None:
         self.hints = hints
         self.enc = enc
         self.allowance = allowance
 
-    def _enter(self, n: int, path, depth: int) -> None:
+    def _enter(self, n: int, path: Path, depth: int) -> None:
         self.allowance.take(n)
         if depth >= MAX_DEPTH:
             raise _too_deep(path)
 
-    def value(self, raw, t: T.Type, path, depth: int):
+    def value(self, raw: Any, t: T.Type, path: Path, depth: int) -> Value:
         if raw is None:
             return None
         if isinstance(raw, _Ext):
@@ -366,25 +387,25 @@ class _Convert:
             if raw == "false":
                 return False
             raise CtyError(f"expected a bool, got {type(raw).__name__}", path)
-        if kind in ("list", "set"):
+        if isinstance(t, (T.List, T.Set)):
             if not isinstance(raw, list):
                 raise CtyError(f"expected a {kind}, got {type(raw).__name__}", path)
             self._enter(len(raw), path, depth)
             et = t.element
             return [self.value(v, et, path + (i,), depth + 1) for i, v in enumerate(raw)]
-        if kind == "map":
+        if isinstance(t, T.Map):
             if not isinstance(raw, dict):
                 raise CtyError(f"expected a map, got {type(raw).__name__}", path)
             self._enter(len(raw), path, depth)
             et = t.element
             return {k: self.value(v, et, path + (k,), depth + 1) for k, v in raw.items()}
-        if kind == "object":
+        if isinstance(t, T.Object):
             if not isinstance(raw, dict):
                 raise CtyError(f"expected an object, got {type(raw).__name__}", path)
             self._enter(len(t.attributes), path, depth)
             return {name: self.value(raw.get(name), at, path + (name,), depth + 1)
                     for name, at in t.attributes.items()}
-        if kind == "tuple":
+        if isinstance(t, T.Tuple):
             if not isinstance(raw, list) or len(raw) != len(t.elements):
                 raise CtyError("expected a tuple of %d elements" % len(t.elements), path)
             self._enter(len(raw), path, depth)
@@ -405,11 +426,11 @@ class _Convert:
             return self.value(inner, real, path, depth + 1)
         raise CtyError(f"unsupported type {t!r}", path)
 
-    def _type(self, type_json, path, depth: int) -> T.Type:
+    def _type(self, type_json: Any, path: Path, depth: int) -> T.Type:
         """The type a dynamic value names: parsed within the limits, counted against the same elements."""
         if self.enc == "msgpack" and isinstance(type_json, (bytes, str)):  # JSON text; in JSON, already a tree
             type_json = load_json(type_json, self.allowance)
-        stack = [(type_json, depth)]
+        stack: list[tuple[Any, int]] = [(type_json, depth)]
         while stack:  # depth and size first: T.from_json recurses
             node, d = stack.pop()
             if isinstance(node, (list, dict)):
@@ -509,20 +530,14 @@ def _pack_ext(out: bytearray, code: int, data: bytes) -> None:
 _UNKNOWN_BYTES = b"\xd4\x00\x00"  # fixext1, code 0: the plain unknown value
 
 
-def encode_msgpack(value, typ: T.Type, hints: Hints | None = None) -> bytes:
+def encode_msgpack(value: Value, typ: T.Type, hints: Hints | None = None) -> bytes:
     """Encode a plain Python value of type ``typ`` as cty msgpack."""
     out = bytearray()
     _pack(out, value, typ, (), hints)
     return bytes(out)
 
 
-def _number_text(v) -> str:
-    if isinstance(v, float):
-        v = Decimal(v)
-    return str(v)
-
-
-def _pack_number(out, v, path):
+def _pack_number(out: bytearray, v: Value, path: Path) -> None:
     _check_number(v, path)
     if isinstance(v, Decimal):
         if v.is_nan():
@@ -550,7 +565,7 @@ def _pack_number(out, v, path):
         out += b"\xcb" + _F64.pack(v)
 
 
-def _pack(out: bytearray, v, t: T.Type, path, hints) -> None:
+def _pack(out: bytearray, v: Value, t: T.Type, path: Path, hints: Hints | None) -> None:
     if v is None:
         out.append(0xc0)
         return
@@ -573,14 +588,14 @@ def _pack(out: bytearray, v, t: T.Type, path, hints) -> None:
         if not isinstance(v, bool):
             raise CtyError(f"expected a bool, got {type(v).__name__}", path)
         out.append(0xc3 if v else 0xc2)
-    elif kind in ("list", "set"):
+    elif isinstance(t, (T.List, T.Set)):
         if not isinstance(v, (list, tuple, set, frozenset)):
             raise CtyError(f"expected a {kind} (a Python list), got {type(v).__name__}", path)
         _pack_array_header(out, len(v))
         et = t.element
         for i, item in enumerate(v):
             _pack(out, item, et, path + (i,), hints)
-    elif kind == "map":
+    elif isinstance(t, T.Map):
         if not isinstance(v, dict):
             raise CtyError(f"expected a map (a dict), got {type(v).__name__}", path)
         _pack_map_header(out, len(v))
@@ -590,7 +605,7 @@ def _pack(out: bytearray, v, t: T.Type, path, hints) -> None:
                 raise CtyError("map keys must be strings", path)
             _pack_str(out, k)
             _pack(out, item, et, path + (k,), hints)
-    elif kind == "object":
+    elif isinstance(t, T.Object):
         if not isinstance(v, dict):
             raise CtyError(f"expected an object (a dict), got {type(v).__name__}", path)
         attrs = t.attributes
@@ -601,7 +616,7 @@ def _pack(out: bytearray, v, t: T.Type, path, hints) -> None:
         for name, at in attrs.items():
             _pack_str(out, name)
             _pack(out, v.get(name), at, path + (name,), hints)
-    elif kind == "tuple":
+    elif isinstance(t, T.Tuple):
         if not isinstance(v, (list, tuple)) or len(v) != len(t.elements):
             raise CtyError(f"expected a tuple of {len(t.elements)} elements", path)
         _pack_array_header(out, len(v))
@@ -616,7 +631,7 @@ def _pack(out: bytearray, v, t: T.Type, path, hints) -> None:
         raise CtyError(f"unsupported type {t!r}", path)
 
 
-def _dynamic_type(v, path, hints) -> T.Type:
+def _dynamic_type(v: Value, path: Path, hints: Hints | None) -> T.Type:
     """The concrete type to send for a value of a dynamic attribute."""
     if hints is not None:
         known = hints.dynamic_types.get(path)
@@ -625,7 +640,7 @@ def _dynamic_type(v, path, hints) -> T.Type:
     return infer_type(v, path)
 
 
-def infer_type(v, path=()) -> T.Type:
+def infer_type(v: Value, path: Path = ()) -> T.Type:
     """The natural cty type of a plain Python value (lists -> tuples, dicts -> objects)."""
     if isinstance(v, bool):
         return T.Bool
@@ -642,7 +657,7 @@ def infer_type(v, path=()) -> T.Type:
     raise CtyError(f"cannot infer a Terraform type for {type(v).__name__}", path)
 
 
-def _conforms(v, t: T.Type) -> bool:
+def _conforms(v: Value, t: T.Type) -> bool:
     if v is None or v is UNKNOWN:
         return True
     k = t.kind
@@ -654,14 +669,14 @@ def _conforms(v, t: T.Type) -> bool:
         return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
     if k == "bool":
         return isinstance(v, bool)
-    if k in ("list", "set"):
+    if isinstance(t, (T.List, T.Set)):
         return isinstance(v, list) and all(_conforms(i, t.element) for i in v)
-    if k == "map":
+    if isinstance(t, T.Map):
         return isinstance(v, dict) and all(_conforms(i, t.element) for i in v.values())
-    if k == "object":
+    if isinstance(t, T.Object):
         return isinstance(v, dict) and set(v) <= set(t.attributes) and all(
             _conforms(v.get(n), at) for n, at in t.attributes.items())
-    if k == "tuple":
+    if isinstance(t, T.Tuple):
         return isinstance(v, list) and len(v) == len(t.elements) and all(
             _conforms(i, et) for i, et in zip(v, t.elements))
     return False
@@ -669,7 +684,7 @@ def _conforms(v, t: T.Type) -> bool:
 
 # --------------------------------------------------------------------------- JSON
 
-def decode_json(data, typ: T.Type, hints: Hints | None = None):
+def decode_json(data: Any, typ: T.Type, hints: Hints | None = None) -> Value:
     """Decode a JSON-encoded cty value (bytes/str, or an already-parsed tree)."""
     allowance = _budget.allowance()
     try:
@@ -685,7 +700,8 @@ def decode_json(data, typ: T.Type, hints: Hints | None = None):
 _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 
 
-def load_json(data, allowance: _budget.Allowance | None = None, *, parse_float=Decimal):
+def load_json(data: str | bytes | bytearray | memoryview, allowance: _budget.Allowance | None = None, *,
+              parse_float: Callable[[str], Any] = Decimal) -> Any:
     """``json.loads`` within the limits, numbers as ``int`` or ``Decimal`` (``parse_float`` for fractions). The
     elements the text can hold are counted before it is parsed; nesting deeper than the interpreter's recursion
     allows is a CtyError (the conversion to a type then holds it to MAX_DEPTH)."""
@@ -703,29 +719,32 @@ def load_json(data, allowance: _budget.Allowance | None = None, *, parse_float=D
         raise CtyError(f"invalid JSON: {e}") from None
 
 
-def _json_int(text: str):
+def _json_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _MAX_INT_DIGITS else Decimal(text)
 
 
-def _json_elements(data) -> int:
+def _json_elements(data: str | bytes) -> int:
     """An upper bound of the elements in a JSON text's arrays and objects: each element but a container's
     first follows a comma, and each container opens with a bracket or a brace. Beyond a few thousand, those
     inside strings are left out of the count."""
-    marks = (b",", b"[", b"{") if isinstance(data, bytes) else (",", "[", "{")
-    n = sum(data.count(m) for m in marks)
+    if isinstance(data, bytes):
+        n = data.count(b",") + data.count(b"[") + data.count(b"{")
+        if n > 4096:
+            import re
+            data = re.sub(_JSON_STRING.encode(), b'""', data)
+            n = data.count(b",") + data.count(b"[") + data.count(b"{")
+        return n
+    n = data.count(",") + data.count("[") + data.count("{")
     if n > 4096:
         import re
-        if isinstance(data, bytes):
-            data = re.sub(_JSON_STRING.encode(), b'""', data)
-        else:
-            data = re.sub(_JSON_STRING, '""', data)
-        n = sum(data.count(m) for m in marks)
+        data = re.sub(_JSON_STRING, '""', data)
+        n = data.count(",") + data.count("[") + data.count("{")
     return n
 
 
-def encode_json(value, typ: T.Type) -> bytes:
+def encode_json(value: Value, typ: T.Type) -> bytes:
     """Encode a plain Python value of type ``typ`` as cty JSON (no unknowns allowed)."""
-    parts: list = []
+    parts: list[str] = []
     _json(parts, value, typ, ())
     return "".join(parts).encode("utf-8")
 
@@ -735,7 +754,7 @@ def _json_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def _json(parts, v, t, path):
+def _json(parts: list[str], v: Value, t: T.Type, path: Path) -> None:
     if v is None:
         parts.append("null")
         return
@@ -759,27 +778,30 @@ def _json(parts, v, t, path):
         if not isinstance(v, bool):
             raise CtyError(f"expected a bool, got {type(v).__name__}", path)
         parts.append("true" if v else "false")
-    elif kind in ("list", "set", "tuple"):
+    elif isinstance(t, (T.List, T.Set, T.Tuple)):
         if not isinstance(v, (list, tuple)):
             raise CtyError(f"expected a {kind} (a Python list), got {type(v).__name__}", path)
         parts.append("[")
         for i, item in enumerate(v):
             if i:
                 parts.append(",")
-            et = t.elements[i] if kind == "tuple" else t.element
+            et = t.elements[i] if isinstance(t, T.Tuple) else t.element
             _json(parts, item, et, path + (i,))
         parts.append("]")
-    elif kind in ("map", "object"):
+    elif isinstance(t, (T.Map, T.Object)):
         if not isinstance(v, dict):
             raise CtyError(f"expected a {kind} (a dict), got {type(v).__name__}", path)
-        items = v.items() if kind == "map" else ((n, v.get(n)) for n in t.attributes)
+        if isinstance(t, T.Map):
+            typed = [(k, item, t.element) for k, item in v.items()]
+        else:
+            typed = [(n, v.get(n), at) for n, at in t.attributes.items()]
         parts.append("{")
-        for i, (k, item) in enumerate(items):
+        for i, (k, item, item_type) in enumerate(typed):
             if i:
                 parts.append(",")
             parts.append(_json_str(k))
             parts.append(":")
-            _json(parts, item, t.element if kind == "map" else t.attributes[k], path + (k,))
+            _json(parts, item, item_type, path + (k,))
         parts.append("}")
     elif kind == "dynamic":
         real = infer_type(v, path)

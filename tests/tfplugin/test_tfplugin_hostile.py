@@ -14,11 +14,12 @@ import ssl
 import struct
 import subprocess
 import sys
+import threading
 
 import msgpack
 import pytest
 import tfplugin_certs as certs
-from hyperframe.frame import RstStreamFrame, WindowUpdateFrame
+from hyperframe.frame import DataFrame, HeadersFrame, RstStreamFrame, WindowUpdateFrame
 from tfplugin_h2peer import (RESOURCE_EXHAUSTED, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message)
 
 from tfplugin._proto import tfplugin6_pb2 as pb
@@ -143,6 +144,54 @@ def test_elements_that_fit_the_bytes_but_not_the_allowance_are_a_diagnostic(prov
     detail = error_diagnostic(peer.call(VALIDATE, validate_request(pb.DynamicValue(msgpack=config))))
     assert "may hold 1000000 decoded elements" in detail
     provider.assert_still_serving(peer)
+
+
+def test_concurrent_requests_of_a_million_empty_maps_share_the_process_pool(provider):
+    """64 requests in progress at once (8 connections of 8), each 999,999 empty rule blocks: the pool is counted
+    from each array's header, before anything is built, so together they never hold more than it allows. (A
+    decoder that builds a container before counting it, as the msgpack library's hooks would, peaked at
+    863-979 MiB here: docs/tfplugin.md, "Why msgpack is decoded by hand".)"""
+    blocks = 999_999
+    config = b"\x82\xa4name\xa1x\xa4rule" + b"\xdd" + struct.pack(">I", blocks) + b"\x80" * blocks
+    message = validate_request(pb.DynamicValue(msgpack=config))
+    peers = [RawPeer(provider.connect()) for _ in range(8)]
+    ready = threading.Barrier(len(peers))
+    details: list[str] = []
+
+    def attack(peer: RawPeer) -> None:
+        sids = [peer.sid() for _ in range(8)]
+        ready.wait(timeout=60)
+        for sid in sids:
+            peer.send(peer.headers(sid, VALIDATE))
+            peer.send_data(sid, message, end_stream=True)
+        details.extend(error_diagnostic(answer) for answer in answers(peer, sids).values())
+
+    threads = [threading.Thread(target=attack, args=(peer,)) for peer in peers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(details) == 64
+    assert all("may hold 1000000 decoded elements" in detail for detail in details), details[:3]
+    provider.assert_still_serving(*peers)
+
+
+def answers(peer: RawPeer, sids: list[int]) -> dict[int, tuple[dict, bytes]]:
+    """(trailers, body) of each of ``sids``, in whatever order the server finishes them."""
+    bodies = dict.fromkeys(sids, b"")
+    done: dict[int, tuple[dict, bytes]] = {}
+    while len(done) < len(sids):
+        frame = peer.until(lambda f: f.stream_id in bodies)
+        assert not isinstance(frame, RstStreamFrame), f"stream {frame.stream_id} reset: {frame.error_code}"
+        if isinstance(frame, DataFrame):
+            bodies[frame.stream_id] += frame.data
+            peer.send(WindowUpdateFrame(0, len(frame.data) or 1), WindowUpdateFrame(frame.stream_id,
+                                                                                   len(frame.data) or 1))
+        elif isinstance(frame, HeadersFrame):
+            fields = dict(peer.decoder.decode(frame.data, raw=False))
+            if "END_STREAM" in frame.flags:
+                done[frame.stream_id] = (fields, bodies[frame.stream_id])
+    return done
 
 
 def test_16_mib_of_empty_json_objects_is_a_diagnostic(provider):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from tfplugin import UNKNOWN, Attribute, Block, NestedAttributes, Schema, types
-from tfplugin._rpc import _path_steps, _write_only_paths_set, default_plan
+from tfplugin._messages import path_steps
+from tfplugin._planning import default_plan
+from tfplugin._write_only import write_only_paths_set
 
 SCHEMA = Schema(attributes=[
     Attribute("id", types.String, computed=True),
@@ -126,13 +128,13 @@ def test_nested_requires_replace_path():
 def test_write_only_paths_and_attribute_paths():
     cfg = obj(name="n", password="p", settings=[{"key": "k", "token": None, "etag": None},
                                                  {"key": "k2", "token": "t", "etag": None}])
-    assert _write_only_paths_set(SCHEMA, cfg, ()) == [("password",), ("settings", 1, "token")]
+    assert write_only_paths_set(SCHEMA, cfg, ()) == [("password",), ("settings", 1, "token")]
     typ = SCHEMA.implied_type()
-    assert _path_steps(("settings", 1, "token"), typ) == [
+    assert path_steps(("settings", 1, "token"), typ) == [
         {"attribute_name": "settings"}, {"element_key_int": 1}, {"attribute_name": "token"}]
     t2 = types.Object({"tags": types.Map(types.String), "s": types.Set(types.String)})
-    assert _path_steps(("tags", "env"), t2) == [{"attribute_name": "tags"}, {"element_key_string": "env"}]
-    assert _path_steps(("s", 0), t2) == [{"attribute_name": "s"}]  # sets cannot be indexed: stop there
+    assert path_steps(("tags", "env"), t2) == [{"attribute_name": "tags"}, {"element_key_string": "env"}]
+    assert path_steps(("s", 0), t2) == [{"attribute_name": "s"}]  # sets cannot be indexed: stop there
 
 
 def test_schema_rules():

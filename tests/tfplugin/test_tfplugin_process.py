@@ -68,10 +68,12 @@ def test_handshake_plaintext_and_shutdown(tmp_path):
         p.kill()
 
 
-def test_handshake_tls_cert_and_sigint_ignored_sigterm_cleans_up(tmp_path):
+@pytest.mark.parametrize("public_modules", ["", "all"])
+def test_handshake_tls_cert_and_sigint_ignored_sigterm_cleans_up(tmp_path, public_modules):
+    """On the C modules tfplugin._cmodules picks, and on the public ones (TFPLUGIN_PUBLIC_MODULES=all): the same."""
     import tfplugin_certs as certs
     client_pem, client_key = certs.client_cert()
-    p, line = start(tmp_path, PLUGIN_CLIENT_CERT=client_pem.decode())
+    p, line = start(tmp_path, PLUGIN_CLIENT_CERT=client_pem.decode(), TFPLUGIN_PUBLIC_MODULES=public_modules)
     try:
         parts = line.rstrip("\n").split("|")
         assert "=" not in parts[5] and len(parts[5]) > 50
@@ -216,28 +218,11 @@ def test_an_unusable_receive_limit_is_a_clean_start_failure(tmp_path, value):
     assert "TFPLUGIN_MAX_MESSAGE_MIB must be a whole number of MiB" in p.stderr and repr(value) in p.stderr
 
 
-def test_starts_over_tls_without_the_private_sha256_module(tmp_path):
-    """Python 3.12 has no `_sha256` (it became `_sha2`): the certificate is then signed via hashlib."""
-    import ssl
-
-    import tfplugin_certs as certs
-    client_pem, client_key = certs.client_cert()
-    bootstrap = ("import runpy, sys; sys.modules['_sha256'] = None; sys.argv = [sys.argv[1]]; "
-                 "runpy.run_path(sys.argv[0], run_name='__main__')")
-    e = env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="6",
-            PLUGIN_CLIENT_CERT=client_pem.decode())
-    p = subprocess.Popen([sys.executable, "-c", bootstrap, MAIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
-    try:
-        parts = p.stdout.readline().decode().rstrip("\n").split("|")
-        assert len(parts) == 6, p.stderr.read().decode() if p.poll() is not None else parts
-        der = base64.b64decode(parts[5] + "=" * (-len(parts[5]) % 4))
-        creds = grpc.ssl_channel_credentials(root_certificates=ssl.DER_cert_to_PEM_cert(der).encode(),
-                                             private_key=client_key, certificate_chain=client_pem)
-        ch = grpc.secure_channel("unix:" + parts[3], creds, options=[("grpc.ssl_target_name_override", "localhost")])
-        assert tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(pb.GetMetadata.Request(), timeout=30).resources
-        ch.close()
-    finally:
-        p.kill()
+def test_an_unknown_public_module_name_is_a_clean_start_failure(tmp_path):
+    p = subprocess.run([sys.executable, MAIN], capture_output=True, text=True, timeout=30,
+                       env=env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, TFPLUGIN_PUBLIC_MODULES="ssl,sockets"))
+    assert p.returncode == 1 and p.stdout == "" and "Traceback" not in p.stderr
+    assert "TFPLUGIN_PUBLIC_MODULES names 'sockets'; it takes 'all' or names from socket, signal, ssl, hashlib" in p.stderr
 
 
 def test_the_listener_falls_back_to_the_socket_module(tmp_path, monkeypatch, store):

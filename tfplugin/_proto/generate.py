@@ -16,6 +16,10 @@ import re
 import sys
 import tempfile
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTOS = ("tfplugin6.proto", "goplugin.proto", "health.proto")
 
@@ -68,10 +72,10 @@ def _write_wire_table(out_dir: str) -> None:
     pool = descriptor_pool.DescriptorPool()  # a private pool: no clash with loaded stubs
     for fdp in fds.file:
         pool.Add(fdp)
-    messages: dict = {}
-    methods: dict = {}
+    messages: dict[str, tuple[tuple[Any, ...], ...]] = {}
+    methods: dict[str, tuple[str, str, bool, bool]] = {}
 
-    def walk(desc):
+    def walk(desc: Any) -> None:  # a protobuf message Descriptor
         if desc.GetOptions().map_entry:
             return
         fields = []
@@ -122,8 +126,8 @@ def _write_wire_table(out_dir: str) -> None:
     for path in sorted(methods):
         lines.append(f"    {path!r}: {methods[path]!r},")
     lines.append("}")
-    with open(os.path.join(out_dir, "wire.py"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(out_dir, "wire.py"), "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
 
 
 def stale_files() -> list[str]:
