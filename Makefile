@@ -71,8 +71,8 @@ test-coverage: install
 	@$(PY) -m coverage combine --quiet && $(PY) -m coverage report --skip-covered --sort=cover
 
 # Lint and types, as .ci/run checks them (pyproject.toml says which rules and why): ruff over the repository,
-# mypy over the packages but tfplugin (checked at its own strictness) and main.py.
-TYPED := codat_client codat_settings codat_provider codat_iac codat_constructs codat_emulator main.py
+# mypy over the packages (tfplugin at its own, stricter level) and main.py.
+TYPED := codat_client codat_settings codat_provider codat_iac codat_constructs codat_emulator tfplugin main.py
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

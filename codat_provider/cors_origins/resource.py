@@ -14,8 +14,13 @@ from codat_provider.cors_origins.validate import validate_config
 from codat_provider.reporting import reported
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 
 class CorsOriginsResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_cors_origins"
     schema = SCHEMA
 

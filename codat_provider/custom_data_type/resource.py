@@ -16,8 +16,13 @@ from codat_provider.reporting import reported
 from codat_provider.validation import split_validation_error
 from tfplugin import Diagnostics, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 
 class CustomDataTypeResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_custom_data_type"
     schema = SCHEMA
 

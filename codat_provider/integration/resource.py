@@ -29,6 +29,7 @@ from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError,
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import Integration, MaskedCredentials
+    from codat_provider.provider import CodatProvider
 
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
@@ -105,6 +106,7 @@ class _Change:
 
 
 class IntegrationResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_integration"
     schema = SCHEMA
 
@@ -114,8 +116,8 @@ class IntegrationResource(Resource):
     # ------------------------------------------------------------------ plan
 
     def modify_plan(self, req: PlanRequest, diags: Diagnostics) -> None:
-        if req.prior is None or req.planned is None or req.requires_replace:
-            return  # create or replace: every computed attribute is already unknown or defaulted
+        if req.prior is None or req.planned is None or req.config is None or req.requires_replace:
+            return  # create, replace or destroy: every computed attribute is already unknown or defaulted
         reasons = credentials_to_send(req.prior, req.planned, req.config)
         if req.private.get(ADOPTED) and reasons:
             conflicts = differ_from_codat(reasons)
@@ -324,11 +326,11 @@ class IntegrationResource(Resource):
             fresh.update(flatten_credentials(held, state))
         return fresh
 
-    def import_state(self, id: str, diags: Diagnostics) -> dict | None:
+    def import_state(self, id: str, diags: Diagnostics) -> dict | Imported | None:
         with reported("import the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._import_state(id, diags)
 
-    def _import_state(self, id: str, diags: Diagnostics) -> dict | None:
+    def _import_state(self, id: str, diags: Diagnostics) -> dict | Imported | None:
         from codat_client import NotFoundError
 
         parsed = parse_import_id(id, diags)

@@ -29,8 +29,8 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 "again without leading, trailing or inner spaces or line breaks.",
                 path=(name,),
             )
-        elif given(value) and text_problem(value, name):  # a NUL or another control character (never shown)
-            diags.error(f"Invalid {name}", text_problem(value, name), path=(name,))
+        elif given(value) and (problem := text_problem(value, name)):  # a control character (never shown)
+            diags.error(f"Invalid {name}", problem, path=(name,))
     if (client_id is None) != (secret is None):
         missing = "client_secret_wo" if secret is None else "client_id"
         diags.error(

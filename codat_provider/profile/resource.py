@@ -17,8 +17,13 @@ from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
 from tfplugin import Diagnostics, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 
 class ProfileResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_profile"
     schema = SCHEMA
 

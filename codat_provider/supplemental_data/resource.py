@@ -18,8 +18,13 @@ from codat_provider.supplemental_data.validate import parse_import_id, validate_
 from codat_provider.validation import split_validation_error
 from tfplugin import Diagnostics, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 
 class SupplementalDataResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_supplemental_data"
     schema = SCHEMA
 

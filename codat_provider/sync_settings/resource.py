@@ -19,11 +19,16 @@ from codat_provider.sync_settings.validate import parse_import_id, validate_conf
 from codat_provider.validation import split_validation_error
 from tfplugin import Diagnostics, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 WRITTEN = ("The sync settings were written, and Terraform was interrupted while reading them back: state does not "
            "record the change, so the next plan compares the configuration with what Codat holds.")
 
 
 class SyncSettingsResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_sync_settings"
     schema = SCHEMA
 

@@ -30,12 +30,14 @@ from tfplugin import Diagnostics, ProviderError, Resource
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import WebhookConsumer
+    from codat_provider.provider import CodatProvider
     from tfplugin import Provider
 
 MATCHING = "url, event types, company tags and disabled flag"
 
 
 class WebhookResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_webhook"
     schema = SCHEMA
 
