@@ -4,8 +4,8 @@
 
 Cold start, as Terraform starts a provider (magic cookie, PLUGIN_PROTOCOL_VERSIONS=6, PLUGIN_CLIENT_CERT so
 TLS is on, through the mirror's launcher), for the test provider (tests/tfplugin/testprovider) and for the Codat
-provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter (each round in a shuffled order, so no row always
-follows the same other one):
+provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter (each round in a
+shuffled order, so no row always follows the same other one):
    - exec -> handshake line on stdout                    (goal: keep it fast; target median <= 120 ms)
    - exec -> first RPC answered (GetProviderSchema over TLS via grpcio)
 Prints medians. Plans against Terraform's own floor are measured by benchmarks/plan_bench.py.

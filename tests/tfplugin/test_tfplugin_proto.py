@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tfplugin import _budget, _pb
-from tfplugin._proto import generate, goplugin_pb2
-from tfplugin._proto import tfplugin6_pb2 as pb
+from tfplugin._proto import generate, goplugin_pb2, tfplugin6_pb2 as pb
 from tfplugin._proto.wire import METHODS
 
 
