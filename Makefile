@@ -18,7 +18,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test test-coverage lint typecheck cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
+.PHONY: install deploy diff destroy test lint typecheck cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -56,19 +56,20 @@ adopt: install
 	@test -n "$(NAME)" -a -n "$(OUT)" || { echo "usage: make adopt NAME=<environment> OUT=<file> [FORCE=1]" >&2; exit 1; }
 	@$(CODAT_IAC) adopt --name "$(NAME)" --out "$(OUT)" $(if $(FORCE),--force)
 
-# Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
-test: install
-	$(PY) -m pytest
-
-# The same run, measured (.ci/run runs this one): line coverage of the packages in the pytest process and in
-# every Python it starts, each process's data in .codat-iac/coverage/ (ignored), combined and held to
-# pyproject.toml's fail_under. COVERAGE_PROCESS_START starts coverage in each of .venv's Pythons that inherits it.
+# Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end. `make test COVERAGE=1` (what
+# .ci/run runs) measures the same run: line coverage of the packages in the pytest process and in every Python it
+# starts (COVERAGE_PROCESS_START starts coverage in each of the venv's Pythons that inherits it), each process's
+# data in .codat-iac/coverage/ (ignored), combined and held to pyproject.toml's fail_under.
 COVERAGE_DATA := $(CURDIR)/.codat-iac/coverage
-test-coverage: export COVERAGE_FILE := $(COVERAGE_DATA)/.coverage
-test-coverage: install
-	@mkdir -p $(COVERAGE_DATA) && $(PY) -m coverage erase
-	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml $(PY) -m pytest
-	@$(PY) -m coverage combine --quiet && $(PY) -m coverage report --skip-covered --sort=cover
+test: install
+ifeq ($(COVERAGE),1)
+	@mkdir -p $(COVERAGE_DATA) && COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage erase
+	COVERAGE_FILE=$(COVERAGE_DATA)/.coverage COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml $(PY) -m pytest
+	@COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage combine --quiet
+	@COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage report --skip-covered --sort=cover
+else
+	$(PY) -m pytest
+endif
 
 # Lint and types, as .ci/run checks them (pyproject.toml says which rules and why): ruff over the repository,
 # mypy over the packages (tfplugin at its own, stricter level) and main.py.

@@ -23,7 +23,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PIP_CACHE = REPO / ".codat-iac" / "cache" / "pip"
 # What a user's environment has none of: this repository's settings, paths and tool state (COVERAGE_: the
-# measurement of `make test-coverage`, whose data folder is in this checkout).
+# measurement of `make test COVERAGE=1`, whose data folder is in this checkout).
 DROPPED = ("CODAT_", "TF_", "XERO_", "PYTHON", "JSII_", "CDKTF_", "npm_", "PG_", "PYTEST", "VIRTUAL_ENV", "COVERAGE_")
 
 

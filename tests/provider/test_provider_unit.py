@@ -64,7 +64,7 @@ print(heavy())
 provider.configure({"base_url": "https://api.codat.io", "api_key": "k" * 12}, Diagnostics())
 print(heavy())
 """
-    # Not measured by coverage (make test-coverage): its own start-up would load typing here.
+    # Not measured by coverage (make test COVERAGE=1): its own start-up would load typing here.
     env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_PROCESS_")}
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
                           env=env)
