@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -47,7 +46,7 @@ def configured(codat, monkeypatch) -> CodatProvider:
     set_scrubber(None)
 
 
-def test_schema_and_validate_starts_load_neither_httpx_nor_pydantic_and_configure_does():
+def test_schema_and_validate_starts_load_neither_httpx_nor_pydantic_and_configure_does(unmeasured_env):
     """Terraform starts the provider ~3 times per plan; only the start that calls Codat pays for httpx and
     pydantic. typing (~2-5 ms a start) stays out too: names only type checkers need go under TYPE_CHECKING."""
     script = """
@@ -64,10 +63,8 @@ print(heavy())
 provider.configure({"base_url": "https://api.codat.io", "api_key": "k" * 12}, Diagnostics())
 print(heavy())
 """
-    # Not measured by coverage (make test COVERAGE=1): its own start-up would load typing here.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_PROCESS_")}
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
-                          env=env)
+                          env=unmeasured_env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "['codat_settings.secrets', 'httpx', 'pydantic', 'typing']"]
 
