@@ -18,7 +18,7 @@ export npm_config_update_notifier := false
 # One line per install step with its elapsed time; the installer's own output only when it fails.
 STEP := $(PYTHON) codat_iac/steps.py
 
-.PHONY: install deploy diff destroy test cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
+.PHONY: install deploy diff destroy test lint typecheck cassettes docs emulator-stop bench bench-tools drift bench-drift adopt provider
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -56,9 +56,29 @@ adopt: install
 	@test -n "$(NAME)" -a -n "$(OUT)" || { echo "usage: make adopt NAME=<environment> OUT=<file> [FORCE=1]" >&2; exit 1; }
 	@$(CODAT_IAC) adopt --name "$(NAME)" --out "$(OUT)" $(if $(FORCE),--force)
 
-# Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end.
+# Every test: unit, recorded HTTP (replayed, never re-recorded here) and end to end. `make test COVERAGE=1` (what
+# .ci/run runs) measures the same run: line coverage of the packages in the pytest process and in every Python it
+# starts (COVERAGE_PROCESS_START starts coverage in each of the venv's Pythons that inherits it), each process's
+# data in .codat-iac/coverage/ (ignored), combined and held to pyproject.toml's fail_under.
+COVERAGE_DATA := $(CURDIR)/.codat-iac/coverage
 test: install
+ifeq ($(COVERAGE),1)
+	@mkdir -p $(COVERAGE_DATA) && COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage erase
+	COVERAGE_FILE=$(COVERAGE_DATA)/.coverage COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml $(PY) -m pytest
+	@COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage combine --quiet
+	@COVERAGE_FILE=$(COVERAGE_DATA)/.coverage $(PY) -m coverage report --skip-covered --sort=cover
+else
 	$(PY) -m pytest
+endif
+
+# Lint and types, as .ci/run checks them (pyproject.toml says which rules and why): ruff over the repository,
+# mypy over the packages (tfplugin at its own, stricter level) and main.py.
+TYPED := codat_client codat_settings codat_provider codat_iac codat_constructs codat_emulator tfplugin main.py
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy $(TYPED)
 
 # Re-record the client's cassettes: from a live account into tests/cassettes/client/live/ when CODAT_BASE_URL and
 # CODAT_API_KEY name one (with CODAT_RECORD_WRITES=yes), else from the emulator into tests/cassettes/client/emulator/.

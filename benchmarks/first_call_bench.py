@@ -121,8 +121,10 @@ def main() -> int:
         try:
             url = emulator.stdout.readline().strip()
             env = _environment(url)
-            _python("from codat_client import CodatClient\nimport sys\nclient = CodatClient(sys.argv[1], sys.argv[2])\n"
-                    "[client.create_webhook(f'https://hooks.example.com/{i}', ['DataSyncCompleted']) for i in range(50)]",
+            _python("from codat_client import CodatClient\nimport sys\n"
+                    "client = CodatClient(sys.argv[1], sys.argv[2])\n"
+                    "[client.create_webhook(f'https://hooks.example.com/{i}', ['DataSyncCompleted'])"
+                    " for i in range(50)]",
                     env, url, API_KEY)
             runs = [json.loads(_python(FIRST_CALL, env, url).stdout) for _ in range(options.runs + 1)][1:]
             imports = [_import_times(_python("import codat_client", env, importtime=True).stderr)

@@ -42,7 +42,6 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "tfplugin"))
 
 import tfplugin_harness as harness  # noqa: E402
-
 from codat_iac.toolenv import PROVIDER_SOURCE, tool_environment  # noqa: E402
 
 API_KEY = "bench-api-key-0001"
@@ -93,7 +92,8 @@ class Folder:
     def plan(self, peak: list[int] | None = None) -> tuple[float, bool]:
         started = time.perf_counter()
         process = subprocess.Popen(
-            ["terraform", "plan", "-input=false", "-no-color", "-detailed-exitcode", f"-parallelism={self.parallelism}"],
+            ["terraform", "plan", "-input=false", "-no-color", "-detailed-exitcode",
+             f"-parallelism={self.parallelism}"],
             cwd=self.path, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         sampler = None
@@ -257,7 +257,8 @@ def main() -> int:
                                              + _webhooks(50)),
                 "data.codat_integration x 50": Folder(
                     root / "data50", codat, codat_required + _codat_block(url) + "".join(
-                        f'data "codat_integration" "d{i}" {{\n  platform_key = "{PLATFORM_KEYS[i % len(PLATFORM_KEYS)]}"\n}}\n'
+                        f'data "codat_integration" "d{i}" {{\n'
+                        f'  platform_key = "{PLATFORM_KEYS[i % len(PLATFORM_KEYS)]}"\n}}\n'
                         for i in range(50))),
             }
             for folder in small.values():
@@ -286,7 +287,8 @@ def main() -> int:
                 for index in range(1, 11):  # ten fresh instances: Codat allows at most 50 webhooks in one
                     process, url = start_emulator(root, index)
                     emulators.append(process)
-                    hcl += _codat_block(url, alias=f"i{index}") + _webhooks(50, provider=f"i{index}", prefix=f"i{index}_")
+                    hcl += (_codat_block(url, alias=f"i{index}")
+                            + _webhooks(50, provider=f"i{index}", prefix=f"i{index}_"))
                 big = {"floor: terraform_data x 500": Folder(root / "floor500", plain, _floor(500)),
                        "codat_webhook x 500 (10 instances)": Folder(root / "webhook500", codat, hcl)}
                 for folder in big.values():

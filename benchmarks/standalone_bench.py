@@ -30,12 +30,12 @@ sys.path.insert(0, str(REPO / "tests" / "tfplugin"))
 
 from plan_bench import API_KEY, Folder, _floor, _plain_env, _webhooks, start_emulator  # noqa: E402
 from tfplugin_bench import CODAT_LAUNCHER, start_provider  # noqa: E402
-from tfplugin_certs import client_cert  # noqa: E402
 
 from codat_iac import provider_package  # noqa: E402
 from codat_iac.provider_freeze import EXECUTABLE, target_platform  # noqa: E402
 from codat_iac.toolenv import PROVIDER_SOURCE, python_environment, tool_environment  # noqa: E402
 from codat_provider import VERSION  # noqa: E402
+from tfplugin_certs import client_cert  # noqa: E402
 
 START_GOAL = 1.5
 
@@ -123,7 +123,8 @@ def main() -> int:
         median = statistics.median(values) * 1000
         print(f"  {name:<18} {median:6.1f} ms  {median / launcher:4.2f}x the launcher")
     ratio = statistics.median(started["standalone (zip)"]) * 1000 / launcher
-    print(f"  goal: standalone at most {START_GOAL}x the launcher: {'MET' if ratio <= START_GOAL else 'MISSED'} ({ratio:.2f}x)")
+    verdict = "MET" if ratio <= START_GOAL else "MISSED"
+    print(f"  goal: standalone at most {START_GOAL}x the launcher: {verdict} ({ratio:.2f}x)")
     floor = statistics.median(planned["terraform_data x 50 (floor)"])
     print(f"terraform plan after apply (refresh), medians of {options.rounds}:")
     for name, values in planned.items():

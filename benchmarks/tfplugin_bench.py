@@ -4,8 +4,8 @@
 
 Cold start, as Terraform starts a provider (magic cookie, PLUGIN_PROTOCOL_VERSIONS=6, PLUGIN_CLIENT_CERT so
 TLS is on, through the mirror's launcher), for the test provider (tests/tfplugin/testprovider) and for the Codat
-provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter (each round in a shuffled order, so no row always
-follows the same other one):
+provider (terraform-mirror/), interleaved with a bare `python -c pass` of the same interpreter (each round in a
+shuffled order, so no row always follows the same other one):
    - exec -> handshake line on stdout                    (goal: keep it fast; target median <= 120 ms)
    - exec -> first RPC answered (GetProviderSchema over TLS via grpcio)
 Prints medians. Plans against Terraform's own floor are measured by benchmarks/plan_bench.py.
@@ -33,9 +33,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "tfplugin"))
 sys.path.insert(0, REPO)
 
 import tfplugin_harness as harness  # noqa: E402
-from tfplugin_certs import client_cert  # noqa: E402
-
 from codat_iac.toolenv import python_environment  # noqa: E402
+from tfplugin_certs import client_cert  # noqa: E402
 
 COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 TARGET_MS = 120

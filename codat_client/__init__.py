@@ -5,6 +5,8 @@ shown in messages, and the one scrubber. Nothing of the provider, the constructs
 See docs/client.md.
 """
 
+from ._bounds import Bounds
+from ._credentials import MaskedCredentials
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -24,8 +26,6 @@ from ._errors import (
     UnexpectedResponseError,
     WriteNotAcknowledgedError,
 )
-from ._bounds import Bounds
-from ._credentials import MaskedCredentials
 from ._limiter import RateLimiter
 from ._retry import RetryPolicy
 from ._secrets import scrub

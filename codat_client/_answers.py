@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import _errors
 from ._credentials import MaskedCredentials, reduce_credentials
-from ._errors import UnexpectedResponseError, api_path
+from ._errors import CodatError, UnexpectedResponseError, api_path
 from ._failures import not_acknowledged
 from ._secrets import SecretHold
 
@@ -50,7 +50,7 @@ def parse_credentials(response: httpx.Response, secrets: SecretHold) -> MaskedCr
     return masked
 
 
-def shape_error(response: httpx.Response, expected: str, exc: ValidationError) -> UnexpectedResponseError:
+def shape_error(response: httpx.Response, expected: str, exc: ValidationError) -> CodatError:
     """A 2xx answer whose body is not what the call expects; for a write, an unacknowledged one."""
     # Without input values: they could be secrets.
     problems = [

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import httpx
 
-from ._bounds import MiB, Bounds
+from ._bounds import Bounds, MiB
 
 #: What the client sends as Accept-Encoding: the codings ``read_body`` decodes.
 ACCEPT_ENCODING = "gzip, deflate"

@@ -78,7 +78,7 @@ class ReadCache(Generic[T]):
                 if flight.error is None and flight.generation == self._generation:
                     self._answers[key] = flight.result  # type: ignore[assignment]
             flight.done.set()
-        return flight.result, False  # type: ignore[return-value]
+        return flight.result, False
 
     @contextmanager
     def writing(self) -> Iterator[None]:

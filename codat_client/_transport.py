@@ -81,7 +81,7 @@ class GuardedTransport(httpx.BaseTransport):
             method=request.method,
             url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]  # a SyncByteStream: an iterable of bytes
+            content=request.stream,  # a SyncByteStream: an iterable of bytes
             extensions=request.extensions,
         )
         with _httpx_errors():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Mapping, Optional
+
 from codat_settings import SettingError, check_base_url, url_allowed
 from codat_settings.fields import text_problem
 

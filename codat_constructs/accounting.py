@@ -14,8 +14,6 @@ from typing import Mapping, Optional
 
 from constructs import Construct
 
-from codat_settings.fields import INT32_MAX, text_problem
-
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings import CodatIntegration
 from codat_constructs.bindings._base import template
@@ -29,6 +27,7 @@ from codat_constructs.configuration import (
 )
 from codat_constructs.guard import CapWording, ConnectionCapGuard
 from codat_constructs.secret import Secret, require_secret
+from codat_settings.fields import INT32_MAX, text_problem
 
 #: Codat's accounting platform keys, generated from the provider's own table (bindings/platforms.py).
 #: Codat adds platforms: a well-formed key that is not here is allowed, with a warning.
@@ -55,7 +54,7 @@ def _report_config_errors_plainly() -> None:
     traceback. Other exceptions are left to the hook that was there."""
     previous = sys.excepthook
 
-    def hook(kind, error, trace):  # type: ignore[no-untyped-def]
+    def hook(kind, error, trace):
         ours = kind.__module__.startswith("codat_constructs") and hasattr(error, "problems")
         if ours and os.environ.get("CODAT_IAC_DEBUG", "").strip() in ("", "0"):
             print(error, file=sys.stderr)
@@ -148,7 +147,8 @@ def _switch_problems(enabled: object, client_secret_version: object) -> list[str
     problems = []
     if not isinstance(enabled, bool):
         problems.append(f"enabled must be True or False (got {enabled!r}).")
-    if isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int) or client_secret_version < 1:
+    if (isinstance(client_secret_version, bool) or not isinstance(client_secret_version, int)
+            or client_secret_version < 1):
         problems.append(
             f"client_secret_version must be a whole number from 1 (got {client_secret_version!r}): "
             "start at 1 and add 1 each time you rotate the secret."
@@ -272,7 +272,7 @@ class CodatAccountingIntegration(Construct):
         do nothing: keep or remove them."""
         key = self.platform_key
         options = (template(":client_id=", self.client_id, f",client_secret_wo_version={self.client_secret_version}")
-                   if self.client_secret is not None else "")
+                   if self.client_secret is not None and self.client_id is not None else "")
         self.resource.import_from(template(key, options))
         for data_type, resource in self.supplemental_data.items():
             resource.import_from(f"{key}/{data_type}")

@@ -61,7 +61,8 @@ class TerraformCheck(cdk.TerraformElement):
                 self.name: {
                     "assert": [
                         {
-                            "condition": a.condition if isinstance(a.condition, str) else cdk.Token.as_string(a.condition),
+                            "condition": (a.condition if isinstance(a.condition, str)
+                                          else cdk.Token.as_string(a.condition)),
                             "error_message": literal(a.error_message),
                         }
                         for a in self.assertions

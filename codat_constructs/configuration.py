@@ -16,6 +16,9 @@ from typing import Optional
 
 from constructs import Construct
 
+from codat_constructs._cdk import cdk
+from codat_constructs.bindings import CodatCorsOrigins, CodatCustomDataType, CodatSupplementalData, CodatSyncSettings
+from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 from codat_settings.configuration import (
     SINGLETON_ON_DESTROY,
     Problem,
@@ -27,10 +30,6 @@ from codat_settings.configuration import (
     sync_data_type_problem,
     sync_setting_problems,
 )
-
-from codat_constructs._cdk import cdk
-from codat_constructs.bindings import CodatCorsOrigins, CodatCustomDataType, CodatSupplementalData, CodatSyncSettings
-from codat_constructs.bindings.platforms import KNOWN_PLATFORMS
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_]+")
 
@@ -105,7 +104,7 @@ def dotted(problems: list[Problem], prefix: str = "") -> list[str]:
     return lines
 
 
-def _fields(value: object) -> dict:
+def _fields(value: SyncSetting | SupplementalDataSource | CustomDataType) -> dict:
     """A dataclass's fields, without the ones left as None (those are not sent)."""
     return {k: (dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, (list, tuple)) else v)
             for k, v in asdict(value).items() if v is not None}
@@ -121,7 +120,8 @@ def _on_destroy(on_destroy: object) -> list[Problem]:
     if on_destroy in SINGLETON_ON_DESTROY:
         return []
     return [Problem(("on_destroy",), f"on_destroy must be one of {', '.join(SINGLETON_ON_DESTROY)} "
-                                     f"(got {on_destroy!r}): keep leaves Codat as it is, reset restores Codat's default.")]
+                                     f"(got {on_destroy!r}): keep leaves Codat as it is, reset restores Codat's "
+                                     "default.")]
 
 
 # --- problems --------------------------------------------------------------------------------------
@@ -163,7 +163,8 @@ def integration_data_problems(platform_key: str, supplemental_data: object, cust
     if not isinstance(supplemental_data, Mapping):
         problems.append(Problem(("supplemental_data",), "supplemental_data must map data types to named "
                                                         "SupplementalDataSource(...), e.g. {\"invoices\": "
-                                                        "{\"extras\": SupplementalDataSource(data_source=\"/Invoices\")}}."))
+                                                        "{\"extras\": "
+                                                        "SupplementalDataSource(data_source=\"/Invoices\")}}."))
         supplemental_data = {}
     for data_type, sources in supplemental_data.items():
         where = ("supplemental_data", data_type)
@@ -178,7 +179,8 @@ def integration_data_problems(platform_key: str, supplemental_data: object, cust
             found = typed or supplemental_source_problems(name, _fields(source))
             problems += [Problem(where + (name,) + p.path, p.message) for p in found]
     if not isinstance(custom_data_types, Mapping):
-        problems.append(Problem(("custom_data_types",), "custom_data_types must map identifiers to CustomDataType(...), "
+        problems.append(Problem(("custom_data_types",), "custom_data_types must map identifiers to "
+                                                        "CustomDataType(...), "
                                                         "e.g. {\"purchaseOrders\": CustomDataType(data_source=..., "
                                                         "key_by=[\"$.Id\"])}."))
         custom_data_types = {}

@@ -18,8 +18,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from codat_settings.configuration import SYNC_SETTING_FIELDS
-
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs.configuration import (
     CustomDataType,
@@ -30,6 +28,7 @@ from codat_constructs.configuration import (
     integration_data_problems,
     sync_settings_problems,
 )
+from codat_settings.configuration import SYNC_SETTING_FIELDS
 
 
 @dataclass(frozen=True)
@@ -106,19 +105,22 @@ def read_cors_origins(problems: list[str], path: str, table: Any) -> Optional[Co
     return found
 
 
-def read_integration_data(problems: list[str], path: str, table: Mapping[str, Any], platform_key: Any) -> IntegrationData:
+def read_integration_data(
+    problems: list[str], path: str, table: Mapping[str, Any], platform_key: Any
+) -> IntegrationData:
     """The `supplemental_data` and `custom_data_types` sub-tables of the integration table at `path`."""
     supplemental: dict[str, dict[str, SupplementalDataSource]] = {}
     at = f"{path}.supplemental_data"
     for data_type, sources in _tables(problems, at, table.get("supplemental_data", {}), "invoices").items():
         supplemental[data_type] = {}
         for name, source in _tables(problems, f"{at}.{data_type}", sources, "extras").items():
-            known = ("data_source", "pull_data", "push_data")
-            _Reader(problems, f"{at}.{data_type}.{name}", source, known)
-            supplemental[data_type][name] = SupplementalDataSource(**{k: source.get(k) for k in known})
+            source_fields = ("data_source", "pull_data", "push_data")
+            _Reader(problems, f"{at}.{data_type}.{name}", source, source_fields)
+            supplemental[data_type][name] = SupplementalDataSource(**{k: source.get(k) for k in source_fields})
     custom: dict[str, CustomDataType] = {}
     at = f"{path}.custom_data_types"
-    for identifier, configuration in _tables(problems, at, table.get("custom_data_types", {}), "purchaseOrders").items():
+    custom_tables = _tables(problems, at, table.get("custom_data_types", {}), "purchaseOrders")
+    for identifier, configuration in custom_tables.items():
         known = ("data_source", "key_by", "required_data", "source_modified_date")
         _Reader(problems, f"{at}.{identifier}", configuration, known)
         custom[identifier] = CustomDataType(**{k: configuration.get(k) for k in known})

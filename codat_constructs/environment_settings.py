@@ -103,7 +103,7 @@ class Environment:
 
     def secret_env_vars(self) -> list[str]:
         """Every environment variable this stack's deploy needs (API key first)."""
-        names = [self.api_key_variable]
+        names: list[str | None] = [self.api_key_variable]
         if self.xero:
             names.append(self.xero.client_secret_variable)
         names += [a.client_secret_variable for a in self.accounting]

@@ -47,7 +47,8 @@ class CodatEnvironmentStack(cdk.TerraformStack):
         for accounting in environment.accounting:
             integration = CodatAccountingIntegration(
                 self, accounting.id, platform_key=accounting.platform_key,
-                **self._credentials(accounting, ACCOUNTING_PLATFORMS.get(accounting.platform_key, accounting.platform_key)),
+                **self._credentials(accounting,
+                                    ACCOUNTING_PLATFORMS.get(accounting.platform_key, accounting.platform_key)),
                 enabled=accounting.enabled, client_secret_version=accounting.client_secret_version,
                 connection_cap=accounting.connection_cap, supplemental_data=accounting.data.supplemental_data,
                 custom_data_types=accounting.data.custom_data_types,
@@ -80,11 +81,13 @@ class CodatEnvironmentStack(cdk.TerraformStack):
 
     def _xero(self, xero: XeroSettings) -> CodatAccountingIntegration:
         """The Xero app and integration, or (adopted without its app) the integration alone, both as child "xero"."""
-        data = dict(enabled=xero.enabled, client_secret_version=xero.client_secret_version,
+        data: dict[str, Any] = dict(enabled=xero.enabled, client_secret_version=xero.client_secret_version,
                     supplemental_data=xero.data.supplemental_data, custom_data_types=xero.data.custom_data_types)
         if xero.app_name is None:
             return CodatAccountingIntegration(self, "xero", platform_key=XERO_PLATFORM_KEY,
                                               **self._credentials(xero, "Xero"), **data)
+        # With app_name, the environments file's reader required these (environment_tables.py).
+        assert xero.company_url is not None and xero.client_id is not None and xero.client_secret_variable is not None
         app = XeroApp(
             self, "xero_app", app_name=xero.app_name, company_url=xero.company_url, client_id=xero.client_id,
             redirect_uris=xero.redirect_uris, privacy_policy_url=xero.privacy_policy_url,
@@ -92,7 +95,8 @@ class CodatEnvironmentStack(cdk.TerraformStack):
         )
         return CodatXeroIntegration(
             self, "xero", app=app,
-            client_secret=Secret.from_env(self, xero.client_secret_variable, description="The Xero app's client secret."),
+            client_secret=Secret.from_env(self, xero.client_secret_variable,
+                                          description="The Xero app's client secret."),
             connection_guard=xero.connection_guard, **data,
         )
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
-from codat_settings.configuration import profile_problems, webhook_problems
-
 from codat_constructs._file_reader import _Reader, _shown
 from codat_constructs.accounting import cap_problems, declared_credential_problems
 from codat_constructs.configuration import dotted
@@ -23,6 +20,8 @@ from codat_constructs.environment_settings import (
 )
 from codat_constructs.xero import XERO_PLATFORM_KEY
 from codat_constructs.xero_app import CODAT_XERO_REDIRECT_URI, XeroIntegrationType, XeroTier, _check
+from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME
+from codat_settings.configuration import profile_problems, webhook_problems
 
 _NAME = TABLE_NAME
 _TIERS = {tier.name.lower(): tier for tier in XeroTier}
@@ -111,7 +110,8 @@ def _xero(problems: list[str], env: str, table: Any) -> Optional[XeroSettings]:
         if problem.split(" ", 1)[0] not in missing
     ]
     if settings["client_secret_version"] < 1:
-        app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the secret.")
+        app_problems.append("client_secret_version must be a whole number from 1: add 1 each time you rotate the "
+                            "secret.")
     problems += _prefixed(path, app_problems)
     data = read_integration_data(problems, path, table, XERO_PLATFORM_KEY)
     if missing or tier is None:
@@ -156,7 +156,8 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
     for key, table in tables.items():
         at = f"{path}.{key}"
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
-            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.quickbooks]).")
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
+                            f"(e.g. [{path}.quickbooks]).")
             continue
         r = _Reader(problems, at, table, ("platform_key", "client_id", "client_id_variable", "client_secret_variable",
                                            "enabled", "client_secret_version", "connection_cap", "import_id",
@@ -177,7 +178,8 @@ def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingS
         )
         if settings.platform_key is None:
             continue
-        problems += _prefixed(at, _credential_problems(settings.platform_key, settings) + cap_problems(settings.connection_cap))
+        problems += _prefixed(at, _credential_problems(settings.platform_key, settings)
+                              + cap_problems(settings.connection_cap))
         found.append(settings)
     return tuple(found)
 
@@ -188,18 +190,16 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
         problems.append(f"{path} must be a table ([{path}]), not {_shown(table)}.")
         return None
     r = _Reader(problems, path, table, ("name", "redirect_url", "logo_url", "icon_url", "white_list_urls", "import_id"))
-    name = r.get("name", str, "your Codat instance's name", required=True)
-    redirect_url = r.url("redirect_url", required=True, localhost_http=True)
-    settings = ProfileSettings(
-        name=name,
-        redirect_url=redirect_url,
+    fields: dict[str, Any] = dict(
+        name=r.get("name", str, "your Codat instance's name", required=True),
+        redirect_url=r.url("redirect_url", required=True, localhost_http=True),
         logo_url=r.url("logo_url"),
         icon_url=r.url("icon_url"),
         white_list_urls=r.strings("white_list_urls", "URLs"),
         import_id=r.import_id('"profile" (Terraform imports the profile Codat has)'),
     )
-    problems += dotted(profile_problems(vars(settings)), path)
-    return settings if name is not None and redirect_url is not None else None
+    problems += dotted(profile_problems(fields), path)
+    return ProfileSettings(**fields) if fields["name"] is not None and fields["redirect_url"] is not None else None
 
 
 def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettings, ...]:
@@ -211,21 +211,21 @@ def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettin
     for key, table in tables.items():
         at = f"{path}.{key}"
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
-            problems.append(f"{at} must be a table named with lowercase letters, digits and _ (e.g. [{path}.sync_done]).")
+            problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
+                            f"(e.g. [{path}.sync_done]).")
             continue
         r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled", "import_id"))
-        url = r.url("url", required=True, localhost_http=True)
-        settings = WebhookSettings(
+        fields: dict[str, Any] = dict(
             id=key,
-            url=url,
+            url=r.url("url", required=True, localhost_http=True),
             event_types=r.strings("event_types", "event type names"),
             company_tags=r.strings("company_tags", "tags (tagKey:tagValue)"),
             disabled=r.get("disabled", bool, "true or false", default=False),
             import_id=r.import_id("the consumer's id in Codat (Terraform imports it)"),
         )
-        problems += dotted(webhook_problems(vars(settings)), at)
-        if url is not None:
-            found.append(settings)
+        problems += dotted(webhook_problems(fields), at)
+        if fields["url"] is not None:
+            found.append(WebhookSettings(**fields))
     return tuple(found)
 
 
@@ -233,7 +233,8 @@ def _clashes(environment: Environment) -> list[str]:
     """Names that would collide in the stack: the API key's variable reused for a client secret, or a
     child id taken twice. (Two integrations may share one client secret variable on purpose.)"""
     path = f"environments.{environment.name}"
-    integrations = [("xero", environment.xero)] if environment.xero else []
+    integrations: list[tuple[str, XeroSettings | AccountingSettings]] = (
+        [("xero", environment.xero)] if environment.xero else [])
     integrations += [(f"accounting.{a.id}", a) for a in environment.accounting]
     secrets = [(f"{path}.{at}.client_secret_variable", i.client_secret_variable)
                for at, i in integrations if i.client_secret_variable]

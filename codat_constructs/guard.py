@@ -69,7 +69,8 @@ class ConnectionCapGuard(Construct):
         provider: Optional[cdk.TerraformProvider] = None,
     ) -> None:
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-            raise ValueError(f"cap must be a whole number from 1 (got {cap!r}); leave the guard out for unlimited tiers")
+            raise ValueError(f"cap must be a whole number from 1 (got {cap!r}); leave the guard out for unlimited "
+                             "tiers")
         super().__init__(scope, id)
         self.platform_key, self.cap, self.wording = platform_key, cap, wording
         self.warn_at = warn_threshold(cap)

@@ -121,7 +121,8 @@ def render_xero_app(
         for side in codat:
             if side.connection_cap is not None:
                 add(f"Every plan of stack `{side.stack}` counts the linked Xero connections in Codat: it warns from")
-                add(f"{side.warn_at} linked and fails above {_cap(side.connection_cap)}, until the tier here and in Xero is raised.")
+                add(f"{side.warn_at} linked and fails above {_cap(side.connection_cap)}, until the tier here and "
+                    "in Xero is raised.")
     add("One Codat company maps to one Xero organisation. A person who links several organisations")
     add("with one Xero login may see connections deauthorised without notice: use a login per organisation.")
     if app.needs_partner_terms:

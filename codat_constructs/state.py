@@ -16,9 +16,8 @@ import os
 import re
 from pathlib import Path
 
-from codat_settings import STATE_ENV, SettingError, state_kind
-
 from codat_constructs._cdk import cdk
+from codat_settings import STATE_ENV, SettingError, state_kind
 
 SCHEMA_PREFIX = "codat_iac_"
 # What cdktf requires as PgBackend's conn_str; removed again by an override before synthesis.

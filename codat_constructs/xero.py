@@ -63,7 +63,7 @@ class CodatXeroIntegration(CodatAccountingIntegration):
         supplemental_data: Optional[Mapping[str, Mapping[str, SupplementalDataSource]]] = None,
         custom_data_types: Optional[Mapping[str, CustomDataType]] = None,
     ) -> None:
-        app_problems = []
+        app_problems: list[str] = []
         if not isinstance(app, XeroApp):
             got = "a plain string (a client id?)" if isinstance(app, str) else type(app).__name__
             app_problems.append(
@@ -71,8 +71,9 @@ class CodatXeroIntegration(CodatAccountingIntegration):
                 'xero_app = XeroApp(self, "xero_app", app_name=..., company_url=..., client_id=...) '
                 "and pass app=xero_app (the client id comes from the app)."
             )
-        guard_problems = (
-            [] if isinstance(connection_guard, bool) else [f"connection_guard must be True or False (got {connection_guard!r})."]
+        guard_problems: list[str] = (
+            [] if isinstance(connection_guard, bool)
+            else [f"connection_guard must be True or False (got {connection_guard!r})."]
         )
         if app_problems or guard_problems:
             # Every problem in one message: the credential props too, which the parent would check only later.
@@ -124,8 +125,9 @@ def _xero_wording(app: XeroApp, table: Optional[str] = None) -> CapWording:
             return f"tier = '{tier.name.lower()}' in [{table}]"
         return f"tier=XeroTier.{tier.name} on the XeroApp"
 
-    capped = [tier for tier in XeroTier if tier.connection_cap is not None]
-    bigger = [tier for tier in capped if tier.connection_cap > app.tier.connection_cap]
+    cap = app.tier.connection_cap  # the guard words only a capped tier's messages
+    bigger = [tier for tier in XeroTier
+              if tier.connection_cap is not None and cap is not None and tier.connection_cap > cap]
     move = (
         f"move the app to a higher Xero tier (next: {bigger[0].label}, {bigger[0].connection_cap:,} connections; "
         f"Enterprise has no cap) in the Xero developer portal and set {setting(bigger[0])}"

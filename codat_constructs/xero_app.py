@@ -103,7 +103,8 @@ def _check_redirect_uris(uris: object) -> list[str]:
     fix_default = f'leave redirect_uris out to use ("{CODAT_XERO_REDIRECT_URI}",)'
     if isinstance(uris, str) or not isinstance(uris, (list, tuple)):
         got = "a single string" if isinstance(uris, str) else type(uris).__name__
-        return [f"redirect_uris must be a list or tuple of URIs, not {got}: write redirect_uris=[...], or {fix_default}."]
+        return [f"redirect_uris must be a list or tuple of URIs, not {got}: write redirect_uris=[...], or "
+                f"{fix_default}."]
     problems = []
     if CODAT_XERO_REDIRECT_URI not in uris:
         problems.append(
@@ -213,7 +214,8 @@ def _check(
                     f'give your {what} page, e.g. {prop}="https://example.com/{prop.split("_")[0]}".'
                 )
         elif not _https(value):
-            problems.append(f"{prop} must be an https:// URL (got {value!r}): give the https:// address of your {what} page.")
+            problems.append(f"{prop} must be an https:// URL (got {value!r}): give the https:// address of your "
+                            f"{what} page.")
     return problems
 
 

@@ -137,7 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("enable", "switch an integration on"), ("disable", "switch an integration off"),
                        ("delete-credentials", "remove an integration's credentials"),
                        ("show", "print an integration and its masked credentials as JSON")):
-        actions.add_parser(name, parents=[data], help=text).add_argument("key", metavar="KEY", help="platform key, e.g. gbol")
+        actions.add_parser(name, parents=[data], help=text).add_argument("key", metavar="KEY",
+                                                                         help="platform key, e.g. gbol")
     creds = actions.add_parser("set-credentials", parents=[data], help="set an integration's client id and secret")
     creds.add_argument("key", metavar="KEY")
     creds.add_argument("--client-id", required=True)
@@ -148,7 +149,8 @@ def _parser() -> argparse.ArgumentParser:
     company.add_argument("name", metavar="NAME")
     company.add_argument("--description", default="")
     company.add_argument("--platform", metavar="KEY", help="also add a connection to this platform")
-    company.add_argument("--status", choices=CONNECTION_STATUSES, default="Linked", help="the connection's status (Linked)")
+    company.add_argument("--status", choices=CONNECTION_STATUSES, default="Linked",
+                         help="the connection's status (Linked)")
     status = actions.add_parser("set-connection-status", parents=[data], help="change a connection's status")
     status.add_argument("company_id", metavar="COMPANY_ID")
     status.add_argument("connection_id", metavar="CONNECTION_ID")
@@ -163,7 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--status", type=int, help="error: the status to answer (default 500)")
     add.add_argument("--message", help="error: the `error` text of the reply")
     add.add_argument("--retry-after", type=int, metavar="SECONDS", help="rate-limit: Retry-After (default 1)")
-    add.add_argument("--retry-after-http-date", action="store_true", help="rate-limit: send Retry-After as an HTTP date")
+    add.add_argument("--retry-after-http-date", action="store_true",
+                     help="rate-limit: send Retry-After as an HTTP date")
     add.add_argument("--when", choices=("before", "after"), help="error/drop: before the request is carried out "
                                                                   "(default) or after it was saved")
     add.add_argument("--rate", type=float, help="share of matching requests affected, above 0 up to 1 (default 1)")

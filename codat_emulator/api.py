@@ -92,7 +92,8 @@ def put_enabled(state: dict, req: Request, p: dict) -> Reply:
     resources.require_integration(p["platformKey"])
     body = _object_body(req)
     if not isinstance(body.get("enabled"), bool):
-        raise validation_error([issue("enabled", "The enabled field is required and must be true or false.", "Required")])
+        raise validation_error([issue("enabled", "The enabled field is required and must be true or false.",
+                                      "Required")])
     return Reply(200, resources.set_enabled(state, p["platformKey"], body["enabled"]))
 
 
@@ -103,7 +104,8 @@ def get_credentials(state: dict, req: Request, p: dict) -> Reply:
 def put_credentials(state: dict, req: Request, p: dict) -> Reply:
     resources.require_integration(p["platformKey"])
     body = _object_body(req)
-    issues = [issue(k, f"The value of {k} must be a string.", "Type") for k, v in body.items() if not isinstance(v, str)]
+    issues = [issue(k, f"The value of {k} must be a string.", "Type")
+              for k, v in body.items() if not isinstance(v, str)]
     if not body:
         issues.append(issue("body", "At least one credential is required.", "Required"))
     if issues:
@@ -216,7 +218,8 @@ def create_webhook(state: dict, req: Request, p: dict) -> Reply:
     tags = body.get("companyTags")
     if tags is not None and (not isinstance(tags, list) or len(tags) > 10
                              or not all(isinstance(t, str) and 0 < len(t) <= 128 for t in tags)):
-        issues.append(issue("companyTags", "The companyTags field must be at most 10 tags of 1 to 128 characters.", "Type"))
+        issues.append(issue("companyTags", "The companyTags field must be at most 10 tags of 1 to 128 characters.",
+                            "Type"))
     if issues:
         raise validation_error(issues)
     if len(state["webhooks"]) >= MAX_WEBHOOKS:
@@ -253,7 +256,8 @@ def create_company(state: dict, req: Request, p: dict) -> Reply:
     tags = body.get("tags")
     if tags is not None and (not isinstance(tags, dict) or len(tags) > 10 or not all(
             isinstance(v, str) and 0 < len(k) <= 27 and len(v) <= 100 for k, v in tags.items())):
-        issues.append(issue("tags", "The tags field must be at most 10 string values (names up to 27, values up to 100 characters).", "Type"))
+        issues.append(issue("tags", "The tags field must be at most 10 string values (names up to 27, values up "
+                                    "to 100 characters).", "Type"))
     if issues:
         raise validation_error(issues)
     company = resources.new_company(state, body["name"], body.get("description") or "", tags)
@@ -281,7 +285,8 @@ def create_connection(state: dict, req: Request, p: dict) -> Reply:
     body = _object_body(req)
     key = body.get("platformKey")
     if not isinstance(key, str) or not re.fullmatch(r"[a-z]{4}", key):
-        raise validation_error([issue("platformKey", "The platformKey field is required: a 4-letter platform key.", "Required")])
+        raise validation_error([issue("platformKey", "The platformKey field is required: a 4-letter platform key.",
+                                      "Required")])
     return Reply(200, resources.new_connection(company, key))
 
 
@@ -334,7 +339,8 @@ def create_api_key(state: dict, req: Request, p: dict) -> Reply:
     if name is not None and len(name) > 50:
         raise validation_error([issue("name", "Max string length (50) for `name` reached.", "MaxLength")])
     if len(state["apiKeys"]) >= MAX_API_KEYS:
-        raise ApiError(409, "Maximum number of API keys reached. To create a new API key, delete an unused key and try again.")
+        raise ApiError(409, "Maximum number of API keys reached. To create a new API key, delete an unused key and "
+                            "try again.")
     alphabet = string.ascii_letters + string.digits
     entry = {"id": str(uuid.uuid4()), "name": name, "apiKey": "".join(secrets.choice(alphabet) for _ in range(40)),
              "createdDate": resources.now()}

@@ -7,6 +7,7 @@ parse any failure the same way; the emulator never answers an error in any other
 from __future__ import annotations
 
 import uuid
+from typing import TypeGuard
 
 # Messages Codat's spec examples use for each status (service is always "PublicApi" here even where
 # the spec's examples say "ClientsApi"/"PullApi": the contract fixes it for this emulator).
@@ -64,7 +65,7 @@ class ApiError(Exception):
         return error_body(self.status, self.message, self.issues)
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """A JSON integer: `true`/`false` are bools, not numbers, and `24.0` is not an integer."""
     return isinstance(value, int) and not isinstance(value, bool)
 

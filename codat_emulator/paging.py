@@ -26,8 +26,8 @@ def _int_param(params: dict[str, str], name: str, default: int, maximum: int | N
         value = 0
     if value < 1 or (maximum is not None and value > maximum):
         limit = f"between 1 and {maximum}" if maximum else "1 or more"
-        raise validation_error([issue(name, f"The value '{raw}' is not valid for {name}: it must be a whole number {limit}.",
-                                      "Range")])
+        raise validation_error([issue(name, f"The value '{raw}' is not valid for {name}: it must be a whole "
+                                            f"number {limit}.", "Range")])
     return value
 
 
@@ -50,7 +50,8 @@ def list_reply(items: list[dict], params: dict[str, str], path: str, fields: lis
             raise ApiError(400, f"Error parsing orderBy - {e}") from None
 
     def href(number: int) -> dict:
-        extra = "".join(f"&{name}={quote(value, safe='')}" for name, value in (("query", query), ("orderBy", order_by)) if value)
+        extra = "".join(f"&{name}={quote(value, safe='')}"
+                        for name, value in (("query", query), ("orderBy", order_by)) if value)
         return {"href": f"{path}?page={number}&pageSize={size}{extra}"}
 
     total = len(items)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
+from typing import Any
 
 from . import seed
 from .errors import ApiError
@@ -90,7 +91,7 @@ def new_company(state: dict, name: str, description: str = "", tags: dict | None
     clean = " ".join(_NAME_FORBIDDEN.sub("", name).split())
     if not clean:
         raise ApiError(400, "The company name must contain at least one allowed character.")
-    company = {"id": str(uuid.uuid4()), "name": clean, "description": description, "created": now(),
+    company: dict[str, Any] = {"id": str(uuid.uuid4()), "name": clean, "description": description, "created": now(),
                "dataConnections": []}
     if tags:
         company["tags"] = dict(tags)

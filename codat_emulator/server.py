@@ -59,7 +59,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can take seconds; skip it.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]  # (host, port): an AF_INET address
+        self.server_name = str(host)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -135,8 +136,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             return self._send(429, error_body(429), quota)
         if not self._authorized(admin=False):
             return self._send(401, error_body(401), quota)
-        request = api.Request(self.command, path, {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)},
-                              body, {k.lower(): v for k, v in self.headers.items()})
+        query = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+        request = api.Request(self.command, path, query, body, {k.lower(): v for k, v in self.headers.items()})
         try:
             reply = api.dispatch(self.server.store, request)
         except ApiError as e:
@@ -187,7 +188,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             return "dropped (fault)"
         if fault["kind"] == "rate-limit":
             retry = fault["retryAfter"]
-            when = email.utils.formatdate(time.time() + retry, usegmt=True) if fault["retryAfterHttpDate"] else str(retry)
+            when = (email.utils.formatdate(time.time() + retry, usegmt=True) if fault["retryAfterHttpDate"]
+                    else str(retry))
             return self._send(429, error_body(429), {"Retry-After": when})
         return self._send(fault["status"], error_body(fault["status"], fault.get("message")))
 

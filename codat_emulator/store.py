@@ -65,9 +65,11 @@ class Document:
         try:
             doc = json.loads(text)
         except ValueError as e:
-            raise EmulatorError(f"{self.path} is not valid JSON ({e}); restore it, or delete it for a fresh account") from None
+            raise EmulatorError(f"{self.path} is not valid JSON ({e}); restore it, or delete it for a fresh "
+                                "account") from None
         if not isinstance(doc, dict):
-            raise EmulatorError(f"{self.path} does not hold a JSON object; restore it, or delete it for a fresh account")
+            raise EmulatorError(f"{self.path} does not hold a JSON object; restore it, or delete it for a fresh "
+                                "account")
         return doc
 
     def _write(self, text: str) -> None:

@@ -19,16 +19,39 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
-from codat_iac import (adopt, adopt_file, cdk, compare, deploy, drift, environment, local_emulator, pipeline,
-                       postgres, preflight, private_files, project, promote, provider_build, provider_mirror, scaffold,
-                       state_migrate, summary, tool_exec, vendor_wheel, warm, withholding)
+from codat_iac import (
+    adopt,
+    adopt_file,
+    cdk,
+    compare,
+    deploy,
+    drift,
+    environment,
+    local_emulator,
+    pipeline,
+    postgres,
+    preflight,
+    project,
+    promote,
+    provider_build,
+    provider_mirror,
+    scaffold,
+    state_migrate,
+    summary,
+    tool_exec,
+    vendor_wheel,
+    warm,
+    withholding,
+)
 from codat_iac.steps import Steps
 from codat_iac.toolenv import tool_environment
-from codat_settings import CDK_ENV, SettingError
+from codat_settings import SettingError
 
 # What `codat-iac --help` says: to the user of the installed command, wherever it runs.
-DESCRIPTION = """Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
+DESCRIPTION = """\
+Codat integrations as code: deploy the stacks of a CDKTF app (main.py) to Codat, check them for drift, plan
 and apply reviewed plans, compare and promote between Codat instances, adopt a Codat set up by hand, and move their
 state.
 
@@ -44,8 +67,8 @@ EXIT_OK, EXIT_ERROR, EXIT_DIFFERENT, EXIT_NOT_RUNNING = 0, 1, 2, 3
 # Problems a user can fix: printed as one message, without a traceback.
 EXPECTED = (pipeline.PipelineError, environment.EnvironmentProblem, SettingError, local_emulator.EmulatorError,
             postgres.PostgresUnavailable, project.ProjectNotFound, scaffold.InitRefused,
-            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused, *provider_build.ERRORS,
-            vendor_wheel.VendorError, compare.CompareError)
+            provider_mirror.ProviderInstallError, adopt.AdoptError, provider_build.OutputRefused,
+            *provider_build.ERRORS, vendor_wheel.VendorError, compare.CompareError)
 # Commands that print the local emulator's key on purpose: their output is not scrubbed of the environment's secrets.
 SHOWS_LOCAL_SETTINGS = {"env", "emulator"}
 
@@ -345,9 +368,9 @@ def _emulator(options) -> int:
     elif options.action == "stop":
         print("stopped" if local_emulator.stop() else "not running")
     else:
-        found = local_emulator.running()
-        print(f"running at {found.url} (pid {found.pid})" if found else "not running")
-        return EXIT_OK if found else EXIT_NOT_RUNNING
+        alive = local_emulator.running()
+        print(f"running at {alive.url} (pid {alive.pid})" if alive else "not running")
+        return EXIT_OK if alive else EXIT_NOT_RUNNING
     return EXIT_OK
 
 
@@ -431,12 +454,13 @@ def _provider(options) -> int:
 
 
 COMMANDS = {"deploy": _deploy, "diff": _diff, "destroy": _destroy, "drift": _drift, "plan": _plan, "apply": _apply,
-            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env, "emulator": _emulator,
-            "postgres": _postgres, "exec": _exec, "init": _init, "install": _install, "provider": _provider}
+            "state": _state, "adopt": _adopt, "compare": _compare, "promote": _promote, "env": _env,
+            "emulator": _emulator, "postgres": _postgres, "exec": _exec, "init": _init, "install": _install,
+            "provider": _provider}
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 1, not 2 (2 means "differences" here)
+    def error(self, message: str) -> NoReturn:  # usage errors exit 1, not 2 (2 means "differences" here)
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
@@ -455,23 +479,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="codat-iac", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help=f"show Python tracebacks (also {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    app_dir = argparse.ArgumentParser(add_help=False)
+    app_dir = _Parser(add_help=False)
     app_dir.add_argument("--app-dir", default=None,
                          help=f"the project folder (cdktf.json, main.py); default: ${project.APP_DIR_ENV}, else the "
                          f"nearest folder with cdktf.json from here up")
-    locking = argparse.ArgumentParser(add_help=False)
+    locking = _Parser(add_help=False)
     locking.add_argument("--lock-timeout", default=None,
                          help=f"how long to wait for another run's state lock, e.g. 30s, 5m (default: "
                          f"${pipeline.LOCK_TIMEOUT_ENV} or {pipeline.DEFAULT_LOCK_TIMEOUT})")
-    as_json = argparse.ArgumentParser(add_help=False)
+    as_json = _Parser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="the closing summary as JSON on stdout")
-    stacks = argparse.ArgumentParser(add_help=False)
+    stacks = _Parser(add_help=False)
     stacks.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to run (default: all)")
 
     commands.add_parser("deploy", parents=[common, app_dir, locking, as_json, stacks],
-                        help="synth and apply (to the local emulator unless CODAT_BASE_URL or CODAT_IAC_ENVIRONMENTS is set)")
+                        help="synth and apply (to the local emulator unless CODAT_BASE_URL or "
+                             "CODAT_IAC_ENVIRONMENTS is set)")
     commands.add_parser("diff", parents=[common, app_dir, as_json, stacks],
                         help="what deploy would change, drift included (exit 0 none, 2 changes, 1 error)")
     destroy = commands.add_parser("destroy", parents=[common, app_dir, locking, as_json, stacks],
@@ -509,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--name", required=True, help="the environment (and stack) name, e.g. production")
     adopting.add_argument("--out", required=True, help="the environments file to write (TOML)")
     adopting.add_argument("--force", action="store_true", help="replace --out when it exists")
-    sides = argparse.ArgumentParser(add_help=False)
+    sides = _Parser(add_help=False)
     sides.add_argument("a", metavar="A", help="a stack of the environments file, or live:NAME")
     sides.add_argument("b", metavar="B", help="a stack of the environments file, or live:NAME")
     sides.add_argument("--ignore", action="append", default=[], metavar="PATTERN",
@@ -539,7 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
     promoting.add_argument("--force", action="store_true", help="replace --out when it exists")
     commands.add_parser("env", parents=[common, app_dir],
                         help='print shell exports for raw tools: eval "$(codat-iac env)"')
-    emulator = commands.add_parser("emulator", parents=[common, app_dir], help="the local emulator that `deploy` uses by default")
+    emulator = commands.add_parser("emulator", parents=[common, app_dir],
+                                   help="the local emulator that `deploy` uses by default")
     emulator.add_argument("action", choices=["start", "stop", "status"])
     pg = commands.add_parser("postgres", parents=[common, app_dir],
                              help="a throwaway local PostgreSQL to try team state (CODAT_IAC_STATE)")
@@ -561,7 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write this pip requirement for codat-iac instead (a git URL, an index version)")
     commands.add_parser("install", parents=[common, app_dir],
                         help="npm ci of the pinned cdktf CLI into the project's node_modules/ (for raw cdktf)")
-    provider = commands.add_parser("provider", help="the Codat provider: the project's mirror, or a self-contained build")
+    provider = commands.add_parser("provider",
+                                   help="the Codat provider: the project's mirror, or a self-contained build")
     provider_actions = provider.add_subparsers(dest="action", required=True, parser_class=_Parser,
                                               metavar="install|build")
     provider_actions.add_parser("install", parents=[common, app_dir],

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from codat_iac.withholding import WITHHELD, holds_secret
-from codat_settings.secrets import scrub
 from codat_settings import RESERVED_TABLE_NAMES, TABLE_NAME, url_allowed
 from codat_settings.configuration import (
     SUPPLEMENTAL_DATA_TYPES,
@@ -40,6 +39,7 @@ from codat_settings.configuration import (
     sync_data_type_problem,
     sync_setting_problems,
 )
+from codat_settings.secrets import scrub
 
 XERO = "gbol"
 #: Fields of Codat's sync setting -> the file's (provider's) names.
@@ -383,7 +383,8 @@ def _sync_settings(reads: _Reads, found: Adopted) -> None:
                          for name in ("fetch_on_first_link", "sync_schedule", "months_to_sync", "is_locked"))
         if not (customised or "sync_from_utc" in fields or "sync_from_window" in fields):
             continue
-        problems = [sync_data_type_problem(data_type)] + [p.message for p in sync_setting_problems(str(data_type), fields)]
+        problems = [sync_data_type_problem(data_type)] + [
+            p.message for p in sync_setting_problems(str(data_type), fields)]
         if any(problems):
             found.not_represented.append(NotRepresented(
                 f"sync settings for {data_type}", f"{' '.join(p for p in problems if p)} Left out: Codat keeps it."))

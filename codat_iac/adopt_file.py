@@ -78,7 +78,8 @@ def _key(key: str) -> str:
 
 def _string(text: str) -> str:
     # JSON's escapes are TOML's, except that TOML also wants DEL escaped; C1 controls are escaped to be seen.
-    return _C1.sub(lambda m: f"\\u{ord(m.group()):04X}", json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F"))
+    quoted = json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04X}", quoted)
 
 
 _C1 = re.compile("[\x80-\x9f]")
@@ -190,8 +191,9 @@ def refused_values(found: Adopted) -> list[str]:
 def _control_characters(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """(file key, why) for each string under `value`, table keys included, that holds a control character."""
     if isinstance(value, str):
-        if control_character(value):
-            yield path, text_problem(value, "", required=False, max_length=len(value)).lstrip()
+        problem = text_problem(value, "", required=False, max_length=len(value))  # only a control character
+        if problem:
+            yield path, problem.lstrip()
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _control_characters(key, f"{path} (a key)")
@@ -308,7 +310,8 @@ def render_text(found: Adopted, out: Path, written: bool, command: str) -> str:
             extra = f"; supplemental data: {', '.join(i.supplemental_data)}" if i.supplemental_data else ""
             lines.append(f"  {where} ({i.key}): {i.name}, {'enabled' if i.enabled else 'disabled'}, {held}{extra}")
         if found.profile is not None:
-            lines.append(f"  profile: {found.profile['name']!r}" if "name" in found.profile else "  profile: (name left out)")
+            lines.append(f"  profile: {found.profile['name']!r}" if "name" in found.profile
+                         else "  profile: (name left out)")
         lines += [f"  webhooks.{name}: {hook.get('url', '(url left out)')}" for name, hook in found.webhooks.items()]
         if found.sync_settings is not None:
             lines.append(f"  sync_settings: {', '.join(found.sync_settings['data_types'])}")

@@ -38,9 +38,9 @@ from urllib.parse import urlsplit, urlunsplit
 from codat_iac import adopt
 from codat_iac.adopt_file import document
 from codat_iac.drift import EXIT_CLEAN, EXIT_DIFFERENT, EXIT_ERROR
+from codat_iac.withholding import WITHHELD, holds_secret
 from codat_settings import TABLE_NAME, SettingError, check_base_url, shown_url
 from codat_settings.configuration import default_sync_setting, sync_from_moment
-from codat_iac.withholding import WITHHELD, holds_secret
 from codat_settings.secrets import SecretHold, scrub, secrets_from_environment
 
 ENVIRONMENTS_ENV = "CODAT_IAC_ENVIRONMENTS"
@@ -250,11 +250,11 @@ def read(side: Side, env: Mapping[str, str], timeout: float, custom: dict[str, l
     """A live side through adopt's reader (GET requests only); a declared side from its table."""
     if not side.live:
         table = side.declared or {}
-        client_ids = {key: last4(found) for key, _, integration in integration_tables(table)
-                      if (found := declared_client_id(integration, env))}
-        custom = {key: dict(integration["custom_data_types"]) for key, _, integration in integration_tables(table)
-                  if integration.get("custom_data_types")}
-        return Configuration(side, table, client_ids, custom)
+        client_ids = {key: last4(client_id) for key, _, integration in integration_tables(table)
+                      if (client_id := declared_client_id(integration, env))}
+        declared_custom = {key: dict(integration["custom_data_types"])
+                           for key, _, integration in integration_tables(table) if integration.get("custom_data_types")}
+        return Configuration(side, table, client_ids, declared_custom)
     from codat_client import CodatClient, RetryPolicy
 
     try:
@@ -555,7 +555,7 @@ def render_text(result: Comparison) -> str:
         header = ("SETTING", f"A ({result.a.side.name})", f"B ({result.b.side.name})")
         cells = [(_setting(row), _clip(shown(row.a)), _clip(shown(row.b))) for row in result.rows]
         widths = [max(len(c[i]) for c in [header, *cells]) for i in range(3)]
-        lines += [""] + ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip()
+        lines += [""] + ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip()
                          for cell in [header, *cells]]
     lines += ["", _ignored(result)]
     if _notes(result):

@@ -43,7 +43,9 @@ class Run:
             with self.steps.step(f"init {stack.name}"):
                 pipeline.init(stack.dir, self.env, force=True)
 
-    def plan(self, stack: Stack, folder: Path, *, lock: bool = True, destroy: bool = False) -> tuple[StackPlan, summary.StackChanges]:
+    def plan(
+        self, stack: Stack, folder: Path, *, lock: bool = True, destroy: bool = False
+    ) -> tuple[StackPlan, summary.StackChanges]:
         self.init(stack)
         with self.steps.step(f"{'plan destroy' if destroy else 'plan'} {stack.name}") as step:
             planned = pipeline.plan_stack(stack, self.env, folder / pipeline.PLAN_FILE, timeout=self.timeout,
@@ -54,7 +56,8 @@ class Run:
                 changes = summary.from_plan(stack.name, plan, stack.config())
             count = len(changes.resources)
             verb = "to remove" if destroy else "to change"
-            step.note = f"{count} {verb}" if count else "drift to record in state" if planned.worth_applying else "no changes"
+            step.note = (f"{count} {verb}" if count
+                         else "drift to record in state" if planned.worth_applying else "no changes")
         self.warn(stack, planned.warnings)
         return planned, changes
 
@@ -80,7 +83,9 @@ class Run:
             return self.plan(stack, Path(tmp), lock=False)[1]
 
 
-def each_stack(stacks: list[Stack], do: Callable[[Stack], summary.StackChanges], steps: Steps) -> list[summary.StackChanges]:
+def each_stack(
+    stacks: list[Stack], do: Callable[[Stack], summary.StackChanges], steps: Steps
+) -> list[summary.StackChanges]:
     """Run `do` on each stack in order; after a failure the later stacks are not run, since they may depend on
     it. A failure's error is kept in its StackChanges: the closing summary prints it, once."""
     done: list[summary.StackChanges] = []

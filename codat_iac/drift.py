@@ -247,16 +247,16 @@ def render_table(reports: list[StackReport]) -> str:
         widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
         lines += ["", f"{title}:"]
         for cell in [header, *cells]:
-            lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cell, widths)).rstrip())
+            lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
     warnings = [line for r in reports for line in r.warnings()]
     if warnings:
         lines += ["", *warnings]
-    failed = [r for r in reports if r.error]
+    failed = [(r.stack, r.error) for r in reports if r.error]
     if failed:
         lines += ["", "Errors:"]
-        for report in failed:
-            lines.append(f"  {report.stack}:")
-            lines += [f"    {line}" for line in report.error.splitlines()]
+        for stack, error in failed:
+            lines.append(f"  {stack}:")
+            lines += [f"    {line}" for line in error.splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -284,11 +284,11 @@ def render_markdown(
     warnings = [line for r in reports for line in r.warnings()]
     if warnings:
         lines += ["### Withheld values", ""] + [f"- {_md(line)}" for line in warnings] + [""]
-    failed = [r for r in reports if r.error]
+    failed = [(r.stack, r.error) for r in reports if r.error]
     if failed:
         lines += ["### Errors", ""]
-        for report in failed:
-            lines += [f"**{report.stack}**", "", "```", report.error.replace("```", "'''"), "```", ""]
+        for stack, error in failed:
+            lines += [f"**{stack}**", "", "```", error.replace("```", "'''"), "```", ""]
     if timings:
         lines += ["| Stack | Result | Seconds |", "| --- | --- | --- |"]
         lines += [f"| `{_md(r.stack)}` | {r.status()} | {r.seconds:.1f} |" for r in reports]

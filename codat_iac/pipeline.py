@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -155,7 +155,8 @@ class App:
         )
         if done.returncode != 0 or not manifest.exists():
             output = "\n".join(part for part in (done.stderr, done.stdout) if part.strip())
-            output = _trim(output if os.environ.get("CODAT_IAC_DEBUG", "").strip() not in ("", "0") else without_traceback(output))
+            debugging = os.environ.get("CODAT_IAC_DEBUG", "").strip() not in ("", "0")
+            output = _trim(output if debugging else without_traceback(output))
             raise PipelineError(f"synth failed: `{self.command()}` exited {done.returncode} in {self.dir}\n{output}")
         stacks = read_manifest(self.outdir)
         for stack in stacks:
@@ -242,7 +243,7 @@ def terraform(args: list[str], cwd: Path, env: dict[str, str], *, timeout: float
 
 
 def terraform_streamed(
-    args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], None]
+    args: list[str], cwd: Path, env: dict[str, str], *, echo: Callable[[str], object]
 ) -> tuple[int, str]:
     """Run terraform, passing each line of its output to `echo` as it comes; return (exit code, output)."""
     run_env = warm.environment(args, terraform_environment(env))
@@ -289,7 +290,8 @@ def init(stack_dir: Path, env: dict[str, str], *, force: bool = False) -> bool:
     if done.returncode != 0:
         hint = (f"\nThe provider in terraform-mirror/ is not the one its lock file "
                 f"({provider_mirror.LOCK_FILE}) records: run `codat-iac provider install` to rewrite both for the "
-                f"installed codat-iac, review the change and commit it.") if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
+                f"installed codat-iac, review the change and commit it."
+                ) if _CHECKSUM_MISMATCH in " ".join(done.stderr.split()) else ""
         if "-migrate-state" in done.stderr + done.stdout:
             hint = ("\nThe stack's state is kept somewhere else than CODAT_IAC_STATE says now. Move it with codat-iac: "
                     "set CODAT_IAC_STATE back to where the state is (unset for local files), run `codat-iac state "
@@ -371,11 +373,13 @@ def diagnostics(ui_output: str) -> list[Diagnostic]:
         body = message.get("diagnostic") or {}
         where = body.get("range") or {}
         snippet = body.get("snippet") or {}
-        flagged = (snippet.get("code") or "")[snippet.get("highlight_start_offset", 0):snippet.get("highlight_end_offset")]
+        start, end = snippet.get("highlight_start_offset", 0), snippet.get("highlight_end_offset")
+        flagged = (snippet.get("code") or "")[start:end]
         variable = _VARIABLE.fullmatch(flagged.strip('"'))
         found[Diagnostic(
             body.get("severity", "error"), body.get("summary", ""), body.get("detail", ""),
-            f"{where['filename']} line {where['start']['line']}" if where.get("filename") and where.get("start") else "",
+            (f"{where['filename']} line {where['start']['line']}" if where.get("filename") and where.get("start")
+             else ""),
             variable.group(1) if variable else "",
         )] = None
     return list(found)
@@ -427,7 +431,8 @@ def missing_variables(stack: Stack, env: dict[str, str]) -> list[str]:
 
 def check_variables(stacks: list[Stack], env: dict[str, str]) -> None:
     """Refuse before any terraform run when a stack's variables (its secrets) are not in the environment."""
-    problems = [f"stack {stack.name!r} needs " + ", ".join(missing) for stack in stacks if (missing := missing_variables(stack, env))]
+    problems = [f"stack {stack.name!r} needs " + ", ".join(missing)
+                for stack in stacks if (missing := missing_variables(stack, env))]
     if problems:
         raise PipelineError(
             "\n".join(problems) + "\nExport them (secrets from your secret store) and run again; Terraform reads "
@@ -527,7 +532,7 @@ def ephemeral_variables(config: dict) -> list[str]:
 
 
 def plan_to_artifact(
-    stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]
+    stacks: list[Stack], out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], object]
 ) -> list[PlannedStack]:
     """Plan each stack into `out/stacks/<name>/` (config, lock file, saved plan, plan text) and write the
     artifact's manifest. The saved plan holds no secret: those are ephemeral variables. Every file is private
@@ -564,7 +569,8 @@ def plan_to_artifact(
             # Apply also a plan without changes that saw drift: applying it records the refreshed state.
             {"name": p.name, "dir": f"stacks/{p.name}", "plan": PLAN_FILE, "changes": p.changes,
              "apply": p.changes or bool(p.summary.get("drift")),
-             "ephemeral_variables": ephemeral_variables(json.loads((out / "stacks" / p.name / "cdk.tf.json").read_text())),
+             "ephemeral_variables": ephemeral_variables(
+                 json.loads((out / "stacks" / p.name / "cdk.tf.json").read_text())),
              "summary": p.summary}
             for p in planned
         ],
@@ -585,7 +591,7 @@ def read_artifact(out: Path) -> dict:
     return manifest
 
 
-def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], None]) -> None:
+def apply_artifact(out: Path, env: dict[str, str], *, timeout: str, echo: Callable[[str], object]) -> None:
     """Apply exactly the saved plans in `out`, stack by stack in the order they were planned."""
     manifest = read_artifact(out)
     env = dict(env)

@@ -161,7 +161,7 @@ def _wait_accepting(server: LocalPostgres) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"PostgreSQL did not accept connections; see {server.home / 'server.log'}")
+                raise RuntimeError(f"PostgreSQL did not accept connections; see {server.home / 'server.log'}") from None
             time.sleep(0.05)
 
 

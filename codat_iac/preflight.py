@@ -14,7 +14,8 @@ import sys
 
 # What each program is needed for, the oldest version that works, and where to get it.
 NEEDS = {
-    "python": ("the project's own code", (3, 11), "https://www.python.org/downloads/ (or your OS package, e.g. python3.11)"),
+    "python": ("the project's own code", (3, 11),
+               "https://www.python.org/downloads/ (or your OS package, e.g. python3.11)"),
     "terraform": ("plan and apply", (1, 11), "https://developer.hashicorp.com/terraform/install"),
     "node": ("synth (jsii) and the cdktf CLI", (20, 0), "https://nodejs.org/en/download (or your OS package)"),
     "npm": ("`make install` (npm ci of the cdktf CLI)", (7, 0), "it comes with Node.js: https://nodejs.org/en/download"),

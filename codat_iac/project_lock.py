@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO
 
 LOCK_NAME = ".codat-iac.lock"
 _POLL_S = 0.1
@@ -69,7 +69,7 @@ class ProjectLock:
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / LOCK_NAME
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self, timeout: str, command: str, say: Callable[[str], None]) -> None:
         """Take the lock, waiting up to `timeout` (a duration, as -lock-timeout takes it); `say` gets one line

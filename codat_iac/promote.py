@@ -30,10 +30,20 @@ from typing import Any, Iterator, Mapping, Optional
 from urllib.parse import urlsplit
 
 from codat_iac import adopt, adopt_file
-from codat_iac.compare import (HISTORY, PROFILE_FIELDS, URL_SETTINGS, Comparison, CompareError, check_files,
-                               declared_client_id, ignored, integration_tables, webhook_keys)
-from codat_settings.configuration import default_sync_setting
+from codat_iac.compare import (
+    HISTORY,
+    PROFILE_FIELDS,
+    URL_SETTINGS,
+    CompareError,
+    Comparison,
+    check_files,
+    declared_client_id,
+    ignored,
+    integration_tables,
+    webhook_keys,
+)
 from codat_iac.withholding import holds_secret
+from codat_settings.configuration import default_sync_setting
 from codat_settings.secrets import scrub
 
 #: Fields of a declared [xero] table that describe the Xero app, which Codat does not know: kept from B's table.
@@ -117,7 +127,7 @@ class _Builder:
         speaks = a is not None or self.whole  # A says something about this integration
         if speaks and not self.skip(f"{at}.enabled"):
             table["enabled"] = a.get("enabled", True) if a else False
-        a_holds = bool(a) and ("client_id" in a or "client_id_variable" in a)
+        a_holds = a is not None and ("client_id" in a or "client_id_variable" in a)
         b_holds = key in self.b.client_ids or bool(b and "client_id_variable" in b)
         if not speaks or self.skip(f"{at}.credentials") or self.skip(f"{at}.client_id"):
             a_holds = False  # B's credentials stay as they are
@@ -286,7 +296,9 @@ class _Builder:
     def webhook(self, key: str, ours: Optional[dict], theirs: dict) -> dict[str, Any]:
         """B's consumer (its import id), with A's URL, event types, tags and switch where they are compared."""
         hook = copy.deepcopy(theirs)
-        for name in ("url", "event_types", "company_tags", "disabled") if ours is not None else ():
+        if ours is None:
+            return hook
+        for name in ("url", "event_types", "company_tags", "disabled"):
             path = f"webhooks.{key}.{name}"
             if self.skip(path) or (name not in ours and not self.whole and name != "disabled"):
                 continue

@@ -52,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="lay out the zips (and their SHA256SUMS) found under DIR instead of building")
     parser.add_argument("--host", default=PROVIDER_HOST,
                         help=f"the source address host of the mirror layouts (default {PROVIDER_HOST})")
-    parser.add_argument("--namespace", default=DEFAULT_NAMESPACE, help=f"the provider namespace (default {DEFAULT_NAMESPACE})")
+    parser.add_argument("--namespace", default=DEFAULT_NAMESPACE,
+                        help=f"the provider namespace (default {DEFAULT_NAMESPACE})")
 
 
 def _check_names(options) -> None:
@@ -188,7 +189,8 @@ def report(out: Path, packages: list[provider_package.Package], key, options) ->
         lines.append(f"  {sums} not signed (no --gpg-key), so no registry/: Terraform verifies registry packages")
     lines.append(f"  network-mirror/, filesystem-mirror/ and terraform.d/plugins/ serve "
                  f"`{options.host}/{options.namespace}/codat` (docs/distribution.md says what to publish where)")
-    lines.append("Lock entry (every layout records the h1: hash; a registry install also the zh: hashes SHA256SUMS lists):")
+    lines.append("Lock entry (every layout records the h1: hash; a registry install also the zh: hashes "
+                 "SHA256SUMS lists):")
     source = f"{options.host}/{options.namespace}/codat"
     lines.append(provider_package.lock_entry(source, version, packages).rstrip("\n"))
     return "\n".join(lines) + "\n"

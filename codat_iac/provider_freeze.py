@@ -159,10 +159,12 @@ def smoke_test(folder: Path, version: str) -> None:
     from tfplugin.server import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
 
     executable = folder / EXECUTABLE.format(version=version)
-    process = subprocess.Popen([str(executable)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    process = subprocess.Popen([str(executable)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL,
                                env={MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_PROTOCOL_VERSIONS": "6"})
     deadline = threading.Timer(60, process.kill)  # a provider that hangs is killed, and fails below
     deadline.start()
+    assert process.stdout is not None  # stdout=PIPE
     try:
         line = process.stdout.readline().decode(errors="replace")
     finally:

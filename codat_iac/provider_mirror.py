@@ -60,7 +60,8 @@ def _version_dir(mirror: Path) -> Path:
 
 
 def launcher_paths(mirror: Path, version: str = VERSION) -> list[Path]:
-    return [_version_dir(mirror) / version / platform / f"terraform-provider-codat_v{version}" for platform in PLATFORMS]
+    return [_version_dir(mirror) / version / platform / f"terraform-provider-codat_v{version}"
+            for platform in PLATFORMS]
 
 
 def _write_launcher(path: Path) -> None:

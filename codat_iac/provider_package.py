@@ -7,7 +7,8 @@
 - `terraform-provider-codat_<V>_SHA256SUMS`: `<sha256>  <file>` per zip and the manifest, sorted by file.
 
 Hashes, as `.terraform.lock.hcl` records them: `zh:` is the zip's SHA-256; `h1:` is Go's dirhash "Hash1" of the
-zip's files (SHA-256 over the lines `<sha256 of file>  <path>` sorted by path, base64), the same for the unpacked folder.
+zip's files (SHA-256 over the lines `<sha256 of file>  <path>` sorted by path, base64), the same for the unpacked
+folder.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def _mode(path: Path) -> int:
 def write_zip(folder: Path, target: Path, epoch: int) -> None:
     """Zip `folder`'s files reproducibly (see the module's doc); symlinks are stored as the files they name."""
     stamp = time.gmtime(epoch)[:6]
-    files = sorted((path for path in folder.rglob("*") if path.is_file()), key=lambda p: p.relative_to(folder).as_posix())
+    files = sorted((path for path in folder.rglob("*") if path.is_file()),
+                   key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(target, "w") as archive:
         for path in files:
             entry = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=stamp)

@@ -49,7 +49,8 @@ def check_key(named: str) -> SigningKey:
     secret = [fields for fields in records if fields[0] == "sec"]
     if listed.returncode != 0 or not secret:
         raise SigningError(f"--gpg-key {named}: gpg has no secret key by that name in its keyring (GNUPGHOME, else "
-                           "~/.gnupg): import it with `gpg --import <file>`, or name one `gpg --list-secret-keys` shows.")
+                           "~/.gnupg): import it with `gpg --import <file>`, or name one `gpg --list-secret-keys` "
+                           "shows.")
     key_id = secret[0][4]
     with tempfile.TemporaryDirectory(prefix="codat-iac-sign-") as scratch:
         probe = Path(scratch) / "probe"

@@ -74,7 +74,8 @@ def cdktf_json() -> str:
 def requirements_txt(line: str) -> str:
     """requirements.txt: codat-iac as `line` says (the vendored wheel's path, or the --from requirement)."""
     vendored = line.startswith(f"./{VENDOR}/")
-    where = (f"# {line[2:]} is the codat-iac `codat-iac init` ran with (commit it); pip reads the path from the folder\n"
+    where = (f"# {line[2:]} is the codat-iac `codat-iac init` ran with (commit it); pip reads the path from the "
+             "folder\n"
              "# it runs in, so run pip here. To upgrade: install the new codat-iac, run `codat-iac init` in an empty\n"
              "# folder, and copy its vendor/ wheel and this line over.\n") if vendored else ""
     return (
@@ -89,7 +90,8 @@ def check_requirement(spec: str) -> str:
     spec = spec.strip()
     if not spec or "\n" in spec or "\r" in spec or spec.startswith("#"):
         raise InitRefused("--from needs one pip requirement on one line, e.g. --from 'codat-iac @ "
-                          "git+https://<host>/<org>/codat-iac@<commit>' or --from 'codat-iac==0.1.0' (with your index).")
+                          "git+https://<host>/<org>/codat-iac@<commit>' or --from 'codat-iac==0.1.0' (with your "
+                          "index).")
     return spec
 
 
@@ -122,7 +124,8 @@ def _merge_gitignore(path: Path, ours: str) -> list[str]:
     """Append the lines of `ours` that the user's .gitignore lacks; return them."""
     theirs = path.read_text()
     present = {line.strip() for line in theirs.splitlines()}
-    missing = [line for line in ours.splitlines() if line.strip() and not line.startswith("#") and line.strip() not in present]
+    missing = [line for line in ours.splitlines()
+               if line.strip() and not line.startswith("#") and line.strip() not in present]
     if missing:
         separator = "" if theirs.endswith("\n") or not theirs else "\n"
         path.write_text(theirs + separator + "# codat-iac\n" + "\n".join(missing) + "\n")
@@ -140,7 +143,7 @@ def create(root: Path, *, force: bool, environment: Callable[[Project], dict[str
     for relative, text in _contents(requirement, wheel).items():
         path = root / relative
         if path.exists():
-            if relative == Path(".gitignore"):
+            if relative == Path(".gitignore") and isinstance(text, str):
                 created.ignored_added = _merge_gitignore(path, text)
             else:
                 created.kept.append(relative)

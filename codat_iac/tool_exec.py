@@ -118,7 +118,8 @@ def _attached(tool: str, args: list[str], env: dict[str, str], terraform: str | 
         server = _start(os.environ)
     from codat_iac import project
 
-    if server is None or not _wanted(tool, args, env) or not terraform or not warm.mirror_intact(project.current().mirror):
+    if (server is None or not _wanted(tool, args, env) or not terraform
+            or not warm.mirror_intact(project.current().mirror)):
         return env  # a server started early and not wanted after all ends with this process
     try:
         server.hand_environment(env)

@@ -58,7 +58,8 @@ def python_environment(env: dict[str, str]) -> dict[str, str]:
     imports the same codat-iac as this one."""
     result = dict(env, **{PYTHON_ENV: sys.executable})
     if FROM_SOURCE:
-        paths = [entry for entry in result.get("PYTHONPATH", "").split(os.pathsep) if entry and entry != str(PACKAGE_ROOT)]
+        paths = [entry for entry in result.get("PYTHONPATH", "").split(os.pathsep)
+                 if entry and entry != str(PACKAGE_ROOT)]
         result["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *paths])
     return result
 

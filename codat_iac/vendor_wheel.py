@@ -91,7 +91,8 @@ def _rebuilt(found: metadata.Distribution) -> Wheel:
         content = Path(str(found.locate_file(entry))).read_bytes()
         if entry.hash is not None and _record_digest(content) != f"{entry.hash.mode}={entry.hash.value}":
             raise VendorError(f"the installed file {found.locate_file(entry)} differs from what pip installed (its "
-                              "RECORD): reinstall codat-iac (`pip install --force-reinstall ...`), or pass --from SPEC.")
+                              "RECORD): reinstall codat-iac (`pip install --force-reinstall ...`), or pass --from "
+                              "SPEC.")
         files[name] = content
     if not dist_info:
         raise VendorError("the installed codat-iac has no RECORD to rebuild its wheel from: reinstall it with pip, or "

@@ -26,8 +26,14 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from codat_iac.private_files import synthesized_configs, write_private
-from codat_settings.secrets import (SECRET_VARIABLES_ENV, WITHHELD, SecretHold, contains_secret, scrub,
-                                    secrets_from_environment)
+from codat_settings.secrets import (
+    SECRET_VARIABLES_ENV,
+    WITHHELD,
+    SecretHold,
+    contains_secret,
+    scrub,
+    secrets_from_environment,
+)
 
 __all__ = ["WITHHELD", "SECRET_VARIABLES_ENV", "learn", "learn_stacks", "secret_variables", "named_secret_variables",
            "synthesized_secret_variables", "holds_secret", "withheld_warning", "reports_scrubbed", "write_report"]

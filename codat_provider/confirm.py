@@ -34,7 +34,7 @@ def confirmed(what: str, schema: Schema, planned: dict, stored: dict | None, dia
         differ = ["all of it (Codat holds no such object)"]
     else:
         differ = differences_from_plan(schema.implied_type(), planned, {**planned, **stored})
-    if differ:
+    if stored is None or differ:
         named = ", ".join(differ)
         if answer is not None:
             raise ProviderError(

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import Diagnostics, ProviderError
-
 from codat_provider.validation import given
+from tfplugin import Diagnostics, ProviderError
 
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
 XERO = "gbol"

@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import threading
 
-from codat_settings import SettingError, base_url_origin, check_base_url
-from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
-
 from codat_provider import VERSION
 from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.custom_data_type.resource import CustomDataTypeResource
@@ -23,9 +20,13 @@ from codat_provider.secrets import process_secrets
 from codat_provider.supplemental_data.resource import SupplementalDataResource
 from codat_provider.sync_settings.resource import SyncSettingsResource
 from codat_provider.webhook.resource import WebhookResource
+from codat_settings import SettingError, base_url_origin, check_base_url
+from tfplugin import UNKNOWN, Attribute, Diagnostics, Provider, ProviderError, Schema, types
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from codat_client import CodatClient
 
 DEFAULT_BASE_URL = "https://api.codat.io"
@@ -83,7 +84,7 @@ class CodatProvider(Provider):
         # Terraform is scrubbed and screened for every secret it can know (codat_provider/secrets.py).
         self._secrets = process_secrets()
 
-    def learn_secrets(self, values: list[str]) -> None:
+    def learn_secrets(self, values: Iterable[str]) -> None:
         """The provider block's api_key and the write-only values of resource configurations (tfplugin hands
         them over at validate, configure, plan and apply), held for the life of the process."""
         self._secrets.learn(values)

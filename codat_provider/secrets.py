@@ -23,6 +23,8 @@ from tfplugin import set_scrubber
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from codat_settings.secrets import SecretHold, SecretRegistry
 
 
@@ -60,7 +62,7 @@ class ProcessSecrets:
             marker = WITHHELD
         set_scrubber(self.scrub, contains=self.contains, marker=marker)
 
-    def learn(self, values) -> None:
+    def learn(self, values: Iterable[str]) -> None:
         """Hold ``values`` (secrets) for the rest of the process."""
         with self._lock:
             fresh = [v for v in values if v not in self._learned]

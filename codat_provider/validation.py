@@ -7,9 +7,15 @@ from collections.abc import Mapping
 
 from tfplugin import UNKNOWN, Diagnostics
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
-def given(value: object) -> bool:
-    """True for a value that is set and known: only those can be checked at validate and plan time."""
+
+def given(value: object) -> TypeGuard[Any]:
+    """True for a value that is set and known: only those can be checked at validate and plan time. Such a
+    value has its attribute's type in the schema (tfplugin decoded it by the schema), which the checker cannot
+    see through a config dict: it takes the value as Any."""
     return value is not None and value is not UNKNOWN
 
 
@@ -25,13 +31,13 @@ def bad_request_paths(validation_errors: list[str], api_fields: Mapping[str, str
     for text in validation_errors:
         match = _ITEM.match(text)
         name = api_fields.get(match.group(1).lower()) if match else None
-        if name:
+        if match and name:
             path = (name, int(match.group(2))) if match.group(2) is not None else (name,)
             found.append((path, match.group(3)))
     return found
 
 
-def checkable(value: object) -> object:
+def checkable(value: Any) -> Any:
     """`value` for the shared rules of `codat_settings.configuration`: Terraform's unknowns (at any depth)
     become `UNCHECKED`, which the rules skip."""
     from codat_settings.configuration import UNCHECKED

@@ -25,7 +25,7 @@ import numbers
 from urllib.parse import urlsplit
 
 __all__ = ["INT32_MAX", "MAX_NAME", "MAX_TEXT", "MONTHS", "control_character", "credentials_problem",
-           "integer_problem", "text_problem", "url_problem"]
+           "integer_problem", "text_problem", "url_problem", "whole_number"]
 
 INT32_MAX = 2**31 - 1
 #: A profile name (and other names a person reads).
@@ -76,7 +76,9 @@ def url_problem(value: object, field: str, *, required: bool = True) -> str | No
     """What every URL field refuses, whatever scheme it allows: `text_problem`'s rules, and a user name or
     password in the URL (`https://user:pass@host`), which would be stored in Codat and in Terraform's state."""
     problem = text_problem(value, field, required=required, example="https://example.com/codat")
-    return problem or credentials_problem(value, field)
+    if problem is not None or not isinstance(value, str):  # text_problem refuses whatever is not a string
+        return problem
+    return credentials_problem(value, field)
 
 
 def credentials_problem(value: str, field: str) -> str | None:
@@ -92,15 +94,24 @@ def credentials_problem(value: str, field: str) -> str | None:
     return None
 
 
+def whole_number(value: object) -> int | None:
+    """`value` as an int when it is a whole number (TOML and Terraform may carry 24, 24.0 or Decimal('24')); None
+    for anything else (true/false and text are not numbers; nor are 24.5, NaN and infinity whole ones)."""
+    if isinstance(value, (bool, complex)) or not isinstance(value, numbers.Number) or not hasattr(value, "__int__"):
+        return None
+    try:
+        whole = int(value)
+    except (ValueError, OverflowError):  # NaN, infinity
+        return None
+    return whole if value == whole else None
+
+
 def integer_problem(value: object, field: str, low: int, high: int, what: str = "a whole number") -> str | None:
     """Why `value` is not a whole number from `low` to `high` (true/false and text are not numbers)."""
     if isinstance(value, (bool, complex)) or not isinstance(value, numbers.Number):
         return f"{field} must be {what} from {low:,} to {high:,} (got {type(value).__name__})."
-    try:
-        whole = value == int(value)  # type: ignore[arg-type]
-    except (ValueError, OverflowError):  # NaN, infinity
-        whole = False
-    if not whole or not low <= int(value) <= high:  # type: ignore[arg-type]
-        shown = f"{int(value):,}" if whole else str(value)  # type: ignore[arg-type]
+    whole = whole_number(value)
+    if whole is None or not low <= whole <= high:
+        shown = f"{whole:,}" if whole is not None else str(value)
         return f"{field} must be {what} from {low:,} to {high:,}, not {shown}."
     return None

@@ -363,7 +363,8 @@ def _init_signature(block: Block) -> list[str]:
 
 def _init_body(block: Block) -> list[str]:
     metadata = "METADATA"
-    lines = ["        self._alias = alias  # before super(): cdktf may ask for it while constructing"] if block.kind == "provider" else []
+    lines = (["        self._alias = alias  # before super(): cdktf may ask for it while constructing"]
+             if block.kind == "provider" else [])
     lines += ["        super().__init__(", "            scope,", "            id,"]
     if block.kind == "provider":
         lines += [
@@ -430,9 +431,10 @@ def _properties(block: Block) -> list[str]:
 def render_module(block: Block, provider_version: str, provider_source: str) -> str:
     kinds = {"provider": "TerraformProvider", "resource": "TerraformResource", "data": "TerraformDataSource"}
     needs_block_spec = any(f.block for f in block.fields)
+    what = {"provider": "provider block", "data": "data source"}.get(block.kind, "resource")
     lines = [
         HEADER.rstrip("\n"),
-        f'"""{block.class_name}: the `{block.type_name}` {"provider block" if block.kind == "provider" else ("data source" if block.kind == "data" else "resource")}."""',
+        f'"""{block.class_name}: the `{block.type_name}` {what}."""',
         "",
         "from __future__ import annotations",
         "",
@@ -443,14 +445,16 @@ def render_module(block: Block, provider_version: str, provider_source: str) -> 
         "",
         "from codat_constructs._cdk import cdk",
         "from codat_constructs.bindings._base import "
-        + ("AttributeTable, BlockSpec, synthesized_by_table" if needs_block_spec else "AttributeTable, synthesized_by_table"),
+        + ("AttributeTable, BlockSpec, synthesized_by_table" if needs_block_spec
+           else "AttributeTable, synthesized_by_table"),
         "",
         f"PROVIDER_NAME = {_q(block.type_name.split('_')[0])}",
         f"VERSION = {_q(provider_version)}",
     ]
     if block.kind == "provider":
         lines.append(f"SOURCE = {_q(provider_source)}")
-    lines.append("METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, provider_version=VERSION)")
+    lines.append("METADATA = cdk.TerraformProviderGeneratorMetadata(provider_name=PROVIDER_NAME, "
+                 "provider_version=VERSION)")
     lines += ["", "#: Terraform name -> storage class (see codat_constructs/bindings/_base.py)", "ATTRIBUTES = {"]
     lines += [_spec_line(f) for f in block.fields if f.configurable]
     lines += ["}", "", "", "@synthesized_by_table", f"class {block.class_name}(cdk.{kinds[block.kind]}):"]
@@ -470,7 +474,8 @@ def render_init(blocks: list[Block]) -> str:
         '"""L1 bindings of the `codat` provider, generated from its schema: one class per block."""',
         "",
     ]
-    lines += [f"from codat_constructs.bindings.{b.module} import {b.class_name}" for b in sorted(blocks, key=lambda b: b.module)]
+    lines += [f"from codat_constructs.bindings.{b.module} import {b.class_name}"
+              for b in sorted(blocks, key=lambda b: b.module)]
     lines += ["", "#: Terraform type -> binding class"]
     lines += ["RESOURCES = {"] + [f"    {_q(b.type_name)}: {b.class_name}," for b in resources] + ["}"]
     lines += ["DATA_SOURCES = {"] + [f"    {_q(b.type_name)}: {b.class_name}," for b in data] + ["}"]
@@ -542,7 +547,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(f"generate_bindings: {len(files)} files up to date in {options.out}")
         return 0
     changed = write(options.out, files)
-    print(f"generate_bindings: wrote {len(files)} files to {options.out}" + (f" ({len(changed)} changed)" if changed else " (no changes)"))
+    print(f"generate_bindings: wrote {len(files)} files to {options.out}"
+          + (f" ({len(changed)} changed)" if changed else " (no changes)"))
     return 0
 
 

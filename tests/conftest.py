@@ -37,6 +37,13 @@ def checkout_emulator_left_alone():
 
 
 @pytest.fixture
+def unmeasured_env() -> dict[str, str]:
+    """This environment without coverage's start hook (`make test COVERAGE=1`), for a child whose imports a test
+    counts: coverage's own start in that child would load typing."""
+    return {name: value for name, value in os.environ.items() if name != "COVERAGE_PROCESS_START"}
+
+
+@pytest.fixture
 def fresh_app(tmp_path: Path):
     """A CDK `Testing.app()` whose output folder is the test's own: without `outdir` it makes a
     `cdktf.outdir.*` folder in the system temp folder that nothing removes."""

@@ -51,7 +51,7 @@ def _compare(planned: Value, actual: Value, typ: T.Type | None, where: str, foun
             found.append(where)
             return
         types = typ.elements if isinstance(typ, T.Tuple) else [typ.element] * len(planned)
-        for i, (p, a, t) in enumerate(zip(planned, actual, types)):
+        for i, (p, a, t) in enumerate(zip(planned, actual, types, strict=True)):
             _compare(p, a, t, f"{where}[{i}]", found)
     elif isinstance(typ, T.Set) and isinstance(planned, list) and isinstance(actual, list):
         if is_fully_known(planned) and sorted(map(_canonical, planned)) != sorted(map(_canonical, actual)):

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import struct
 import threading
-from queue import Empty as _Empty
-from queue import SimpleQueue
+from queue import Empty as _Empty, SimpleQueue
 
 from . import _hpack
 from ._cmodules import sockets
@@ -186,7 +185,7 @@ class Connection:
                     self.sock.sendall(pending)
                 data = self.sock.recv(65536)
                 if not data:
-                    raise ConnectionClosed("EOF during TLS handshake")
+                    raise ConnectionClosed("EOF during TLS handshake") from None
                 self._in.write(data)
         pending = self._out.read()
         if pending:

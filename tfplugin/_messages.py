@@ -1,8 +1,7 @@
 """The protocol's pieces as the service reads and writes them: DynamicValues, diagnostics with attribute paths."""
 from __future__ import annotations
 
-from . import types as T
-from . import values as V
+from . import types as T, values as V
 from ._scrub import scrubbed
 from .diagnostics import ERROR, Diagnostics
 

@@ -2,8 +2,7 @@
 own modify_plan."""
 from __future__ import annotations
 
-from . import types as T
-from . import values as V
+from . import types as T, values as V
 from .schema import Schema
 from .values import copy_value
 

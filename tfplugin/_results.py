@@ -1,8 +1,7 @@
 """What the layer makes of what a resource's or data source's code returns: the whole state, checked."""
 from __future__ import annotations
 
-from . import types as T
-from . import values as V
+from . import types as T, values as V
 from ._messages import path_text
 from .diagnostics import Diagnostics
 from .schema import Schema

@@ -9,11 +9,16 @@ from __future__ import annotations
 import functools
 import threading
 
-from . import _scrub
-from . import types as T
-from . import values as V
-from ._messages import (NOT_SUPPORTED, decode_value, encode_value, not_supported, path_steps, path_text,
-                        proto_diagnostics)
+from . import _scrub, types as T, values as V
+from ._messages import (
+    NOT_SUPPORTED,
+    decode_value,
+    encode_value,
+    not_supported,
+    path_steps,
+    path_text,
+    proto_diagnostics,
+)
 from ._planning import default_plan, unique_paths
 from ._private import recorded_origin, resource_private, with_origin, with_resource_private
 from ._results import check_conforms, empty_state, merge_result, no_unknowns

@@ -15,8 +15,7 @@ check per string.
 """
 from __future__ import annotations
 
-from . import _scrub
-from . import types as T
+from . import _scrub, types as T
 from ._private import private_object
 from .values import UNKNOWN
 
@@ -116,7 +115,8 @@ class Screen:
             if isinstance(typ, T.Set):
                 return self._set(value, typ.element, where)
             if isinstance(typ, T.Tuple):
-                return [self._walk(v, t, f"{where}[{i}]") for i, (v, t) in enumerate(zip(value, typ.elements))]
+                pairs = enumerate(zip(value, typ.elements, strict=True))  # a wrong length fails, never drops values
+                return [self._walk(v, t, f"{where}[{i}]") for i, (v, t) in pairs]
             element = typ.element if isinstance(typ, T.List) else None
             return [self._walk(v, element, f"{where}[{i}]") for i, v in enumerate(value)]
         return value

@@ -207,7 +207,8 @@ def make_certificate(common_name: str = "localhost") -> tuple[bytes, bytes, byte
 def _pem(label: str, der: bytes) -> bytes:
     b64 = binascii.b2a_base64(der, newline=False)
     lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
-    return b"-----BEGIN " + label.encode() + b"-----\n" + b"\n".join(lines) + b"\n-----END " + label.encode() + b"-----\n"
+    name = label.encode()
+    return b"-----BEGIN " + name + b"-----\n" + b"\n".join(lines) + b"\n-----END " + name + b"-----\n"
 
 
 def b64_nopad(der: bytes) -> str:

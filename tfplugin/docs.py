@@ -117,7 +117,8 @@ def _nested_ref(a: Attribute, prefix: str, nested_out: Nested) -> str:
 def _block_line(b: Block, prefix: str, nested_out: Nested) -> str:
     anchor = f"{prefix}{b.name}"
     nested_out.append(("nestedblock--" + anchor, anchor, b.schema))
-    kind = {"single": "Block", "group": "Block", "list": "Block List", "set": "Block Set", "map": "Block Map"}[b.nesting]
+    kinds = {"single": "Block", "group": "Block", "list": "Block List", "set": "Block Set", "map": "Block Map"}
+    kind = kinds[b.nesting]
     limits = []
     if b.min_items:
         limits.append(f"Min: {b.min_items}")
@@ -211,4 +212,4 @@ def render_markdown(provider: Provider, examples: Mapping[str, str] | None = Non
 
 def _has_import(cls: type[Resource]) -> bool:
     from .provider import Resource
-    return getattr(cls, "import_state", None) is not getattr(Resource, "import_state")
+    return getattr(cls, "import_state", None) is not Resource.import_state

@@ -369,7 +369,7 @@ def _serve_after_handshake(provider_factory: Callable[[], Provider], name: str, 
         sys.stdout.flush()
 
     try:
-        service.provider  # build the provider (imports its modules) while Terraform connects
+        _ = service.provider  # build the provider (imports its modules) while Terraform connects
     except Exception:  # noqa: BLE001 - reported again, as a diagnostic, by the first RPC
         if log is not None:
             log.debug("provider factory failed", exc_info=True)

@@ -28,8 +28,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
-from . import _budget
-from . import types as T
+from . import _budget, types as T
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -409,7 +408,8 @@ class _Convert:
             if not isinstance(raw, list) or len(raw) != len(t.elements):
                 raise CtyError("expected a tuple of %d elements" % len(t.elements), path)
             self._enter(len(raw), path, depth)
-            return [self.value(v, et, path + (i,), depth + 1) for i, (v, et) in enumerate(zip(raw, t.elements))]
+            pairs = enumerate(zip(raw, t.elements, strict=True))
+            return [self.value(v, et, path + (i,), depth + 1) for i, (v, et) in pairs]
         if kind == "dynamic":
             if self.enc == "msgpack":
                 if not (isinstance(raw, list) and len(raw) == 2):
@@ -620,7 +620,7 @@ def _pack(out: bytearray, v: Value, t: T.Type, path: Path, hints: Hints | None) 
         if not isinstance(v, (list, tuple)) or len(v) != len(t.elements):
             raise CtyError(f"expected a tuple of {len(t.elements)} elements", path)
         _pack_array_header(out, len(v))
-        for i, (item, et) in enumerate(zip(v, t.elements)):
+        for i, (item, et) in enumerate(zip(v, t.elements, strict=True)):
             _pack(out, item, et, path + (i,), hints)
     elif kind == "dynamic":
         real = _dynamic_type(v, path, hints)
@@ -678,7 +678,7 @@ def _conforms(v: Value, t: T.Type) -> bool:
             _conforms(v.get(n), at) for n, at in t.attributes.items())
     if isinstance(t, T.Tuple):
         return isinstance(v, list) and len(v) == len(t.elements) and all(
-            _conforms(i, et) for i, et in zip(v, t.elements))
+            _conforms(i, et) for i, et in zip(v, t.elements, strict=True))
     return False
 
 

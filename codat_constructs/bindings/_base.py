@@ -42,7 +42,7 @@ from typing import Any, Iterator, Mapping, Union
 
 import jsii
 
-from codat_settings.fields import control_character, credentials_problem, text_problem
+from codat_settings.fields import credentials_problem, text_problem
 from codat_settings.literal import EMPTY, terraform_literal
 
 #: storage class -> (cdktf's HCL "type", cdktf's HCL "storageClassType")
@@ -174,10 +174,10 @@ def _refused_text(value: Any, path: str) -> Iterator[str]:
     """A problem for each literal string under `value` (map keys included) that no field takes: one with a
     control character, or a URL with a user name or password."""
     if isinstance(value, str) and not isinstance(value, TerraformExpression):
-        if control_character(value):
-            yield text_problem(value, path, required=False, max_length=len(value))
-        elif credentials_problem(value, path):
-            yield credentials_problem(value, path)
+        # text_problem, so told, refuses only a control character
+        problem = text_problem(value, path, required=False, max_length=len(value)) or credentials_problem(value, path)
+        if problem:
+            yield problem
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _refused_text(key, f"{path} (a key)")
@@ -221,7 +221,8 @@ def _hcl_value(spec: Spec, value: Any) -> dict[str, Any]:
             {k: _hcl_value(spec.attributes[k], v) for k, v in item.items() if v is not None} for item in items
         ]
         if spec.nesting == "single":
-            return {"value": rendered[0] if rendered else {}, "isBlock": True, "type": "simple", "storageClassType": "block"}
+            return {"value": rendered[0] if rendered else {}, "isBlock": True, "type": "simple",
+                    "storageClassType": "block"}
         return {"value": rendered, "isBlock": True, "type": spec.nesting, "storageClassType": "blockList"}
     kind, storage = _HCL_KIND[spec]
     if kind == "any":

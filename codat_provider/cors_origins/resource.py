@@ -7,16 +7,20 @@ that call Codat, so schema and validate starts stay light.
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
-
+from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.cors_origins.flatten import flatten_origins, removed_by
 from codat_provider.cors_origins.schema import CORS_ORIGINS_ID, SCHEMA
-from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.cors_origins.validate import validate_config
 from codat_provider.reporting import reported
+from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError, Resource
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
 
 
 class CorsOriginsResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_cors_origins"
     schema = SCHEMA
 
@@ -86,8 +90,8 @@ class CorsOriginsResource(Resource):
         try:
             saved = client.set_cors_origins(planned["allowed_origins"])
         except unacknowledged() as exc:
-            return confirmed("write the Codat CORS origins", SCHEMA, planned, flatten_origins(client.get_cors_origins()),
-                             diags, exc)
+            return confirmed("write the Codat CORS origins", SCHEMA, planned,
+                             flatten_origins(client.get_cors_origins()), diags, exc)
         except BadRequestError as exc:
             if not exc.validation_errors:
                 raise ProviderError("Codat rejected the allowed origins", str(exc)) from exc

@@ -2,8 +2,6 @@
 
 from tfplugin import Attribute, Schema, types
 
-from codat_settings.configuration import SINGLETON_ON_DESTROY as ON_DESTROY_CHOICES
-
 CORS_ORIGINS_ID = "cors_origins"
 
 DESCRIPTION = """\

@@ -6,8 +6,6 @@ imported inside the methods that call Codat, so schema and validate starts stay 
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.custom_data_type.expand import ATTRIBUTES, configuration_args
 from codat_provider.custom_data_type.flatten import flatten_custom_data_type, resource_id
@@ -16,9 +14,15 @@ from codat_provider.custom_data_type.validate import parse_import_id, validate_c
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import reported
 from codat_provider.validation import split_validation_error
+from tfplugin import Diagnostics, ProviderError, Resource
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
 
 
 class CustomDataTypeResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_custom_data_type"
     schema = SCHEMA
 
@@ -89,7 +93,8 @@ class CustomDataTypeResource(Resource):
             for text in exc.validation_errors:
                 steps, _ = split_validation_error(text)
                 field = steps[0] if steps else None
-                path = ("identifier",) if field == "customDataIdentifier" else (ATTRIBUTES.get(field, "data_source"),)
+                attribute = ATTRIBUTES.get(field, "data_source") if isinstance(field, str) else "data_source"
+                path = ("identifier",) if field == "customDataIdentifier" else (attribute,)
                 diags.error("Codat rejected the custom data type", f"{text} ({exc})", path=path)
             return None
         return flatten_custom_data_type(saved, planned)

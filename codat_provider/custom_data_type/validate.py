@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics
-
 from codat_provider.platforms import PLATFORM_KEY, check_platform_key
 from codat_provider.validation import checkable, given, report
 from codat_settings.configuration import custom_data_type_problems, custom_identifier_problem
+from tfplugin import Diagnostics
 
 FIELDS = ("data_source", "key_by", "required_data", "source_modified_date")
 

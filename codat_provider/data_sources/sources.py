@@ -6,8 +6,6 @@ skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from tfplugin import DataSource, Diagnostics, ProviderError
-
 from codat_provider.data_sources.expand import integrations_query
 from codat_provider.data_sources.flatten import (
     flatten_branding,
@@ -19,9 +17,15 @@ from codat_provider.data_sources.schema import CONNECTION_USAGE, INTEGRATION, IN
 from codat_provider.data_sources.validate import validate_filters
 from codat_provider.platforms import check_platform_key, get_integration
 from codat_provider.reporting import reported
+from tfplugin import DataSource, Diagnostics, ProviderError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
 
 
 class IntegrationDataSource(DataSource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_integration"
     schema = INTEGRATION
 
@@ -34,6 +38,7 @@ class IntegrationDataSource(DataSource):
 
 
 class IntegrationsDataSource(DataSource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_integrations"
     schema = INTEGRATIONS
 
@@ -58,6 +63,7 @@ class IntegrationsDataSource(DataSource):
 
 
 class ConnectionUsageDataSource(DataSource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_connection_usage"
     schema = CONNECTION_USAGE
 
@@ -74,6 +80,7 @@ class ConnectionUsageDataSource(DataSource):
 
 
 class IntegrationBrandingDataSource(DataSource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_integration_branding"
     schema = INTEGRATION_BRANDING
 

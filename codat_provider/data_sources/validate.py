@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import Diagnostics
-
 from codat_provider.data_sources.schema import SOURCE_TYPES
 from codat_provider.validation import given
+from tfplugin import Diagnostics
 
 _WORD = re.compile(r"^[A-Za-z]+$")
 

@@ -8,9 +8,8 @@ attribute that differs and quote only Codat's own last 4 characters, never the c
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN
-
 from codat_provider.integration.flatten import is_masked, last4, matches_masked, same_client_id
+from tfplugin import UNKNOWN
 
 VERSION_BUMPED = "client_secret_wo_version changed, so the secret is sent again"
 # How a reason starts when a configured credential's last 4 characters differ from Codat's.

@@ -10,8 +10,6 @@ of the provider skip loading httpx and pydantic.
 
 from __future__ import annotations
 
-from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
-
 from codat_provider.confirm import unacknowledged
 from codat_provider.integration.expand import credentials_body
 from codat_provider.integration.flatten import (
@@ -26,10 +24,12 @@ from codat_provider.integration.schema import SCHEMA
 from codat_provider.integration.validate import parse_import_id, validate_config
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import NOTHING_CHANGED, reported
+from tfplugin import UNKNOWN, Diagnostics, Imported, PlanRequest, ProviderError, Resource
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import Integration, MaskedCredentials
+    from codat_provider.provider import CodatProvider
 
 __all__ = ["IntegrationResource", "credentials_to_send"]
 
@@ -106,6 +106,7 @@ class _Change:
 
 
 class IntegrationResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_integration"
     schema = SCHEMA
 
@@ -115,8 +116,8 @@ class IntegrationResource(Resource):
     # ------------------------------------------------------------------ plan
 
     def modify_plan(self, req: PlanRequest, diags: Diagnostics) -> None:
-        if req.prior is None or req.planned is None or req.requires_replace:
-            return  # create or replace: every computed attribute is already unknown or defaulted
+        if req.prior is None or req.planned is None or req.config is None or req.requires_replace:
+            return  # create, replace or destroy: every computed attribute is already unknown or defaulted
         reasons = credentials_to_send(req.prior, req.planned, req.config)
         if req.private.get(ADOPTED) and reasons:
             conflicts = differ_from_codat(reasons)
@@ -321,15 +322,15 @@ class IntegrationResource(Resource):
         fresh = {**state, **flatten_integration(integration)}
         held, available = self._held_credentials(key, diags)
         fresh["credentials_api_available"] = available
-        if available:
+        if held is not None:  # the credentials endpoint answered
             fresh.update(flatten_credentials(held, state))
         return fresh
 
-    def import_state(self, id: str, diags: Diagnostics) -> dict | None:
+    def import_state(self, id: str, diags: Diagnostics) -> dict | Imported | None:
         with reported("import the Codat integration", stopped_detail=NOTHING_CHANGED):
             return self._import_state(id, diags)
 
-    def _import_state(self, id: str, diags: Diagnostics) -> dict | None:
+    def _import_state(self, id: str, diags: Diagnostics) -> dict | Imported | None:
         from codat_client import NotFoundError
 
         parsed = parse_import_id(id, diags)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from tfplugin import Diagnostics
-
 from codat_provider.integration.schema import ON_DESTROY_CHOICES
 from codat_provider.platforms import XERO, check_platform_key
 from codat_provider.validation import given
 from codat_settings.fields import text_problem
+from tfplugin import Diagnostics
 
 #: client_secret_wo_version is any number Terraform, JSON and the CDK's JavaScript all carry exactly.
 MAX_VERSION = 2**53
@@ -30,8 +29,8 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 "again without leading, trailing or inner spaces or line breaks.",
                 path=(name,),
             )
-        elif given(value) and text_problem(value, name):  # a NUL or another control character (never shown)
-            diags.error(f"Invalid {name}", text_problem(value, name), path=(name,))
+        elif given(value) and (problem := text_problem(value, name)):  # a control character (never shown)
+            diags.error(f"Invalid {name}", problem, path=(name,))
     if (client_id is None) != (secret is None):
         missing = "client_secret_wo" if secret is None else "client_id"
         diags.error(
@@ -78,7 +77,7 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
 
 def _carried_exactly(number: object) -> bool:
     try:
-        return abs(number) <= MAX_VERSION  # type: ignore[arg-type,operator]
+        return abs(number) <= MAX_VERSION  # type: ignore[arg-type]  # any value: a non-number raises below
     except (TypeError, ArithmeticError):  # not a number, or NaN
         return False
 

@@ -8,9 +8,6 @@ is lost; the window is one round trip. The profile cannot be deleted: destroy fo
 
 from __future__ import annotations
 
-
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
@@ -18,8 +15,15 @@ from codat_provider.profile.schema import PROFILE_ID, SCHEMA
 from codat_provider.profile.validate import validate_config
 from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
+from tfplugin import Diagnostics, ProviderError, Resource
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
+
 
 class ProfileResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_profile"
     schema = SCHEMA
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tfplugin import Diagnostics
-
 from codat_provider.validation import checkable, given
 from codat_settings.configuration import profile_problems
+from tfplugin import Diagnostics
 
 # Absolute http(s) URL with a host. Codat's redirect URL may hold placeholders such as
 # `https://example.{countrySuffix}/{companyId}`, so braces are allowed and not parsed further.
@@ -28,7 +27,8 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                     path=("name",))
     # The rules the constructs and the environments file share: one line of text, a name's length, no user or
     # password in a URL.
-    shared = [p for p in profile_problems({f: checkable(config.get(f)) for f in FIELDS}) if not (blank and p.path == ("name",))]
+    shared = [p for p in profile_problems({f: checkable(config.get(f)) for f in FIELDS})
+              if not (blank and p.path == ("name",))]
     for problem in shared:
         diags.error(f"Invalid {problem.path[0]}", problem.message, path=problem.path)
     refused = {problem.path for problem in shared}

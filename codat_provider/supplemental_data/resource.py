@@ -8,8 +8,6 @@ configuration in state and a foreign one shows as drift. Codat has no DELETE: de
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.platforms import get_integration
 from codat_provider.reporting import reported
@@ -18,9 +16,15 @@ from codat_provider.supplemental_data.flatten import flatten_sources, resource_i
 from codat_provider.supplemental_data.schema import SCHEMA
 from codat_provider.supplemental_data.validate import parse_import_id, validate_config
 from codat_provider.validation import split_validation_error
+from tfplugin import Diagnostics, ProviderError, Resource
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
 
 
 class SupplementalDataResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_supplemental_data"
     schema = SCHEMA
 
@@ -77,7 +81,8 @@ class SupplementalDataResource(Resource):
         from codat_client import BadRequestError, SupplementalDataSource
 
         key, data_type = planned["platform_key"], planned["data_type"]
-        sources = {name: SupplementalDataSource(**args) for name, args in sources_args(planned["configurations"]).items()}
+        sources = {name: SupplementalDataSource(**args)
+                   for name, args in sources_args(planned["configurations"]).items()}
         client = self.provider.client
         state = {"id": resource_id(key, data_type)}
         try:

@@ -1,8 +1,7 @@
 """Schema of `codat_supplemental_data` (kept apart from the CRUD code so the schema start stays light)."""
 
-from tfplugin import Attribute, NestedAttributes, Schema, types
-
 from codat_settings.configuration import SUPPLEMENTAL_DATA_TYPES
+from tfplugin import Attribute, NestedAttributes, Schema, types
 
 DESCRIPTION = f"""\
 Supplemental data for one platform and data type: extra fields Codat reads from (and writes to) the platform \

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics
-
 from codat_provider.platforms import KNOWN_PLATFORMS, PLATFORM_KEY, check_platform_key
 from codat_provider.validation import checkable, given, report
 from codat_settings.configuration import supplemental_data_type_problem, supplemental_source_problems
+from tfplugin import Diagnostics
 
 
 def validate_config(config: dict, diags: Diagnostics) -> None:

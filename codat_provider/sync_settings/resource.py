@@ -10,8 +10,6 @@ inconsistent.
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import confirmed, unacknowledged
 from codat_provider.reporting import reported
 from codat_provider.sync_settings.expand import ATTRIBUTES, changed_data_types, overlay, reset
@@ -19,13 +17,18 @@ from codat_provider.sync_settings.flatten import flatten_sync_settings
 from codat_provider.sync_settings.schema import SCHEMA, SYNC_SETTINGS_ID
 from codat_provider.sync_settings.validate import parse_import_id, validate_config
 from codat_provider.validation import split_validation_error
+from tfplugin import Diagnostics, ProviderError, Resource
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
+if TYPE_CHECKING:
+    from codat_provider.provider import CodatProvider
 
 WRITTEN = ("The sync settings were written, and Terraform was interrupted while reading them back: state does not "
            "record the change, so the next plan compares the configuration with what Codat holds.")
 
 
 class SyncSettingsResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_sync_settings"
     schema = SCHEMA
 

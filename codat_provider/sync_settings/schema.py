@@ -2,8 +2,6 @@
 
 from tfplugin import Attribute, NestedAttributes, Schema, types
 
-from codat_settings.configuration import SINGLETON_ON_DESTROY as ON_DESTROY_CHOICES
-
 SYNC_SETTINGS_ID = "sync_settings"
 IMPORT_ALL = "all"
 

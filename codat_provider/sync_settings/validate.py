@@ -3,11 +3,10 @@ rules `codat_settings.configuration` shares with the constructs and the environm
 
 from __future__ import annotations
 
-from tfplugin import Diagnostics
-
-from codat_provider.sync_settings.schema import IMPORT_ALL, ON_DESTROY_CHOICES
+from codat_provider.sync_settings.schema import IMPORT_ALL
 from codat_provider.validation import checkable, given, report
-from codat_settings.configuration import sync_data_type_problem, sync_setting_problems
+from codat_settings.configuration import SINGLETON_ON_DESTROY, sync_data_type_problem, sync_setting_problems
+from tfplugin import Diagnostics
 
 
 def validate_config(config: dict, diags: Diagnostics) -> None:
@@ -20,11 +19,11 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                 diags.error("Unknown data type", f"{problem} The keys of data_types are Codat's data type names.",
                             path=path)
             if given(setting):
-                report(diags, f"Invalid sync setting of {data_type}", sync_setting_problems(data_type, checkable(setting)),
-                       path)
+                report(diags, f"Invalid sync setting of {data_type}",
+                       sync_setting_problems(data_type, checkable(setting)), path)
     on_destroy = config.get("on_destroy")
-    if given(on_destroy) and on_destroy not in ON_DESTROY_CHOICES:
-        diags.error("Invalid on_destroy", f"{on_destroy!r} is not one of {', '.join(ON_DESTROY_CHOICES)}.",
+    if given(on_destroy) and on_destroy not in SINGLETON_ON_DESTROY:
+        diags.error("Invalid on_destroy", f"{on_destroy!r} is not one of {', '.join(SINGLETON_ON_DESTROY)}.",
                     path=("on_destroy",))
 
 

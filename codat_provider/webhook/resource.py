@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import threading
 
-from tfplugin import Diagnostics, ProviderError, Resource
-
 from codat_provider.confirm import unacknowledged
 from codat_provider.reporting import reported
 from codat_provider.validation import bad_request_paths
@@ -27,16 +25,19 @@ from codat_provider.webhook.expand import API_FIELDS, create_args, same_consumer
 from codat_provider.webhook.flatten import flatten_webhook
 from codat_provider.webhook.schema import MAX_CONSUMERS, SCHEMA
 from codat_provider.webhook.validate import validate_config
+from tfplugin import Diagnostics, ProviderError, Resource
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing on every provider start
 if TYPE_CHECKING:
     from codat_client import WebhookConsumer
+    from codat_provider.provider import CodatProvider
     from tfplugin import Provider
 
 MATCHING = "url, event types, company tags and disabled flag"
 
 
 class WebhookResource(Resource):
+    provider: CodatProvider  # the instance for this connection: its client, caches and stop state
     type_name = "codat_webhook"
     schema = SCHEMA
 

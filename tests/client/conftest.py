@@ -32,7 +32,6 @@ from client_recording import (
     replayable_sources,
     rewritten_origins,
 )
-
 from codat_client import CodatClient, RateLimiter, RetryPolicy  # noqa: E402
 
 API_KEY = "unit-test-api-key-5f1c9a"

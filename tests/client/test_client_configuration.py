@@ -61,7 +61,8 @@ def test_sync_settings_read_modify_write_keeps_fields_codat_adds(harness):
 
 def test_configuration_posts_are_retried_with_one_idempotency_key(harness, codat_error_response):
     h = harness(codat_error_response(503), httpx.Response(204),
-                codat_error_response(429, headers={"Retry-After": "1"}), httpx.Response(200, json={"allowedOrigins": []}))
+                codat_error_response(429, headers={"Retry-After": "1"}),
+                httpx.Response(200, json={"allowedOrigins": []}))
     h.client.set_sync_settings(_sync_model())
     h.client.set_cors_origins([])
     first, again, cors, cors_again = h.script.requests
@@ -114,7 +115,8 @@ def test_custom_data_types_get_put_and_not_found(harness, codat_error_response):
     held = h.client.get_custom_data_type("gbol", "purchaseOrders")
     assert held == CustomDataTypeConfiguration(data_source="/po", key_by=["$.Id"])  # null map reads as {}
     saved = h.client.put_custom_data_type(
-        "gbol", "purchaseOrders", CustomDataTypeConfiguration(data_source="/po", key_by=["$.Id"], required_data={"n": "$.N"}))
+        "gbol", "purchaseOrders",
+        CustomDataTypeConfiguration(data_source="/po", key_by=["$.Id"], required_data={"n": "$.N"}))
     assert saved.required_data == {"n": "$.N"}
     assert _sent(h.script.requests[1]) == {"dataSource": "/po", "requiredData": {"n": "$.N"}, "keyBy": ["$.Id"]}
     assert h.script.requests[1].url.path == "/integrations/gbol/dataTypes/custom/purchaseOrders"

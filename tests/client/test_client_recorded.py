@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import yaml
+
 from client_recording import (
     CASSETTES,
     CLIENT_CASSETTES,
@@ -29,7 +30,6 @@ from client_recording import (
     replayable_sources,
     secret_forms_in,
 )
-
 from codat_client import (
     AuthenticationError,
     Branding,

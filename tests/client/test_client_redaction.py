@@ -145,7 +145,8 @@ def test_mask_json_rules():
 def test_a_platform_key_is_not_a_secret_but_named_keys_are(harness, caplog):
     assert mask_json({"key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": "k1", "x-api-key": "k2",
                       "client_key": "k3"}) == {
-        "key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": MASK, "x-api-key": MASK, "client_key": MASK}
+        "key": "gbol", "integrationKey": "gbol", "sourceKey": "s1", "apiKey": MASK, "x-api-key": MASK,
+        "client_key": MASK}
     h = harness(httpx.Response(200, json={"key": "gbol", "name": "Xero", "enabled": True}), api_key=KEY)
     with caplog.at_level(logging.DEBUG, logger="codat_client"):
         h.client.get_integration("gbol")

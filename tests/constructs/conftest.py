@@ -117,7 +117,9 @@ class Terraform:
 
     env: dict
 
-    def __call__(self, folder: Path, *args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    def __call__(
+        self, folder: Path, *args: str, env: dict | None = None, timeout: int = 120
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
             ["terraform", *args], cwd=folder, env={**self.env, **(env or {})},
             capture_output=True, text=True, timeout=timeout,

@@ -141,7 +141,8 @@ def test_data_sources_and_their_references(stack):
                         ("xero_name", xero.name), ("xero_enabled", xero.enabled), ("all", accounting.integrations)]:
         cdk.TerraformOutput(stack, name, value=value)
     synthesized = cdk.Testing.synth(stack)
-    assert cdk.Testing.to_have_data_source_with_properties(synthesized, "codat_connection_usage", {"platform_key": "gbol"})
+    assert cdk.Testing.to_have_data_source_with_properties(synthesized, "codat_connection_usage",
+                                                           {"platform_key": "gbol"})
     assert cdk.Testing.to_have_data_source_with_properties(
         synthesized, "codat_integrations", {"source_type": "Accounting", "enabled": True}
     )
@@ -190,11 +191,14 @@ def _hcl_body(element, kind: str, type_name: str) -> dict:
 def test_hcl_storage_classes(stack):
     hook = CodatWebhook(stack, "hook", url="https://acme.example/h", event_types=["A", "B"], disabled=True)
     body = _hcl_body(hook, "resource", "codat_webhook")
-    assert body["url"] == {"value": "https://acme.example/h", "isBlock": False, "type": "simple", "storageClassType": "string"}
-    assert body["event_types"] == {"value": ["A", "B"], "isBlock": False, "type": "list", "storageClassType": "stringList"}
+    assert body["url"] == {"value": "https://acme.example/h", "isBlock": False, "type": "simple",
+                           "storageClassType": "string"}
+    assert body["event_types"] == {"value": ["A", "B"], "isBlock": False, "type": "list",
+                                   "storageClassType": "stringList"}
     assert body["disabled"]["storageClassType"] == "boolean" and "company_tags" not in body
     integration = CodatIntegration(stack, "i", platform_key="gbol", client_secret_wo_version=2)
-    assert _hcl_body(integration, "resource", "codat_integration")["client_secret_wo_version"]["storageClassType"] == "number"
+    integration_body = _hcl_body(integration, "resource", "codat_integration")
+    assert integration_body["client_secret_wo_version"]["storageClassType"] == "number"
 
 
 def test_hcl_lifecycle_conditions_are_blocks(stack):
@@ -261,7 +265,8 @@ def _fake_provider():
                 Attribute("shape", types.Object({"w": types.Number}), optional=True, description="Shape."),
                 Attribute("parts", NestedAttributes([Attribute("n", types.String, optional=True)], nesting="list"),
                           optional=True, description="Parts."),
-                Attribute("token_wo", types.String, optional=True, write_only=True, sensitive=True, description="Token."),
+                Attribute("token_wo", types.String, optional=True, write_only=True, sensitive=True,
+                          description="Token."),
                 Attribute("node", types.Number, optional=True, description="Clashes with Construct.node."),
                 Attribute("lambda", types.String, optional=True, description="A Python keyword."),
                 Attribute("names", types.List(types.String), computed=True, description="Computed names."),
@@ -271,7 +276,8 @@ def _fake_provider():
 
     class Look(DataSource):
         type_name = "fake_look"
-        schema = Schema(attributes=[Attribute("key", types.String, required=True), Attribute("found", types.Bool, computed=True)])
+        schema = Schema(attributes=[Attribute("key", types.String, required=True),
+                                    Attribute("found", types.Bool, computed=True)])
 
     class Fake(Provider):
         type_name = "fake"
@@ -319,7 +325,8 @@ def test_the_generator_handles_every_kind_of_attribute(stack):
     assert body["node"] == 7 and body["lambda"] == "l" and body["rule"] == [{"port": 443}, {"port": 80}]
     assert body["tags"] == ["a"] and body["labels"] == {"k": "v"} and body["parts"] == [{"n": "x"}]
     assert synthesized["provider"]["fake"] == [{"endpoint": "https://fake.example"}]
-    assert synthesized["terraform"]["required_providers"]["fake"] == {"source": "example.com/x/fake", "version": "1.2.3"}
+    assert synthesized["terraform"]["required_providers"]["fake"] == {"source": "example.com/x/fake",
+                                                                      "version": "1.2.3"}
     assert synthesized["output"]["names"]["value"] == "${fake_thing.t.names}"
     assert synthesized["output"]["found"]["value"] == "${data.fake_look.l.found}"
     hcl = _hcl_body(made, "resource", "fake_thing")
@@ -332,4 +339,5 @@ def test_hcl_provider_and_depends_on_are_references(stack):
     second = CodatWebhook(stack, "second", url="https://acme.example/b", depends_on=[first])
     assert _hcl_body(first, "resource", "codat_webhook")["provider"]["type"] == "reference"
     depends_on = _hcl_body(second, "resource", "codat_webhook")["depends_on"]
-    assert depends_on["type"] == "reference" and depends_on["value"].startswith("[") and depends_on["value"].endswith("]")
+    assert depends_on["type"] == "reference"
+    assert depends_on["value"].startswith("[") and depends_on["value"].endswith("]")

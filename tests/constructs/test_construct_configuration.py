@@ -58,15 +58,17 @@ def test_integration_constructs_declare_their_platforms_supplemental_data_and_cu
                          custom_data_types={"purchaseOrders": PURCHASE_ORDERS})
     CodatAccountingIntegration(stack, "quickbooks", platform_key="qhyg", client_id="qbo",
                                client_secret=Secret.from_env(stack, "qbo_secret"),
-                               supplemental_data={"customers": {"extra": SupplementalDataSource(data_source="/Customer")}})
+                               supplemental_data={
+                                   "customers": {"extra": SupplementalDataSource(data_source="/Customer")}})
     resources = _resources(stack)
     supplemental = {r["platform_key"] + "/" + r["data_type"]: r for r in resources["codat_supplemental_data"].values()}
     assert supplemental["gbol/invoices"]["configurations"] == {
         "invoice-extras": {"data_source": "/Invoices", "pull_data": {"reference": "Reference"}}}
     assert supplemental["qhyg/customers"]["configurations"] == {"extra": {"data_source": "/Customer"}}
     (custom,) = resources["codat_custom_data_type"].values()
-    assert custom == {"platform_key": "gbol", "identifier": "purchaseOrders", "data_source": "/api.xro/2.0/PurchaseOrders",
-                      "key_by": ["$.PurchaseOrderID"], "required_data": {"number": "$.PurchaseOrderNumber"}}
+    assert custom == {"platform_key": "gbol", "identifier": "purchaseOrders",
+                      "data_source": "/api.xro/2.0/PurchaseOrders", "key_by": ["$.PurchaseOrderID"],
+                      "required_data": {"number": "$.PurchaseOrderNumber"}}
     # Stable child ids under the integration construct.
     names = set(resources["codat_supplemental_data"]) | set(resources["codat_custom_data_type"])
     assert any(n.startswith("xero_supplemental_data_invoices_") for n in names)

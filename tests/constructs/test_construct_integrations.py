@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     ACCOUNTING_PLATFORMS,
     CodatAccountingIntegration,
@@ -16,6 +15,7 @@ from codat_constructs import (
     Secret,
     XeroApp,
 )
+from codat_constructs._cdk import cdk
 
 CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 
@@ -77,7 +77,8 @@ def test_child_id_is_a_stable_contract(stack):
 def test_every_known_platform(stack):
     secret = Secret.from_env(stack, "shared_secret")
     for key in ACCOUNTING_PLATFORMS:
-        integration = CodatAccountingIntegration(stack, key, platform_key=key, client_id=f"id-{key}", client_secret=secret)
+        integration = CodatAccountingIntegration(stack, key, platform_key=key, client_id=f"id-{key}",
+                                                 client_secret=secret)
         assert integration.platform_name == ACCOUNTING_PLATFORMS[key]
         assert _warnings(integration) == []
     synthesized = cdk.Testing.synth(stack)
@@ -94,7 +95,8 @@ def test_an_unknown_but_well_formed_key_is_allowed_with_a_warning(stack):
     )
     (warning,) = _warnings(integration)
     assert "'zzzz'" in warning and "qhyg (QuickBooks Online)" in warning
-    assert cdk.Testing.to_have_resource_with_properties(cdk.Testing.synth(stack), "codat_integration", {"platform_key": "zzzz"})
+    assert cdk.Testing.to_have_resource_with_properties(cdk.Testing.synth(stack), "codat_integration",
+                                                        {"platform_key": "zzzz"})
 
 
 def test_the_secret_reaches_the_json_only_as_a_variable(stack):
@@ -160,4 +162,5 @@ def test_a_plain_string_secret_is_a_type_error_with_require_secrets_message(stac
 def test_reports_every_problem_at_once(stack):
     with pytest.raises(CodatIntegrationConfigError) as raised:
         CodatXeroIntegration(stack, "xero", app="abc", client_secret="s3cr3t", enabled=None, client_secret_version=-1)
-    assert [p.split(" ")[0] for p in raised.value.problems] == ["app", "client_secret", "enabled", "client_secret_version"]
+    assert [p.split(" ")[0] for p in raised.value.problems] == [
+        "app", "client_secret", "enabled", "client_secret_version"]

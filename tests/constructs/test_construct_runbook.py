@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     RUNBOOK_FILE,
     CodatProvider,
@@ -18,6 +17,7 @@ from codat_constructs import (
     XeroApp,
     XeroTier,
 )
+from codat_constructs._cdk import cdk
 from codat_constructs.runbook import CodatSideFacts, XeroAppFacts, render_runbook, render_xero_app
 from codat_iac.toolenv import tool_environment
 

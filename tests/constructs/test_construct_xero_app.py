@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     CODAT_XERO_REDIRECT_URI,
     XeroApp,
@@ -14,6 +13,7 @@ from codat_constructs import (
     XeroIntegrationType,
     XeroTier,
 )
+from codat_constructs._cdk import cdk
 
 CLIENT_ID = "0A1B2C3D4E5F60718293A4B5C6D7E8F9"
 GOOD = dict(app_name="Acme Lending", company_url="https://acme.example", client_id=CLIENT_ID)
@@ -67,7 +67,8 @@ def test_integration_type_labels_are_the_portals():
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "http://localhost:3000/callback"]), id="localhost-http"),
+        pytest.param(dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "http://localhost:3000/callback"]),
+                     id="localhost-http"),
         pytest.param(dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "http://localhost"]), id="localhost-bare"),
         pytest.param(
             dict(redirect_uris=[CODAT_XERO_REDIRECT_URI] + [f"https://acme.example/cb/{i}" for i in range(49)]),
@@ -106,11 +107,13 @@ BAD = [
     ("client-id-uuid", dict(client_id="0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"), "client_id", "Configuration page"),
     ("client-id-not-str", dict(client_id=12345), "client_id", "Configuration page"),
     ("no-codat-uri", dict(redirect_uris=["https://acme.example/cb"]), "redirect_uris", CODAT_XERO_REDIRECT_URI),
-    ("codat-uri-slash", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI + "/"]), "redirect_uris", "character for character"),
+    ("codat-uri-slash", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI + "/"]), "redirect_uris",
+     "character for character"),
     ("empty-uris", dict(redirect_uris=[]), "redirect_uris", "leave redirect_uris out"),
     ("uris-one-string", dict(redirect_uris=CODAT_XERO_REDIRECT_URI), "redirect_uris", "redirect_uris=[...]"),
     ("uri-http", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "http://acme.example/cb"]), "redirect_uris", "https://"),
-    ("uri-wildcard", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "https://*.acme.example/cb"]), "redirect_uris", "each exact URI"),
+    ("uri-wildcard", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI, "https://*.acme.example/cb"]), "redirect_uris",
+     "each exact URI"),
     (
         "too-many-uris",
         dict(redirect_uris=[CODAT_XERO_REDIRECT_URI] + [f"https://acme.example/cb/{i}" for i in range(50)]),
@@ -119,7 +122,8 @@ BAD = [
     ),
     ("duplicate-uri", dict(redirect_uris=[CODAT_XERO_REDIRECT_URI] * 2), "redirect_uris", "keep one"),
     ("mobile-app", dict(integration_type=XeroIntegrationType.MOBILE_OR_DESKTOP), "integration_type", "PKCE"),
-    ("custom-connection", dict(integration_type=XeroIntegrationType.CUSTOM_CONNECTION), "integration_type", "single Xero organisation"),
+    ("custom-connection", dict(integration_type=XeroIntegrationType.CUSTOM_CONNECTION), "integration_type",
+     "single Xero organisation"),
     ("type-as-string", dict(integration_type="Web app"), "integration_type", "XeroIntegrationType.WEB_APP"),
     ("tier-as-string", dict(tier="starter"), "tier", "XeroTier.STARTER"),
     ("privacy-http", dict(privacy_policy_url="http://acme.example/privacy"), "privacy_policy_url", "https://"),
@@ -165,7 +169,8 @@ def test_reports_every_problem_at_once(stack):
             tier=XeroTier.APP_PARTNER,
         )
     message = str(raised.value)
-    for prop in ("app_name", "company_url", "client_id", "redirect_uris", "integration_type", "privacy_policy_url", "terms_url"):
+    for prop in ("app_name", "company_url", "client_id", "redirect_uris", "integration_type", "privacy_policy_url",
+                 "terms_url"):
         assert f"- {prop}" in message
     assert f"{stack.node.id}/xero_app" in message
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     ENVIRONMENTS_ENV,
     CodatEnvironmentStack,
@@ -19,6 +18,7 @@ from codat_constructs import (
     XeroTier,
     load_environments,
 )
+from codat_constructs._cdk import cdk
 from codat_constructs.environments import parse_environments
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,8 @@ def test_the_example_file():
     assert production.xero.tier is XeroTier.CORE
     assert production.profile.redirect_url == "https://acme.example/codat/{companyId}"
     (hook,) = production.webhooks
-    assert (hook.id, hook.url, hook.event_types) == ("sync_complete", "https://acme.example/hooks/codat", ("DataSyncCompleted",))
+    assert (hook.id, hook.url, hook.event_types) == ("sync_complete", "https://acme.example/hooks/codat",
+                                                     ("DataSyncCompleted",))
     assert production.secret_env_vars() == ["TF_VAR_codat_api_key_production", "TF_VAR_xero_client_secret_production"]
 
 
@@ -113,7 +114,8 @@ def test_a_stack_per_environment_with_its_own_provider_and_key(fresh_app):
         production_json, "codat_profile", {"name": "Acme Lending", "redirect_url": "https://acme.example/codat/{companyId}"}
     )
     assert cdk.Testing.to_have_resource_with_properties(
-        production_json, "codat_webhook", {"url": "https://acme.example/hooks/codat", "event_types": ["DataSyncCompleted"]}
+        production_json, "codat_webhook",
+        {"url": "https://acme.example/hooks/codat", "event_types": ["DataSyncCompleted"]}
     )
     assert "webhook_sync_complete" in production["resource"]["codat_webhook"]  # the id names the table
     assert "< 40)}" in next(iter(production["check"].values()))["assert"][0]["condition"]  # Core: cap 50
@@ -221,12 +223,15 @@ def test_the_example_files_adopted_instance_loads_when_uncommented():
 ADOPTED_BAD = [
     ("import-id-key", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nimport_id = 'gbol'",
      "environments.qa.accounting.qbo.import_id must be 'qhyg', the platform key", "got 'gbol'"),
-    ("both-client-ids", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nclient_id_variable = 'qbo_id'",
+    ("both-client-ids",
+     "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nclient_id_variable = 'qbo_id'",
      "environments.qa.accounting.qbo.client_id_variable: give client_id or client_id_variable, not both", "not both"),
     ("secret-without-id", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_secret_variable = 's'",
      "environments.qa.accounting.qbo.client_secret_variable needs the client id too", "client_id_variable"),
-    ("id-variable-is-secret", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id_variable = 'codat_api_key_qa'",
-     "environments.qa.accounting.qbo.client_id_variable is 'codat_api_key_qa', a secret's variable", "its own variable"),
+    ("id-variable-is-secret",
+     "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id_variable = 'codat_api_key_qa'",
+     "environments.qa.accounting.qbo.client_id_variable is 'codat_api_key_qa', a secret's variable",
+     "its own variable"),
     ("xero-app-fields", "[environments.qa.xero]\nimport_id = 'gbol'\ntier = 'core'",
      "environments.qa.xero.tier describes the Xero app", "app_name, company_url"),
     ("xero-app-with-variable", f"[environments.qa.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'\n"
@@ -261,42 +266,90 @@ BAD = [
     ("bad-name", "[environments.Prod]", "environments.Prod: an environment's name", "lowercase letters"),
     ("name-dash", "[environments.my-env]", "environments.my-env: an environment's name", "TF_VAR_"),
     ("not-a-table", "[environments]\nsandbox = 1", "environments.sandbox must be a table", "[environments.sandbox]"),
-    ("unknown-field", "[environments.sandbox]\napi_keyy = 'x'", "environments.sandbox.api_keyy is not a known field", "api_key_variable"),
-    ("base-url-http", "[environments.sandbox]\nbase_url = 'http://codat.example'", "environments.sandbox.base_url is http://codat.example: plain http:// is allowed only to this machine", "https://codat.example"),
-    ("base-url-type", "[environments.sandbox]\nbase_url = 5", "environments.sandbox.base_url must be an https:// URL", "got 5"),
-    ("key-variable", "[environments.sandbox]\napi_key_variable = 'codat-key'", "environments.sandbox.api_key_variable must be a Terraform variable name", "TF_VAR_"),
-    ("xero-missing", "[environments.sandbox.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'", "environments.sandbox.xero.client_id is missing", "client_id = <"),
-    ("xero-client-id", GOOD_XERO.replace(CLIENT_ID, "123"), "environments.sandbox.xero.client_id must be 32 hexadecimal", "Configuration page"),
+    ("unknown-field", "[environments.sandbox]\napi_keyy = 'x'", "environments.sandbox.api_keyy is not a known field",
+     "api_key_variable"),
+    ("base-url-http", "[environments.sandbox]\nbase_url = 'http://codat.example'",
+     "environments.sandbox.base_url is http://codat.example: plain http:// is allowed only to this machine",
+     "https://codat.example"),
+    ("base-url-type", "[environments.sandbox]\nbase_url = 5", "environments.sandbox.base_url must be an https:// URL",
+     "got 5"),
+    ("key-variable", "[environments.sandbox]\napi_key_variable = 'codat-key'",
+     "environments.sandbox.api_key_variable must be a Terraform variable name", "TF_VAR_"),
+    ("xero-missing", "[environments.sandbox.xero]\napp_name = 'A'\ncompany_url = 'https://a.example'",
+     "environments.sandbox.xero.client_id is missing", "client_id = <"),
+    ("xero-client-id", GOOD_XERO.replace(CLIENT_ID, "123"),
+     "environments.sandbox.xero.client_id must be 32 hexadecimal", "Configuration page"),
     ("xero-tier", GOOD_XERO + "tier = 'gold'", "environments.sandbox.xero.tier must be one of", "starter, core, plus"),
-    ("xero-company-url", GOOD_XERO.replace("https://acme", "http://acme"), "environments.sandbox.xero.company_url must be an https:// URL", "https://example.com"),
-    ("xero-redirects", GOOD_XERO + "redirect_uris = ['https://acme.example/cb']", "environments.sandbox.xero.redirect_uris must contain exactly", "xero.codat.io/oauth2/callback"),
-    ("xero-partner", GOOD_XERO + "tier = 'app_partner'\nterms_url = 'https://acme.example/terms'", "environments.sandbox.xero.privacy_policy_url is required", "privacy_policy_url="),
-    ("xero-enabled", GOOD_XERO + "enabled = 'yes'", "environments.sandbox.xero.enabled must be true or false", "got 'yes'"),
-    ("xero-version", GOOD_XERO + "client_secret_version = 0", "environments.sandbox.xero.client_secret_version must be a whole number from 1", "rotate"),
-    ("xero-guard", GOOD_XERO + "connection_guard = 1", "environments.sandbox.xero.connection_guard must be true or false", "got 1"),
-    ("xero-same-variable", GOOD_XERO + "client_secret_variable = 'codat_api_key_sandbox'", "environments.sandbox.xero.client_secret_variable is 'codat_api_key_sandbox'", "its own variable"),
-    ("accounting-key", "[environments.qa.accounting.qbo]\nplatform_key = 'QBO'\nclient_id = 'x'", "environments.qa.accounting.qbo.platform_key must be 4 lowercase letters", 'platform_key="qhyg"'),
-    ("accounting-cap", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nconnection_cap = 0", "environments.qa.accounting.qbo.connection_cap must be a whole number from 1", "connection_cap=25"),
-    ("accounting-name", "[environments.qa.accounting.xero]\nplatform_key = 'qhyg'\nclient_id = 'x'", "environments.qa.accounting.xero: the name 'xero' is taken", "rename the table"),
-    ("accounting-not-tables", "[environments.qa]\naccounting = 'qhyg'", "environments.qa.accounting must be a table of integrations", "[environments.qa.accounting.quickbooks]"),
-    ("profile-missing", "[environments.qa.profile]\nname = 'Acme'", "environments.qa.profile.redirect_url is missing", "redirect_url = <"),
-    ("profile-urls", "[environments.qa.profile]\nname = 'A'\nredirect_url = 'https://a.example'\nwhite_list_urls = 'https://a.example'", "environments.qa.profile.white_list_urls must be a list of URLs", "got 'https://a.example'"),
-    ("webhook-url", "[environments.qa.webhooks.sync]\nurl = 'http://hooks.example'", "environments.qa.webhooks.sync.url must be an https:// URL", "localhost"),
-    ("webhook-events", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevent_types = [1]", "environments.qa.webhooks.sync.event_types must be a list of event type names", '["...'),
-    ("webhook-unknown", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevents = ['x']", "environments.qa.webhooks.sync.events is not a known field", "event_types"),
-    ("sync-data-type", "[environments.qa.sync_settings.data_types.invoice]\nsync_schedule = 24", "environments.qa.sync_settings.data_types.invoice: 'invoice' is not a data type Codat syncs", "Did you mean invoices?"),
-    ("sync-schedule", "[environments.qa.sync_settings.data_types.invoices]\nsync_schedule = 12", "environments.qa.sync_settings.data_types.invoices.sync_schedule is in hours", "24 (daily)"),
-    ("sync-field", "[environments.qa.sync_settings.data_types.invoices]\nfrequency = 'daily'", "environments.qa.sync_settings.data_types.invoices.frequency is not a known field", "sync_schedule"),
-    ("sync-report", "[environments.qa.sync_settings.data_types.balanceSheet]\nsync_from_utc = 2024-01-01", "environments.qa.sync_settings.data_types.balanceSheet.sync_from_utc: balanceSheet is a financial statement", "months_to_sync"),
-    ("sync-on-destroy", "[environments.qa.sync_settings]\non_destroy = 'wipe'", "environments.qa.sync_settings.on_destroy must be one of keep, reset", "got 'wipe'"),
-    ("sync-not-tables", "[environments.qa.sync_settings]\ndata_types = ['invoices']", "environments.qa.sync_settings.data_types must be a table of tables", "[environments.qa.sync_settings.data_types.invoices]"),
-    ("cors-missing", "[environments.qa.cors_origins]\non_destroy = 'reset'", "environments.qa.cors_origins.allowed_origins is missing", "allowed_origins = <"),
-    ("cors-path", "[environments.qa.cors_origins]\nallowed_origins = ['https://app.example/']", "environments.qa.cors_origins.allowed_origins[0]: 'https://app.example/' is not an origin", "https://app.example"),
-    ("supplemental-type", GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoice.extras]\ndata_source = '/Invoices'", "environments.sandbox.xero.supplemental_data.invoice: 'invoice' is not a data type Codat takes supplemental data for", "Did you mean invoices?"),
-    ("supplemental-source", GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoices.extras]\npull_data = { ref = 'Reference' }", "environments.sandbox.xero.supplemental_data.invoices.extras.data_source is required", "/Invoices"),
-    ("custom-key-by", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n[environments.qa.accounting.qbo.custom_data_types.po]\ndata_source = '/po'", "environments.qa.accounting.qbo.custom_data_types.po.key_by is required", '["$.Id"]'),
-    ("custom-identifier", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n[environments.qa.accounting.qbo.custom_data_types.'p o']\ndata_source = '/po'\nkey_by = ['$.Id']", 'environments.qa.accounting.qbo.custom_data_types."p o": \'p o\' cannot name a custom data type', "1 to 64 letters"),
-    ("configuration-name", "[environments.qa.accounting.cors_origins]\nplatform_key = 'qhyg'\nclient_id = 'x'", "environments.qa.accounting.cors_origins: the name 'cors_origins' is taken", "rename the table"),
+    ("xero-company-url", GOOD_XERO.replace("https://acme", "http://acme"),
+     "environments.sandbox.xero.company_url must be an https:// URL", "https://example.com"),
+    ("xero-redirects", GOOD_XERO + "redirect_uris = ['https://acme.example/cb']",
+     "environments.sandbox.xero.redirect_uris must contain exactly", "xero.codat.io/oauth2/callback"),
+    ("xero-partner", GOOD_XERO + "tier = 'app_partner'\nterms_url = 'https://acme.example/terms'",
+     "environments.sandbox.xero.privacy_policy_url is required", "privacy_policy_url="),
+    ("xero-enabled", GOOD_XERO + "enabled = 'yes'", "environments.sandbox.xero.enabled must be true or false",
+     "got 'yes'"),
+    ("xero-version", GOOD_XERO + "client_secret_version = 0",
+     "environments.sandbox.xero.client_secret_version must be a whole number from 1", "rotate"),
+    ("xero-guard", GOOD_XERO + "connection_guard = 1",
+     "environments.sandbox.xero.connection_guard must be true or false", "got 1"),
+    ("xero-same-variable", GOOD_XERO + "client_secret_variable = 'codat_api_key_sandbox'",
+     "environments.sandbox.xero.client_secret_variable is 'codat_api_key_sandbox'", "its own variable"),
+    ("accounting-key", "[environments.qa.accounting.qbo]\nplatform_key = 'QBO'\nclient_id = 'x'",
+     "environments.qa.accounting.qbo.platform_key must be 4 lowercase letters", 'platform_key="qhyg"'),
+    ("accounting-cap", "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\nconnection_cap = 0",
+     "environments.qa.accounting.qbo.connection_cap must be a whole number from 1", "connection_cap=25"),
+    ("accounting-name", "[environments.qa.accounting.xero]\nplatform_key = 'qhyg'\nclient_id = 'x'",
+     "environments.qa.accounting.xero: the name 'xero' is taken", "rename the table"),
+    ("accounting-not-tables", "[environments.qa]\naccounting = 'qhyg'",
+     "environments.qa.accounting must be a table of integrations", "[environments.qa.accounting.quickbooks]"),
+    ("profile-missing", "[environments.qa.profile]\nname = 'Acme'", "environments.qa.profile.redirect_url is missing",
+     "redirect_url = <"),
+    ("profile-urls",
+     "[environments.qa.profile]\nname = 'A'\nredirect_url = 'https://a.example'\nwhite_list_urls = 'https://a.example'",
+     "environments.qa.profile.white_list_urls must be a list of URLs", "got 'https://a.example'"),
+    ("webhook-url", "[environments.qa.webhooks.sync]\nurl = 'http://hooks.example'",
+     "environments.qa.webhooks.sync.url must be an https:// URL", "localhost"),
+    ("webhook-events", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevent_types = [1]",
+     "environments.qa.webhooks.sync.event_types must be a list of event type names", '["...'),
+    ("webhook-unknown", "[environments.qa.webhooks.sync]\nurl = 'https://a.example'\nevents = ['x']",
+     "environments.qa.webhooks.sync.events is not a known field", "event_types"),
+    ("sync-data-type", "[environments.qa.sync_settings.data_types.invoice]\nsync_schedule = 24",
+     "environments.qa.sync_settings.data_types.invoice: 'invoice' is not a data type Codat syncs",
+     "Did you mean invoices?"),
+    ("sync-schedule", "[environments.qa.sync_settings.data_types.invoices]\nsync_schedule = 12",
+     "environments.qa.sync_settings.data_types.invoices.sync_schedule is in hours", "24 (daily)"),
+    ("sync-field", "[environments.qa.sync_settings.data_types.invoices]\nfrequency = 'daily'",
+     "environments.qa.sync_settings.data_types.invoices.frequency is not a known field", "sync_schedule"),
+    ("sync-report", "[environments.qa.sync_settings.data_types.balanceSheet]\nsync_from_utc = 2024-01-01",
+     "environments.qa.sync_settings.data_types.balanceSheet.sync_from_utc: balanceSheet is a financial statement",
+     "months_to_sync"),
+    ("sync-on-destroy", "[environments.qa.sync_settings]\non_destroy = 'wipe'",
+     "environments.qa.sync_settings.on_destroy must be one of keep, reset", "got 'wipe'"),
+    ("sync-not-tables", "[environments.qa.sync_settings]\ndata_types = ['invoices']",
+     "environments.qa.sync_settings.data_types must be a table of tables",
+     "[environments.qa.sync_settings.data_types.invoices]"),
+    ("cors-missing", "[environments.qa.cors_origins]\non_destroy = 'reset'",
+     "environments.qa.cors_origins.allowed_origins is missing", "allowed_origins = <"),
+    ("cors-path", "[environments.qa.cors_origins]\nallowed_origins = ['https://app.example/']",
+     "environments.qa.cors_origins.allowed_origins[0]: 'https://app.example/' is not an origin", "https://app.example"),
+    ("supplemental-type",
+     GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoice.extras]\ndata_source = '/Invoices'",
+     "environments.sandbox.xero.supplemental_data.invoice: 'invoice' is not a data type Codat takes supplemental "
+     "data for", "Did you mean invoices?"),
+    ("supplemental-source",
+     GOOD_XERO + "[environments.sandbox.xero.supplemental_data.invoices.extras]\npull_data = { ref = 'Reference' }",
+     "environments.sandbox.xero.supplemental_data.invoices.extras.data_source is required", "/Invoices"),
+    ("custom-key-by",
+     "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n"
+     "[environments.qa.accounting.qbo.custom_data_types.po]\ndata_source = '/po'",
+     "environments.qa.accounting.qbo.custom_data_types.po.key_by is required", '["$.Id"]'),
+    ("custom-identifier",
+     "[environments.qa.accounting.qbo]\nplatform_key = 'qhyg'\nclient_id = 'x'\n"
+     "[environments.qa.accounting.qbo.custom_data_types.'p o']\ndata_source = '/po'\nkey_by = ['$.Id']",
+     'environments.qa.accounting.qbo.custom_data_types."p o": \'p o\' cannot name a custom data type',
+     "1 to 64 letters"),
+    ("configuration-name", "[environments.qa.accounting.cors_origins]\nplatform_key = 'qhyg'\nclient_id = 'x'",
+     "environments.qa.accounting.cors_origins: the name 'cors_origins' is taken", "rename the table"),
 ]
 
 
@@ -350,7 +403,8 @@ def test_main_py_prints_the_problems_without_a_traceback(tmp_path):
     bad = tmp_path / "environments.toml"
     bad.write_text(GOOD_XERO + "tier = 'gold'\n")
     env = {k: v for k, v in os.environ.items() if k != "XERO_CLIENT_ID"}
-    env.update({ENVIRONMENTS_ENV: str(bad), "PYTHONPATH": str(REPO), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    env.update({ENVIRONMENTS_ENV: str(bad), "PYTHONPATH": str(REPO),
+                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
     done = subprocess.run([sys.executable, str(REPO / "main.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1

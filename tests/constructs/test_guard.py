@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from codat_constructs._cdk import cdk
 from codat_constructs import (
     CodatAccountingIntegration,
     CodatIntegrationConfigError,
@@ -21,6 +20,7 @@ from codat_constructs import (
     XeroApp,
     XeroTier,
 )
+from codat_constructs._cdk import cdk
 from codat_constructs.check import TerraformCheck, _quoted_template, render_checks_hcl
 from codat_constructs.guard import CapWording, warn_threshold
 
@@ -31,14 +31,16 @@ PARTNER = dict(privacy_policy_url="https://acme.example/privacy", terms_url="htt
 def _xero(stack, tier=XeroTier.STARTER, **props):
     app = XeroApp(stack, "xero_app", app_name="Acme Lending", company_url="https://acme.example", client_id=CLIENT_ID,
                   tier=tier, **(PARTNER if tier is XeroTier.APP_PARTNER else {}))
-    return CodatXeroIntegration(stack, "xero", app=app, client_secret=Secret.from_env(stack, "xero_client_secret"), **props)
+    return CodatXeroIntegration(stack, "xero", app=app, client_secret=Secret.from_env(stack, "xero_client_secret"),
+                                **props)
 
 
 def _synth(stack) -> dict:
     return json.loads(cdk.Testing.synth(stack))
 
 
-@pytest.mark.parametrize("cap, warn_at", [(1, 1), (2, 2), (3, 3), (5, 4), (25, 20), (50, 40), (1000, 800), (10000, 8000)])
+@pytest.mark.parametrize("cap, warn_at", [(1, 1), (2, 2), (3, 3), (5, 4), (25, 20), (50, 40), (1000, 800),
+                                          (10000, 8000)])
 def test_warning_threshold_is_80_percent_rounded_up(cap, warn_at):
     assert warn_threshold(cap) == warn_at
 
@@ -138,7 +140,8 @@ def test_check_blocks_as_hcl():
     assert _quoted_template('a "b" \\ ${format("%d", x.y)} $${literal} %{ if c }d%{ endif }\n') == (
         '"a \\"b\\" \\\\ ${format("%d", x.y)} $${literal} %{ if c }d%{ endif }\\n"'
     )
-    hcl = render_checks_hcl({"cap": {"assert": [{"condition": "${(x.linked < 4)}", "error_message": "at ${x.linked}"}]}})
+    hcl = render_checks_hcl(
+        {"cap": {"assert": [{"condition": "${(x.linked < 4)}", "error_message": "at ${x.linked}"}]}})
     assert hcl == (
         'check "cap" {\n  assert {\n    condition     = "${(x.linked < 4)}"\n'
         '    error_message = "at ${x.linked}"\n  }\n}'

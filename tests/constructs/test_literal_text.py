@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from codat_constructs import (
     CodatAccountingIntegration,
     CodatEnvironmentStack,
@@ -36,7 +34,8 @@ HOSTILE = [
     "[1]", "{x = 1}", "0",
 ]
 API_KEY, XERO_SECRET = "literal-test-key-6d2f", "literal-test-xero-secret-9c1e"
-SECRETS = {"TF_VAR_codat_api_key": API_KEY, "TF_VAR_xero_client_secret": XERO_SECRET, "TF_VAR_codat_api_key_prod": API_KEY}
+SECRETS = {"TF_VAR_codat_api_key": API_KEY, "TF_VAR_xero_client_secret": XERO_SECRET,
+           "TF_VAR_codat_api_key_prod": API_KEY}
 #: Accounting platforms that take any client id (one integration per hostile value).
 PLATFORMS = ["qhyg", "pdvj", "akxx", "dfxm", "jfyh", "rwuv", "qudb", "trji", "ugxp", "vjid", "wkai", "xdbe",
              "ytxz", "zswf", "aqkd", "bdjx", "cedt", "fhtz", "hxkl", "kmwu", "lmnb", "ndsk", "oakw", "pfcd"]
@@ -79,13 +78,14 @@ def _constructs(app, codat_url: str):
     xero_app = XeroApp(stack, "xero_app", app_name=app_name, company_url=_url("${x}"),
                        client_id="0A1B2C3D4E5F60718293A4B5C6D7E8F9", redirect_uris=[
                            "https://xero.codat.io/oauth2/callback", _url("%{x}")])
-    sources = {f"{i}{piece}": SupplementalDataSource(data_source=piece, pull_data={piece: piece}, push_data={piece: piece})
+    sources = {f"{i}{piece}": SupplementalDataSource(data_source=piece, pull_data={piece: piece},
+                                                     push_data={piece: piece})
                for i, piece in enumerate(HOSTILE)}
     custom = {f"t{i}": CustomDataType(data_source=piece, key_by=[piece], required_data={piece: piece},
                                       source_modified_date=[piece]) for i, piece in enumerate(HOSTILE)}
     CodatXeroIntegration(stack, "xero", app=xero_app, client_secret=Secret.from_env(stack, "xero_client_secret"),
                          supplemental_data={"invoices": sources}, custom_data_types=custom)
-    for key, piece in zip(PLATFORMS, HOSTILE):
+    for key, piece in zip(PLATFORMS, HOSTILE, strict=True):
         CodatAccountingIntegration(stack, f"acct_{key}", platform_key=key, client_id=_no_spaces(piece),
                                    client_secret=Secret.from_env(stack, "xero_client_secret"),
                                    connection_cap=1 if key == "qhyg" else None)
@@ -107,12 +107,13 @@ def test_every_construct_string_prop_is_planned_as_the_text_given(tmp_path, star
     assert configurations["configurations"] == {
         f"{i}{piece}": {"data_source": piece, "pull_data": {piece: piece}, "push_data": {piece: piece}}
         for i, piece in enumerate(HOSTILE)}
-    custom = {c["after"]["identifier"]: c["after"] for a, c in changes.items() if a.startswith("codat_custom_data_type.")}
+    custom = {c["after"]["identifier"]: c["after"]
+              for a, c in changes.items() if a.startswith("codat_custom_data_type.")}
     for i, piece in enumerate(HOSTILE):
         found = custom[f"t{i}"]
         assert (found["data_source"], found["key_by"], found["required_data"], found["source_modified_date"]) == (
             piece, [piece], {piece: piece}, [piece])
-    for key, piece in zip(PLATFORMS, HOSTILE):
+    for key, piece in zip(PLATFORMS, HOSTILE, strict=True):
         assert _one(changes, f"codat_integration.acct_{key}_")["after"]["client_id"] == _no_spaces(piece)
     for i, piece in enumerate(HOSTILE):
         hook = changes[f"codat_webhook.hook{i}"]["after"]
@@ -120,8 +121,8 @@ def test_every_construct_string_prop_is_planned_as_the_text_given(tmp_path, star
         profile = changes[f"codat_profile.profile{i}"]
         assert profile["importing"]["id"] == piece
         after = profile["after"]
-        assert (after["name"], after["redirect_url"], after["logo_url"], after["icon_url"], after["white_list_urls"]) == (
-            piece, _url(piece), _url(piece), _url(piece), [_url(piece)])
+        assert (after["name"], after["redirect_url"], after["logo_url"], after["icon_url"],
+                after["white_list_urls"]) == (piece, _url(piece), _url(piece), _url(piece), [_url(piece)])
     (warning,) = [d for d in diagnostics if d["summary"] == "Check block assertion failed"]
     assert warning["detail"].startswith(f"QuickBooks Online app {_no_spaces(HOSTILE[0])} (cap 1): 1 of 1 ")
 
@@ -133,7 +134,8 @@ def test_the_xero_apps_name_reaches_the_guards_messages_as_text(tmp_path, start_
     _, diagnostics = _plan(terraform, out / "stacks" / "literal")
     app_name = "|".join(HOSTILE[:12])[:100]
     details = [d["detail"] for d in diagnostics if d["summary"] == "Check block assertion failed"]
-    assert any(d.startswith(f"Xero app '{app_name}' (Starter tier, cap 5): 4 of 5 Xero connections") for d in details), details
+    warned = f"Xero app '{app_name}' (Starter tier, cap 5): 4 of 5 Xero connections"
+    assert any(d.startswith(warned) for d in details), details
 
 
 def _adopted(codat_url: str) -> adopt.Adopted:

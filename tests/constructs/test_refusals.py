@@ -66,7 +66,8 @@ def test_the_xero_app_refuses(stack, change, says):
     (dict(supplemental_data={"invoices": {"x": SupplementalDataSource(data_source="")}}), "data_source is required"),
 ])
 def test_an_accounting_integration_refuses(stack, change, says):
-    props = dict(platform_key="qhyg", client_id="qbo-client", client_secret=Secret.from_env(stack, "qbo_secret")) | change
+    props = dict(platform_key="qhyg", client_id="qbo-client",
+                 client_secret=Secret.from_env(stack, "qbo_secret")) | change
     with pytest.raises(CodatIntegrationConfigError, match=".") as refused:
         CodatAccountingIntegration(stack, "qbo", **props)
     assert says in str(refused.value)
@@ -113,7 +114,8 @@ def _environments(profile: str = "", webhook: str = "", sync: str = "") -> str:
 @pytest.mark.parametrize("file, says", [
     (_environments(profile='name = "Acme\\rLending"'),
      "environments.prod.profile.name contains a carriage return (U+000D) at character 5"),
-    (_environments(profile='name = "Acme\\u0000"'), "environments.prod.profile.name contains a NUL (U+0000) at character 5"),
+    (_environments(profile='name = "Acme\\u0000"'),
+     "environments.prod.profile.name contains a NUL (U+0000) at character 5"),
     (_environments(profile='name = ""'), "environments.prod.profile.name is empty: give a value, e.g. Acme Lending."),
     (_environments(profile=f'name = "{"n" * 10_000}"'),
      "environments.prod.profile.name has 10000 characters; at most 255 are accepted: shorten it."),
@@ -139,8 +141,8 @@ def test_main_py_prints_a_refused_value_without_a_traceback(tmp_path):
     bad.write_text(_environments(profile='name = "Acme\\rLending"'))
     env = {k: v for k, v in os.environ.items() if k != "XERO_CLIENT_ID"}
     env.update({"CODAT_IAC_ENVIRONMENTS": str(bad), "PYTHONPATH": str(REPO)})
-    done = subprocess.run([sys.executable, str(REPO / "main.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, str(REPO / "main.py")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[1:] == [
         "  - environments.prod.profile.name contains a carriage return (U+000D) at character 5, which no field takes: "

@@ -50,7 +50,8 @@ def test_cdktf_synth_hcl_is_complete_and_valid(project):
         hcl = (folder / "cdk.tf").read_text()
         for part in ('provider "codat" {', f"api_key  = \"${{var.codat_api_key_{stack}}}\"",
                      f'variable "codat_api_key_{stack}" {{', 'data "codat_connection_usage"',
-                     'resource "codat_integration"', "lifecycle {", "precondition {", 'check "xero_connection_cap_warning'):
+                     'resource "codat_integration"', "lifecycle {", "precondition {",
+                     'check "xero_connection_cap_warning'):
             assert part in hcl, f"{part!r} missing from {stack}/cdk.tf:\n{hcl}"
         assert re.search(r"\n  ephemeral +?= true\n", hcl), hcl
         assert "precondition = [" not in hcl and "[object Object]" not in hcl
@@ -65,7 +66,8 @@ def test_cdktf_synth_hcl_is_complete_and_valid(project):
     assert 'resource "codat_profile" "profile"' in production
     assert 'resource "codat_webhook" "webhook_sync_complete"' in production
     assert 'event_types = [\n    "DataSyncCompleted"\n  ]' in production  # a list attribute, rendered in full
-    for part in ('resource "codat_sync_settings" "sync_settings_resource', 'resource "codat_cors_origins" "cors_origins_resource',
+    for part in ('resource "codat_sync_settings" "sync_settings_resource',
+                 'resource "codat_cors_origins" "cors_origins_resource',
                  'resource "codat_supplemental_data" "xero_supplemental_data_invoices',
                  'resource "codat_custom_data_type" "xero_custom_data_type_purchaseOrders'):
         assert part in production, f"{part!r} missing from production/cdk.tf:\n{production}"
@@ -114,7 +116,8 @@ def test_full_synth_then_plan_and_apply_two_environments(tmp_path, start_codat, 
     for stack in ("sandbox", "production"):
         folder = out / "stacks" / stack
         terraform.init(folder)
-        plan = terraform(folder, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=plan.bin", env=SECRETS)
+        plan = terraform(folder, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=plan.bin",
+                         env=SECRETS)
         assert plan.returncode == 2, plan.stdout + plan.stderr
         apply = terraform(folder, "apply", "-input=false", "-no-color", "-auto-approve", "plan.bin", env=SECRETS)
         assert apply.returncode == 0, apply.stdout + apply.stderr
@@ -126,7 +129,8 @@ def test_full_synth_then_plan_and_apply_two_environments(tmp_path, start_codat, 
     assert _codat(sandbox_codat, "/integrations/gbol", sandbox_key)["enabled"] is True
     hooks = _codat(sandbox_codat, "/webhooks", sandbox_key)
     hooks = hooks.get("results", hooks) if isinstance(hooks, dict) else hooks
-    assert [(h["url"], h["eventTypes"]) for h in hooks] == [("http://localhost:8080/hooks/codat", ["DataSyncCompleted"])]
+    assert [(h["url"], h["eventTypes"]) for h in hooks] == [
+        ("http://localhost:8080/hooks/codat", ["DataSyncCompleted"])]
     assert _codat(production_codat, "/integrations/gbol", production_key)["enabled"] is True
     assert _codat(production_codat, "/integrations/qhyg", production_key)["enabled"] is True
     profile = _codat(production_codat, "/profile", production_key)

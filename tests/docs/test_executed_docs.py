@@ -86,7 +86,8 @@ def _stop_local_emulators(session: ShellSession, root: Path, work: Path) -> None
     its own) run in sessions of their own: stop each through its project."""
     for home in work.rglob(".codat-iac/emulator"):
         project = home.parent.parent
-        stopped = session.run(f"cd {root} && .venv/bin/python -m codat_iac emulator stop --app-dir {project}", timeout=60)
+        stopped = session.run(f"cd {root} && .venv/bin/python -m codat_iac emulator stop --app-dir {project}",
+                              timeout=60)
         assert stopped.exit_code == 0, f"could not stop the local emulator of {project}: {stopped.output}"
 
 

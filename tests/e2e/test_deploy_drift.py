@@ -27,7 +27,8 @@ def _secret_free(project, outputs: list[str]) -> None:
     for text in outputs:
         assert SECRET not in text
     for path in project.dir.rglob("*"):
-        if path.is_file() and (path.suffix in {".json", ".tfstate", ".hcl", ".tf", ".backup"} or "tfstate" in path.name):
+        state_like = path.suffix in {".json", ".tfstate", ".hcl", ".tf", ".backup"} or "tfstate" in path.name
+        if path.is_file() and state_like:
             assert SECRET not in path.read_text(errors="replace"), f"secret leaked into {path}"
 
 

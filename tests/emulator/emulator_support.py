@@ -25,7 +25,9 @@ def basic(key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
 
 
-def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 20) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: str | None = None, env: dict | None = None, timeout: float = 20
+) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "codat_emulator", *args], cwd=REPO, input=input, text=True,
                           capture_output=True, env={**os.environ, **(env or {})}, timeout=timeout)
 

@@ -27,7 +27,8 @@ def test_ten_http_writers_and_cli_writers_lose_nothing(emu):
             start.wait()
             for n in range(ROUNDS):
                 for reply in (
-                    client.put(f"/integrations/credentials/{key}", json={"clientId": f"{key}-id-{n:04d}", "clientSecret": f"s{n:04d}"}),
+                    client.put(f"/integrations/credentials/{key}",
+                               json={"clientId": f"{key}-id-{n:04d}", "clientSecret": f"s{n:04d}"}),
                     client.put(f"/integrations/{key}/enabled", json={"enabled": n % 2 == 0}),
                     client.post("/companies", json={"name": f"http {index} {n}"}),
                     client.put("/integrations/gbol/enabled", json={"enabled": n % 2 == 1}),  # all fight over one key
@@ -63,7 +64,8 @@ def test_ten_http_writers_and_cli_writers_lose_nothing(emu):
 
     assert errors == []
     names = {c["name"] for c in emu.get("/companies", params={"pageSize": 5000}).json()["results"]}
-    assert names == {f"http {i} {n}" for i in range(len(HTTP_KEYS)) for n in range(ROUNDS)} | {f"cli {n}" for n in range(len(CLI_KEYS))}
+    assert names == ({f"http {i} {n}" for i in range(len(HTTP_KEYS)) for n in range(ROUNDS)}
+                     | {f"cli {n}" for n in range(len(CLI_KEYS))})
     last = ROUNDS - 1
     for key in HTTP_KEYS:
         assert emu.get(f"/integrations/credentials/{key}").json()["clientId"].endswith(f"{last:04d}")

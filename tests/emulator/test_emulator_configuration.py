@@ -120,7 +120,7 @@ def test_unknown_data_type_message_suggests_the_name(emu):
 def test_every_sync_schedule_the_portal_offers_is_accepted(emu):
     sent = sync_body(emu, *(setting(d, syncSchedule=h, syncOrder=n)
                             for n, (d, h) in enumerate(zip(["invoices", "bills", "items", "payments", "journals"],
-                                                           [0, 1, 24, 168, 720]))))
+                                                           [0, 1, 24, 168, 720], strict=True))))
     assert emu.post("/profile/syncSettings", json=sent).status_code == 204
 
 

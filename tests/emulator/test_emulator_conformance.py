@@ -165,7 +165,8 @@ def _exercise(emu) -> Recorder:
     # Legacy credentials (Partners spec)
     creds = "/integrations/credentials/{platformKey}"
     call("GET", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI)
-    call("PUT", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI, json={"clientId": "a" * 32, "clientSecret": "b" * 40})
+    call("PUT", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI,
+         json={"clientId": "a" * 32, "clientSecret": "b" * 40})
     call("GET", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI)
     call("PUT", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI, json={"clientId": 1})
     call("DELETE", creds, "/integrations/credentials/gbol", spec=PARTNERS_URI)
@@ -291,7 +292,8 @@ def test_every_reply_matches_codat_openapi(emu, specs, registry):
 
 def test_spec_operations_the_emulator_serves_are_all_exercised(emu, specs):
     """Guard: an endpoint added to the emulator and the spec must be added to the exercise above."""
-    served = {("GET", "/integrations"), ("GET", "/integrations/{platformKey}"), ("GET", "/integrations/{platformKey}/branding"),
+    served = {("GET", "/integrations"), ("GET", "/integrations/{platformKey}"),
+              ("GET", "/integrations/{platformKey}/branding"),
               ("GET", "/profile"), ("PUT", "/profile"), ("GET", "/webhooks"), ("POST", "/webhooks"),
               ("DELETE", "/webhooks/{webhookId}"), ("GET", "/companies"), ("POST", "/companies"),
               ("GET", "/companies/{companyId}"), ("DELETE", "/companies/{companyId}"),

@@ -34,7 +34,8 @@ def test_server_killed_mid_burst_loses_no_acknowledged_write(tmp_path, spawn_emu
         emulator = spawn_emulator(data_dir=data)
         stop = threading.Event()
 
-        def writer(n: int, url: str = emulator.url, key: str = emulator.api_key, round_: int = round_) -> None:
+        def writer(n: int, url: str = emulator.url, key: str = emulator.api_key, round_: int = round_,
+                   stop: threading.Event = stop) -> None:
             with httpx.Client(base_url=url, headers=basic(key), timeout=5) as client:
                 i = 0
                 while not stop.is_set():

@@ -61,7 +61,8 @@ def test_credentials_unavailable_as_405(emu):
 
 def test_toggle_fails_after_credentials_succeeded(emu):
     add(emu, kind="error", status=500, pathPrefix="/integrations/gbol/enabled", method="PUT", count=1)
-    assert emu.put("/integrations/credentials/gbol", json={"clientId": "id-1234", "clientSecret": "s-5678"}).status_code == 200
+    stored = emu.put("/integrations/credentials/gbol", json={"clientId": "id-1234", "clientSecret": "s-5678"})
+    assert stored.status_code == 200
     assert_error(emu.put("/integrations/gbol/enabled", json={"enabled": True}), 500)
     assert emu.get("/integrations/gbol").json()["enabled"] is False
     assert emu.get("/integrations/credentials/gbol").json()["clientSecret"] == "XX5678"

@@ -51,7 +51,8 @@ def test_paging_links(emu):
     assert len(page3["results"]) == 4
     assert "next" not in page3["_links"]
     assert page3["_links"]["previous"] == {"href": "/integrations?page=2&pageSize=8"}
-    keys = [i["key"] for p in (1, 2, 3) for i in emu.get("/integrations", params={"page": p, "pageSize": 8}).json()["results"]]
+    keys = [i["key"] for p in (1, 2, 3)
+            for i in emu.get("/integrations", params={"page": p, "pageSize": 8}).json()["results"]]
     assert sorted(keys) == sorted(ACCOUNTING_KEYS)
     beyond = emu.get("/integrations", params={"page": 9}).json()
     assert beyond["results"] == [] and beyond["totalResults"] == 20
@@ -115,7 +116,8 @@ def test_order_by(emu):
 def test_unknown_integration_is_404(emu):
     for path in ("/integrations/xxxx", "/integrations/xxxx/branding", "/integrations/credentials/xxxx"):
         assert_error(emu.get(path), 404, "No integration was found with key xxxx")
-    assert_error(emu.put("/integrations/xxxx/enabled", json={"enabled": True}), 404, "No integration was found with key xxxx")
+    assert_error(emu.put("/integrations/xxxx/enabled", json={"enabled": True}), 404,
+                 "No integration was found with key xxxx")
     assert_error(emu.put("/integrations/credentials/xxxx", json={"clientId": "a"}), 404)
 
 
@@ -143,7 +145,8 @@ def test_enable_toggle_needs_a_boolean(emu, body):
 
 
 def test_enable_toggle_needs_valid_json(emu):
-    assert_error(emu.put("/integrations/gbol/enabled", content=b"{not json", headers={"Content-Type": "application/json"}), 400)
+    assert_error(emu.put("/integrations/gbol/enabled", content=b"{not json",
+                         headers={"Content-Type": "application/json"}), 400)
     assert_error(emu.put("/integrations/gbol/enabled"), 400)
 
 

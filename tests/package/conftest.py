@@ -11,13 +11,15 @@ import pytest
 
 from distribution_support import DROPPED, PIP_CACHE, REPO, ok, run, source_copy
 
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory):
     """A fresh virtualenv with the wheel built from this checkout, and a user's environment to run it in."""
     work = tmp_path_factory.mktemp("installed")
     user_env = {name: value for name, value in os.environ.items()
                 if not name.startswith(DROPPED) and name not in ("PWD", "OLDPWD")}
-    path = [folder for folder in user_env.get("PATH", "").split(os.pathsep) if folder and not folder.startswith(str(REPO))]
+    path = [folder for folder in user_env.get("PATH", "").split(os.pathsep)
+            if folder and not folder.startswith(str(REPO))]
     user_env.update(CI="true", PATH=os.pathsep.join(path), PIP_CACHE_DIR=str(PIP_CACHE),
                     PIP_DISABLE_PIP_VERSION_CHECK="1")
     source = source_copy(work / "source")

@@ -81,7 +81,8 @@ def test_a_pushed_project_installs_in_a_fresh_venv_deploys_and_deploys_what_adop
                         env=user_env, timeout=900)
     ok(installed_now)
     codat_iac = str(fresh / "bin" / "codat-iac")
-    shown = ok(run(str(fresh / "bin" / "python"), "-c", "import codat_iac, sys; print(codat_iac.__file__); print(sys.path)",
+    shown = ok(run(str(fresh / "bin" / "python"), "-c",
+                   "import codat_iac, sys; print(codat_iac.__file__); print(sys.path)",
                    cwd=project, env=user_env)).stdout
     assert str(REPO) not in shown and str(fresh) in shown.splitlines()[0]  # no access to this checkout
 

@@ -15,9 +15,7 @@ import zipfile
 
 import pytest
 
-from distribution_support import PIP_CACHE, REPO
-from distribution_support import ok as _ok
-from distribution_support import run as _run
+from distribution_support import PIP_CACHE, REPO, ok as _ok, run as _run
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +26,14 @@ def test_the_wheel_holds_the_packages_and_their_data_and_nothing_of_the_reposito
     tops = {name.split("/")[0] for name in names}
     assert tops == {"codat_constructs", "codat_provider", "tfplugin", "codat_client", "codat_iac", "codat_emulator",
                     "codat_settings", "codat_iac-0.1.0.dist-info"}
-    for needed in ("codat_constructs/bindings/integration.py", "tfplugin/_proto/wire.py", "tfplugin/_proto/tfplugin6.proto",
+    for needed in ("codat_constructs/bindings/integration.py", "tfplugin/_proto/wire.py",
+                   "tfplugin/_proto/tfplugin6.proto",
                    "codat_iac/templates/project/main.py", "codat_iac/templates/cdktf-cli/package-lock.json",
                    "codat_iac/templates/project/github-actions.yml", "codat_emulator/__main__.py"):
         assert needed in names
     for name in names:
         assert not name.startswith(("tests/", "benchmarks/", "scripts/", "terraform-mirror/", "node_modules/")), name
-        assert "cassette" not in name and "/data/" not in name and ".codat-iac" not in name and "__pycache__" not in name
+        assert not any(part in name for part in ("cassette", "/data/", ".codat-iac", "__pycache__")), name
     entry_points = zipfile.ZipFile(wheel).read("codat_iac-0.1.0.dist-info/entry_points.txt").decode()
     assert "codat-iac = codat_iac.__main__:main" in entry_points
 
@@ -113,4 +112,5 @@ def test_an_installed_codat_iac_builds_the_standalone_provider_without_touching_
     [zipped] = (work / "provider").glob("terraform-provider-codat_0.1.0_linux_*.zip")
     assert f"  {zipped.name}  " in done.stdout and "build tools (requirements-build.txt): installed" in done.stderr
     assert sorted(path.name for path in (venv / "lib").glob("python3*/site-packages/*")) == before
-    assert not any("PyInstaller" in path.name for path in work.rglob("*") if path.is_dir() and "provider" not in path.parts)
+    assert not any("PyInstaller" in path.name
+                   for path in work.rglob("*") if path.is_dir() and "provider" not in path.parts)

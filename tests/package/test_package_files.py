@@ -28,8 +28,8 @@ PACKAGES = ["codat_constructs", "codat_provider", "tfplugin", "codat_client", "c
 # and psycopg (codat_iac.postgres.create_database, which only the tests call).
 DEVELOPMENT_ONLY = {"grpc", "google", "grpc_tools", "psycopg"}
 # Import name -> distribution, where they differ.
-DISTRIBUTIONS = {"cdktf": "cdktf", "cdktn": "cdktn", "constructs": "constructs", "jsii": "jsii", "httpx": "httpx", "httpcore": "httpcore",
-                 "pydantic": "pydantic"}
+DISTRIBUTIONS = {"cdktf": "cdktf", "cdktn": "cdktn", "constructs": "constructs", "jsii": "jsii", "httpx": "httpx",
+                 "httpcore": "httpcore", "pydantic": "pydantic"}
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -80,7 +80,8 @@ def _third_party_imports() -> dict[str, set[Path]]:
 def test_runtime_dependencies_are_what_the_packages_import():
     imported = set(_third_party_imports()) - DEVELOPMENT_ONLY
     runtime = {canonicalize_name(Requirement(text).name) for text in PYPROJECT["project"]["dependencies"]}
-    cdktn = {canonicalize_name(Requirement(text).name) for text in PYPROJECT["project"]["optional-dependencies"]["cdktn"]}
+    cdktn = {canonicalize_name(Requirement(text).name)
+             for text in PYPROJECT["project"]["optional-dependencies"]["cdktn"]}
     unknown = imported - set(DISTRIBUTIONS)
     assert not unknown, f"imported by the packages but not declared: {sorted(unknown)}"
     needed = {canonicalize_name(DISTRIBUTIONS[name]) for name in imported}

@@ -9,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codat_iac import project as projects
-from codat_iac import provider_mirror, scaffold
+from codat_iac import project as projects, provider_mirror, scaffold
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_FILES = {"cdktf.json", "main.py", "requirements.txt", ".gitignore", "README.md", "package.json",
                  "package-lock.json", ".github/workflows/codat-iac.yml", "terraform-mirror/.terraform.lock.hcl",
-                 *(str(path.relative_to(Path("/p"))) for path in provider_mirror.launcher_paths(Path("/p/terraform-mirror")))}
+                 *(str(path.relative_to(Path("/p")))
+                   for path in provider_mirror.launcher_paths(Path("/p/terraform-mirror")))}
 
 
 def _codat_iac(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -136,7 +136,8 @@ def test_from_writes_the_requirement_as_given():
 
 
 def test_the_example_pipeline_is_the_one_init_writes():
-    assert (REPO / "examples" / "pipelines" / "github-actions.yml").read_text() == scaffold.template("project/github-actions.yml")
+    example = REPO / "examples" / "pipelines" / "github-actions.yml"
+    assert example.read_text() == scaffold.template("project/github-actions.yml")
 
 
 # --------------------------------------------------------------------------------------- the provider launcher

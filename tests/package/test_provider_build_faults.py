@@ -56,7 +56,8 @@ def gnupg(tmp_path):
 def test_an_unsupported_platform_is_named_with_the_platforms_it_builds_for(tmp_path, monkeypatch, capsys):
     with pytest.raises(provider_freeze.BuildError) as raised:
         provider_freeze.target_platform("win32", "AMD64")
-    assert "win32/AMD64" in str(raised.value) and "linux_amd64, linux_arm64, darwin_amd64, darwin_arm64" in str(raised.value)
+    assert "win32/AMD64" in str(raised.value)
+    assert "linux_amd64, linux_arm64, darwin_amd64, darwin_arm64" in str(raised.value)
     assert provider_freeze.target_platform("linux", "aarch64") == "linux_arm64"
     monkeypatch.setattr(provider_freeze.platform, "machine", lambda: "riscv64")
     assert main(["provider", "build", "--out", str(tmp_path / "out")]) == 1
@@ -130,14 +131,17 @@ def test_from_lays_out_every_platform_of_a_matrix_signed_once(tmp_path, gnupg):
     assert f"signed by key ID {key_id}" in done.stdout
     sums = (out / f"{PREFIX}_SHA256SUMS").read_text().splitlines()
     assert [line.split("  ")[1] for line in sums] == sorted(
-        [f"{PREFIX}_darwin_arm64.zip", f"{PREFIX}_linux_amd64.zip", f"{PREFIX}_linux_arm64.zip", f"{PREFIX}_manifest.json"])
-    assert gnupg.run("--verify", str(out / f"{PREFIX}_SHA256SUMS.sig"), str(out / f"{PREFIX}_SHA256SUMS")).returncode == 0
+        [f"{PREFIX}_darwin_arm64.zip", f"{PREFIX}_linux_amd64.zip", f"{PREFIX}_linux_arm64.zip",
+         f"{PREFIX}_manifest.json"])
+    verified = gnupg.run("--verify", str(out / f"{PREFIX}_SHA256SUMS.sig"), str(out / f"{PREFIX}_SHA256SUMS"))
+    assert verified.returncode == 0
     import json
 
     versions = json.loads((out / "registry" / "v1" / "providers" / "acme" / "codat" / "versions").read_text())
     assert versions["versions"][0]["platforms"] == [{"arch": "arm64", "os": "darwin"}, {"arch": "amd64", "os": "linux"},
                                                    {"arch": "arm64", "os": "linux"}]
-    mirror = json.loads((out / "network-mirror" / "registry.acme.example" / "acme" / "codat" / "0.1.0.json").read_text())
+    mirror = json.loads(
+        (out / "network-mirror" / "registry.acme.example" / "acme" / "codat" / "0.1.0.json").read_text())
     assert sorted(mirror["archives"]) == ["darwin_arm64", "linux_amd64", "linux_arm64"]
     unpacked = out / "terraform.d" / "plugins" / "registry.acme.example" / "acme" / "codat" / "0.1.0" / "linux_arm64"
     assert (unpacked / "terraform-provider-codat_v0.1.0").read_bytes() == b"linux_arm64"

@@ -80,7 +80,8 @@ def test_the_build_writes_the_zip_its_sums_signature_manifest_and_every_layout(b
                      "terraform.d"}
     sums = (built.out / f"{prefix}_SHA256SUMS").read_text()
     assert f"{built.package.sha256}  {prefix}_linux_amd64.zip\n" in sums and f"  {prefix}_manifest.json\n" in sums
-    verified = gnupg.run("--verify", str(built.out / f"{prefix}_SHA256SUMS.sig"), str(built.out / f"{prefix}_SHA256SUMS"))
+    verified = gnupg.run("--verify", str(built.out / f"{prefix}_SHA256SUMS.sig"),
+                         str(built.out / f"{prefix}_SHA256SUMS"))
     assert verified.returncode == 0 and built.key_id in verified.stderr.replace(" ", ""), verified.stderr
     # The build prints what a lock file records, and the zip holds the executable and its folder only.
     assert f"sha256 {built.package.sha256}" in built.report
@@ -101,7 +102,8 @@ def test_the_same_inputs_build_a_byte_identical_zip(built, tmp_path):
     [zipped] = (tmp_path / "again").glob("*.zip")
     assert zipped.read_bytes() == built.package.path.read_bytes()
     assert f"sha256 {built.package.sha256}" in again.stdout
-    assert "not signed (no --gpg-key), so no registry/" in again.stdout and not (tmp_path / "again" / "registry").exists()
+    assert "not signed (no --gpg-key), so no registry/" in again.stdout
+    assert not (tmp_path / "again" / "registry").exists()
 
 
 # ------------------------------------------------------------------------------------ each layout, no Python

@@ -124,7 +124,8 @@ def test_adopt_then_plan_imports_only_apply_writes_nothing_and_drift_is_checked(
     env = {"CODAT_IAC_ENVIRONMENTS": str(out), **stack_variables()}
     # A secret whose last 4 characters differ from Codat's: stopped at plan, naming the variable; nothing sent.
     codat.mark()
-    wrong = pipeline.plan(tmp_path / "wrong-plan", "prod", **{**env, "TF_VAR_xero_client_secret_prod": "another-Secret-0000"})
+    wrong = pipeline.plan(tmp_path / "wrong-plan", "prod",
+                          **{**env, "TF_VAR_xero_client_secret_prod": "another-Secret-0000"})
     assert wrong.returncode == 1, wrong.stdout + wrong.stderr
     assert "client_secret_wo is not the client secret Codat holds" in wrong.stderr
     assert "TF_VAR_xero_client_secret_prod" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -97,8 +97,8 @@ def test_the_file_holds_any_text_codat_returns_exactly(text):
 
 def test_comments_show_codat_text_with_its_line_breaks_escaped():
     found = adopt.Adopted("prod", "https://api.codat.io")
-    found.integrations = [adopt.Integration("qhyg", "Quick\nBooks\r\n[environments.evil]\x00", "quickbooks", True, False,
-                                            True)]
+    found.integrations = [adopt.Integration("qhyg", "Quick\nBooks\r\n[environments.evil]\x00", "quickbooks", True,
+                                            False, True)]
     text = adopt_file.render(found, "codat-iac")
     assert tomllib.loads(text) == adopt_file.document(found)  # the name did not end the comment
     assert "# Quick\\u000ABooks\\u000D\\u000A[environments.evil]\\u0000 (qhyg)" in text

@@ -27,7 +27,8 @@ class FakeCodat:
 
     def __init__(self, *, integrations=(), credentials=None, webhooks=(), sync=None, cors=(), supplemental=None,
                  profile=None, legacy=False):
-        self.integrations = [Integration(key=k, name=n, enabled=e, source_type="Accounting") for k, n, e in integrations]
+        self.integrations = [Integration(key=k, name=n, enabled=e, source_type="Accounting")
+                             for k, n, e in integrations]
         self.credentials = credentials or {}
         self.webhooks = [WebhookConsumer(**w) for w in webhooks]
         self.sync = SyncSettings(client_id=CLIENT, settings=sync or [], overrides_defaults=bool(sync))
@@ -66,7 +67,8 @@ class FakeCodat:
 
     def get_supplemental_data(self, key, data_type):
         self.calls.append(f"supplemental {data_type}")
-        return {name: SupplementalDataSource(**source) for name, source in self.supplemental.get((key, data_type), {}).items()}
+        return {name: SupplementalDataSource(**source)
+                for name, source in self.supplemental.get((key, data_type), {}).items()}
 
 
 MASKED = {"clientId": "XXXXXXXXXXXXXXXXXXXXXXXXXXXXCDEF", "clientSecret": "XXXXXXXXXXXXXXXXXX1a2b"}
@@ -81,7 +83,8 @@ def test_what_is_adopted_and_what_each_costs():
     )
     found = adopt.read(codat, "prod", "https://api.codat.io")
     assert [(i.table, i.key, i.enabled, i.credentials) for i in found.integrations] == [
-        ("xero", "gbol", True, True), ("quickbooks_online", "qhyg", False, True), ("codat_sandbox", "mqjo", True, False)]
+        ("xero", "gbol", True, True), ("quickbooks_online", "qhyg", False, True),
+        ("codat_sandbox", "mqjo", True, False)]
     # Wave: disabled and without credentials, so nothing to adopt. Credentials: one read per integration.
     assert codat.calls.count("get_credentials") == 4
     # Supplemental data: the 10 accounting data types of each of the 3 adopted integrations.

@@ -58,7 +58,8 @@ def test_a_bad_client_id_names_the_variable_once_without_a_traceback(pipeline):
 
 def test_the_readme_example_with_a_mistake_prints_the_problem_once(pipeline):
     (pipeline.dir / "readme_app.py").write_text(README_APP)
-    (pipeline.dir / "cdktf.json").write_text(json.dumps({"language": "python", "app": f"{sys.executable} readme_app.py"}))
+    (pipeline.dir / "cdktf.json").write_text(
+        json.dumps({"language": "python", "app": f"{sys.executable} readme_app.py"}))
     done = pipeline.drift()
     assert done.returncode == 1
     log = _log(done)

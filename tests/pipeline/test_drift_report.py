@@ -71,7 +71,8 @@ def test_resources_created_deleted_or_gone():
     assert _rows({"resource_drift": [gone], "resource_changes": [recreate]}) == [
         (DRIFT, "(resource)", "(present)", "(absent: deleted outside Terraform)", "delete", False)
     ]
-    assert _rows({"resource_changes": [recreate]}) == [(PENDING, "(resource)", "(present)", "(absent)", "create", False)]
+    assert _rows({"resource_changes": [recreate]}) == [
+        (PENDING, "(resource)", "(present)", "(absent)", "create", False)]
     removed = _change({"enabled": True}, None, actions=("delete",))
     assert _rows({"resource_changes": [removed]}) == [
         (PENDING, "(resource)", "(absent: no longer declared)", "(present)", "delete", False)
@@ -107,7 +108,8 @@ def test_renderings_name_stack_resource_attribute_expected_actual():
     document = json.loads(drift.render_json([report, StackReport("dev")]))
     assert document["exit_code"] == 2
     assert [s["status"] for s in document["stacks"]] == ["different", "clean"]
-    assert {(d["kind"], d["attribute"]) for d in document["differences"]} == {("drift", "enabled"), ("not_applied", "note")}
+    assert {(d["kind"], d["attribute"]) for d in document["differences"]} == {("drift", "enabled"),
+                                                                             ("not_applied", "note")}
     assert drift.render_table([StackReport("dev")]).startswith("No drift")
     failed = drift.render_markdown([StackReport("dev", error="Error: Invalid API key")])
     assert "### Errors" in failed and "Invalid API key" in failed

@@ -54,7 +54,8 @@ INIT_TEMPLATE = Path(__file__).resolve().parents[2] / "codat_iac" / "templates" 
 WORKFLOWS = pytest.mark.parametrize("workflow_file", [WORKFLOW, INIT_TEMPLATE], ids=["example", "init-template"])
 
 
-@pytest.mark.parametrize("path", [*sorted(EXAMPLES.glob("*.y*ml")), INIT_TEMPLATE], ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", [*sorted(EXAMPLES.glob("*.y*ml")), INIT_TEMPLATE],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_example_parses_as_a_workflow(path):
     workflow = _load(path)
     assert isinstance(workflow, dict) and _triggers(workflow) and workflow["jobs"]
@@ -92,7 +93,8 @@ def test_main_applies_the_artifact_the_pull_request_planned(workflow_file):
     assert upload["with"]["path"].rstrip("/") == plan_dir
     assert upload["with"]["include-hidden-files"] is True  # the dependency lock file
 
-    download = next(step for step in apply["steps"] if str(step.get("uses", "")).startswith("actions/download-artifact"))
+    download = next(step for step in apply["steps"]
+                    if str(step.get("uses", "")).startswith("actions/download-artifact"))
     assert download["with"]["name"].startswith("codat-plan-") and upload["with"]["name"].startswith("codat-plan-")
     assert download["with"]["run-id"]  # the pull request's run, not this one
     [apply_command] = _commands(_script(apply))

@@ -36,7 +36,8 @@ TWO_STACKS = textwrap.dedent(
 
 def test_two_stacks_plan_apply_and_drift(pipeline, tmp_path):
     (pipeline.dir / "two_stacks.py").write_text(TWO_STACKS)
-    (pipeline.dir / "cdktf.json").write_text(json.dumps({"language": "python", "app": f"{sys.executable} two_stacks.py"}))
+    (pipeline.dir / "cdktf.json").write_text(
+        json.dumps({"language": "python", "app": f"{sys.executable} two_stacks.py"}))
 
     planned = pipeline.plan(tmp_path / "plan")
     assert planned.returncode == 2, planned.stdout + planned.stderr
@@ -53,7 +54,8 @@ def test_two_stacks_plan_apply_and_drift(pipeline, tmp_path):
     assert [(s["stack"], s["status"], s["drift"]) for s in document["stacks"]] == [
         ("alpha", "different", 1), ("beta", "different", 1)
     ]
-    assert {(d["stack"], d["attribute"]) for d in document["differences"]} == {("alpha", "enabled"), ("beta", "enabled")}
+    assert {(d["stack"], d["attribute"]) for d in document["differences"]} == {("alpha", "enabled"),
+                                                                              ("beta", "enabled")}
 
     done = pipeline.drift("--json", "beta")
     assert done.returncode == 2

@@ -73,7 +73,8 @@ def test_an_artifact_of_another_format_is_refused(tmp_path):
 
 
 def test_synth_failure_says_what_ran_and_why(tmp_path):
-    (tmp_path / "cdktf.json").write_text(json.dumps({"app": "python3 -c 'import sys; sys.exit(\"main.py: bad prop\")'"}))
+    (tmp_path / "cdktf.json").write_text(
+        json.dumps({"app": "python3 -c 'import sys; sys.exit(\"main.py: bad prop\")'"}))
     with pytest.raises(pipeline.PipelineError, match="synth failed") as failure:
         pipeline.App(tmp_path).synth(dict(__import__("os").environ))
     assert "main.py: bad prop" in str(failure.value)

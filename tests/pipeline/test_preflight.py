@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from codat_iac import preflight
 
 REPO = Path(__file__).resolve().parents[2]

@@ -79,8 +79,8 @@ def test_a_deploy_gives_up_after_the_lock_timeout_naming_the_holder_then_runs_on
 def test_a_lock_timeout_that_is_not_a_duration_is_refused_naming_the_setting(pipeline):
     done = pipeline.run("deploy", "--app-dir", str(pipeline.dir), CODAT_IAC_LOCK_TIMEOUT="2")
     assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == ("codat-iac deploy: CODAT_IAC_LOCK_TIMEOUT '2' is not a duration: give it as "
-                                            "Terraform's -lock-timeout takes it, e.g. 30s, 5m or 1m30s.")
+    assert done.stderr.splitlines()[-1] == ("codat-iac deploy: CODAT_IAC_LOCK_TIMEOUT '2' is not a duration: give "
+                                            "it as Terraform's -lock-timeout takes it, e.g. 30s, 5m or 1m30s.")
 
 
 @pytest.mark.parametrize("text, seconds", [("2s", 2.0), ("5m", 300.0), ("1m30s", 90.0), ("1.5h", 5400.0),

@@ -18,8 +18,9 @@ def _managed(state: dict) -> list[tuple[str, str, dict]]:
 
 
 def _pulled(pipeline, **env: str) -> dict:
-    from codat_iac.toolenv import tool_environment
     import subprocess
+
+    from codat_iac.toolenv import tool_environment
 
     run_env = tool_environment(dict(pipeline.env, **env))
     if env.get("CODAT_IAC_STATE"):
@@ -65,7 +66,8 @@ def test_local_state_moves_to_postgres_and_back_losing_nothing(pipeline, state_u
 
     back = pipeline.run("state", "migrate", "--to", "local", *app, **in_postgres)
     assert back.returncode == 0, back.stdout + back.stderr
-    assert back.stdout.startswith("Migrated state to local files") and f"  {STACK}: migrated (1 resource(s))" in back.stdout
+    assert back.stdout.startswith("Migrated state to local files")
+    assert f"  {STACK}: migrated (1 resource(s))" in back.stdout
     assert _managed(json.loads(local_file.read_text())) == before
     planned = pipeline.run("diff", *app)
     assert planned.returncode == 0 and planned.stdout.startswith("No changes ("), planned.stdout + planned.stderr

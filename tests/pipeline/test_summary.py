@@ -44,7 +44,8 @@ def test_drift_that_apply_puts_back_is_marked():
         "resource_drift": [_change(XERO, ["update"], dict(live, enabled=True), live)],
         "resource_changes": [_change(XERO, ["update"], live, dict(live, enabled=True))],
     }
-    assert _lines(plan) == ["codat / xero (gbol): enabled false -> true (changed outside Terraform); credentials unchanged"]
+    assert _lines(plan) == [
+        "codat / xero (gbol): enabled false -> true (changed outside Terraform); credentials unchanged"]
 
 
 def test_create_delete_replace_and_sensitive_values():
@@ -58,7 +59,8 @@ def test_create_delete_replace_and_sensitive_values():
     ]}
     lines = _lines(plan)
     assert lines == [
-        "codat / xero (gbol): removed (on_destroy = delete_credentials: switched off in Codat and its credentials deleted)",
+        "codat / xero (gbol): removed (on_destroy = delete_credentials: switched off in Codat and its credentials "
+        "deleted)",
         'codat / webhook_sync (webhook): replaced; secret changed (sensitive); url "https://a.example" -> "https://b.example"',
         "codat / codat_profile.profile (profile): new",
     ]
@@ -77,10 +79,12 @@ def test_configuration_resources_are_named_in_codats_words():
         _change("codat_sync_settings.sync", ["update"], {"overrides_defaults": False}, {"overrides_defaults": True}),
         _change("codat_cors_origins.cors", ["create"], None, {"allowed_origins": ["https://app.example"]}),
         _change("codat_supplemental_data.sup", ["create"], None, {"platform_key": "gbol", "data_type": "invoices"}),
-        _change("codat_custom_data_type.po", ["create"], None, {"platform_key": "gbol", "identifier": "purchaseOrders"}),
+        _change("codat_custom_data_type.po", ["create"], None,
+                {"platform_key": "gbol", "identifier": "purchaseOrders"}),
     ]}
     labels = [line.split(": ", 1)[0] for line in _lines(plan)]
-    assert labels == ["codat / codat_sync_settings.sync (sync settings)", "codat / codat_cors_origins.cors (CORS origins)",
+    assert labels == ["codat / codat_sync_settings.sync (sync settings)",
+                      "codat / codat_cors_origins.cors (CORS origins)",
                       "codat / codat_supplemental_data.sup (gbol supplemental data for invoices)",
                       "codat / codat_custom_data_type.po (gbol custom data type purchaseOrders)"]
 

@@ -200,7 +200,8 @@ def test_the_reference_stack_plans_the_same_text_warm_and_cold(tmp_path, emulato
     app = tmp_path / "reference"
     app.mkdir()
     (app / "main.py").write_text((REPO / "main.py").read_text())
-    env = _env(tmp_path, PYTHONPATH=str(REPO), CODAT_BASE_URL=emulator.url, XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+    env = _env(tmp_path, PYTHONPATH=str(REPO), CODAT_BASE_URL=emulator.url,
+               XERO_CLIENT_ID="0A1B2C3D4E5F60718293A4B5C6D7E8F9",
                TF_VAR_xero_client_secret="warm-reference-secret-0001")
     synth = subprocess.run([sys.executable, "main.py"], cwd=app, env=env, capture_output=True, text=True, timeout=300)
     assert synth.returncode == 0, synth.stderr
@@ -311,7 +312,7 @@ def _checkout(tmp_path: Path, instances) -> tuple[Path, dict[str, str]]:
     (work / "cdktf.json").write_text(json.dumps(config))
     names = ("alpha", "beta", "gamma")
     (tmp_path / "environments.toml").write_text(
-        "".join(ENVIRONMENT.format(name=name, url=e.url) for name, e in zip(names, instances)))
+        "".join(ENVIRONMENT.format(name=name, url=e.url) for name, e in zip(names, instances, strict=True)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CODAT_"))}
     env.update(PYTHONPATH=str(REPO), CODAT_IAC_ENVIRONMENTS=str(tmp_path / "environments.toml"),
                **{f"TF_VAR_codat_api_key_{name}": API_KEY for name in names})

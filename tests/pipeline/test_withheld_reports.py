@@ -86,7 +86,8 @@ def hide_canaries_in_codat(data_dir: Path) -> None:
         state["profile"]["whiteListUrls"] = [f"https://acme.example/{base64.b64encode(SECRET.encode()).decode()}"]
         (hook,) = state["webhooks"]
         hook["url"] = f"https://acme.example/hooks/{KEY.upper()}"
-        hidden = [state["profile"]["name"], state["profile"]["logoUrl"], *state["profile"]["whiteListUrls"], hook["url"]]
+        hidden = [state["profile"]["name"], state["profile"]["logoUrl"], *state["profile"]["whiteListUrls"],
+                  hook["url"]]
     for value in hidden:  # the search below finds each of them
         with pytest.raises(AssertionError):
             assert_no_canary("a hidden value", value)

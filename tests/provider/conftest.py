@@ -37,7 +37,8 @@ class Terraform:
 
     def run(self, *args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
         env = self.env if self.warm_run is None else self.warm_run.environment(list(args), self.env)
-        done = subprocess.run(["terraform", *args], cwd=self.dir, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(["terraform", *args], cwd=self.dir, env=env, capture_output=True, text=True,
+                              timeout=timeout)
         self.outputs += [done.stdout, done.stderr]
         if check and done.returncode != 0:
             raise AssertionError(f"terraform {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")

@@ -18,25 +18,27 @@ from codat_client import (
     SyncSettings,
     WriteNotAcknowledgedError,
 )
-from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.flatten import removed_by
+from codat_provider.cors_origins.resource import CorsOriginsResource
 from codat_provider.cors_origins.validate import validate_config as validate_cors
 from codat_provider.custom_data_type.expand import configuration_args
 from codat_provider.custom_data_type.flatten import flatten_custom_data_type
-from codat_provider.custom_data_type.validate import parse_import_id as parse_custom_id
-from codat_provider.custom_data_type.validate import validate_config as validate_custom
+from codat_provider.custom_data_type.validate import (
+    parse_import_id as parse_custom_id,
+    validate_config as validate_custom,
+)
 from codat_provider.data_sources.flatten import flatten_branding
 from codat_provider.supplemental_data.expand import sources_args
 from codat_provider.supplemental_data.flatten import flatten_sources
 from codat_provider.supplemental_data.resource import _attribute_path as supplemental_path
-from codat_provider.supplemental_data.validate import parse_import_id as parse_supplemental_id
-from codat_provider.supplemental_data.validate import validate_config as validate_supplemental
+from codat_provider.supplemental_data.validate import (
+    parse_import_id as parse_supplemental_id,
+    validate_config as validate_supplemental,
+)
 from codat_provider.sync_settings.expand import changed_data_types, overlay, reset
 from codat_provider.sync_settings.flatten import flatten_sync_settings
-from codat_provider.sync_settings.resource import SyncSettingsResource
-from codat_provider.sync_settings.resource import _attribute_path as sync_path
-from codat_provider.sync_settings.validate import parse_import_id as parse_sync_id
-from codat_provider.sync_settings.validate import validate_config as validate_sync
+from codat_provider.sync_settings.resource import SyncSettingsResource, _attribute_path as sync_path
+from codat_provider.sync_settings.validate import parse_import_id as parse_sync_id, validate_config as validate_sync
 from tfplugin import UNKNOWN, Diagnostics, PlanRequest, ProviderError
 
 CODAT = {
@@ -95,7 +97,8 @@ def test_flatten_keeps_the_held_date_text_for_the_same_moment_and_leaves_out_wha
     codat = {"overridesDefaults": True, "settings": [
         {"dataType": "invoices", "fetchOnFirstLink": True, "syncSchedule": 24, "syncOrder": 0,
          "syncFromUtc": "2024-01-01T05:00:00Z", "isLocked": False}]}
-    same = flatten_sync_settings(codat, ["invoices", "bills"], {"invoices": {"sync_from_utc": "2024-01-01T06:00:00+01:00"}})
+    same = flatten_sync_settings(codat, ["invoices", "bills"],
+                                 {"invoices": {"sync_from_utc": "2024-01-01T06:00:00+01:00"}})
     assert same == {"id": "sync_settings", "overrides_defaults": True, "data_types": {"invoices": {
         "fetch_on_first_link": True, "sync_schedule": 24, "sync_order": 0, "sync_from_utc": "2024-01-01T06:00:00+01:00",
         "sync_from_window": None, "months_to_sync": None, "is_locked": False}}}  # bills: gone, so the plan adds it
@@ -120,7 +123,8 @@ def test_sync_validation_paths_and_unknowns():
 
 def test_sync_import_ids_and_codat_item_ids():
     diags = Diagnostics()
-    assert parse_sync_id("all", diags) == [] and parse_sync_id(" invoices, bills,invoices", diags) == ["invoices", "bills"]
+    assert parse_sync_id("all", diags) == []
+    assert parse_sync_id(" invoices, bills,invoices", diags) == ["invoices", "bills"]
     assert not diags
     for bad in ("", "invoices,", "Invoices", "sync_settings"):
         wrong = Diagnostics()
@@ -282,7 +286,8 @@ def test_codats_400s_land_on_the_attribute_they_name():
     diags = Diagnostics()
     refused = ["settings[0].syncSchedule: not a schedule", "settings[1]: a financial statement"]
     assert _sync(FakeConfigurationCodat(refuse=refused)).update({}, PLANNED_SYNC, CONFIG_SYNC, diags) is None
-    assert [d.path for d in diags.errors] == [("data_types", "invoices", "sync_schedule"), ("data_types", "balanceSheet")]
+    assert [d.path for d in diags.errors] == [("data_types", "invoices", "sync_schedule"),
+                                              ("data_types", "balanceSheet")]
     cors = CorsOriginsResource(SimpleNamespace(client=FakeConfigurationCodat(refuse=["allowedOrigins[0]: no"])))
     diags = Diagnostics()
     planned = {"id": UNKNOWN, "allowed_origins": ["https://a.example"], "on_destroy": "keep"}
@@ -321,7 +326,8 @@ class CarelessOrigins(FakeConfigurationCodat):
 def test_origins_codat_did_not_acknowledge_are_read_back_kept_when_held_else_an_error_naming_them():
     planned = {"id": UNKNOWN, "allowed_origins": ["https://a.example"], "on_destroy": "keep"}
     diags = Diagnostics()
-    state = CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=True))).update({}, planned, planned, diags)
+    resource = CorsOriginsResource(SimpleNamespace(client=CarelessOrigins(stored=True)))
+    state = resource.update({}, planned, planned, diags)
     assert state["allowed_origins"] == ["https://a.example"]
     assert [d.summary for d in diags.warnings] == ["Codat did not acknowledge the write, but holds it"]
     with pytest.raises(ProviderError) as refused:

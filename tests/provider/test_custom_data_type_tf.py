@@ -22,7 +22,8 @@ def test_lifecycle_drift_recreate_import_and_forget(tf, emulator, codat_api):
     tf.init()
     tf.apply()
     assert codat_api.get(PATH).json() == {
-        "dataSource": "/api.xro/2.0/PurchaseOrders", "requiredData": {"number": "$.PurchaseOrderNumber", "total": "$.Total"},
+        "dataSource": "/api.xro/2.0/PurchaseOrders",
+        "requiredData": {"number": "$.PurchaseOrderNumber", "total": "$.Total"},
         "keyBy": ["$.PurchaseOrderID"], "sourceModifiedDate": None}
     values = tf.state()["codat_custom_data_type.xero_po"]
     assert values["id"] == "gbol/purchaseOrders" and values["source_modified_date"] is None
@@ -32,7 +33,8 @@ def test_lifecycle_drift_recreate_import_and_forget(tf, emulator, codat_api):
                     "--required-data", "number=$.PurchaseOrderNumber", "--required-data", "total=$.Total",
                     "--key-by", "$.PurchaseOrderNumber")
     drift = tf.plan()
-    assert drift.returncode == 2 and "~ key_by" in drift.stdout and "$.PurchaseOrderNumber" in drift.stdout, drift.stdout
+    assert drift.returncode == 2, drift.stdout
+    assert "~ key_by" in drift.stdout and "$.PurchaseOrderNumber" in drift.stdout, drift.stdout
     tf.apply()
     assert codat_api.get(PATH).json()["keyBy"] == ["$.PurchaseOrderID"]
 
@@ -80,6 +82,7 @@ resource "codat_custom_data_type" "bad" {
     assert bad.returncode == 1
     text = " ".join(bad.stderr.split())
     for expected in ("is not a Codat platform key", "'purchase orders' cannot name a custom data type",
-                     "data_source is required", "key_by is required", "required_data.number must be a non-empty string"):
+                     "data_source is required", "key_by is required",
+                     "required_data.number must be a non-empty string"):
         assert expected in text, bad.stderr
     assert "Traceback" not in bad.stderr

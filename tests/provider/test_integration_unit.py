@@ -507,7 +507,8 @@ class Stopping(FakeCodat):
 
     def put_credentials(self, key, body):
         if self.stopped_at == "put_credentials":
-            raise StoppedError("PUT /integrations/credentials/gbol: stopped while waiting", took_effect=self.took_effect)
+            raise StoppedError("PUT /integrations/credentials/gbol: stopped while waiting",
+                               took_effect=self.took_effect)
         return super().put_credentials(key, body)
 
     def set_enabled(self, key, enabled):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from codat_client import Profile
 from codat_provider.profile.expand import API_FIELDS, overlay
 from codat_provider.profile.flatten import flatten_profile
-from codat_provider.validation import bad_request_paths
 from codat_provider.profile.validate import validate_config
+from codat_provider.validation import bad_request_paths
 from tfplugin import UNKNOWN, Diagnostics
 
 CURRENT = {"name": "Old", "redirect_url": "https://old.example/{companyId}", "logo_url": "https://l.example/l.png",
@@ -45,7 +45,8 @@ def test_validate_reports_paths():
 
 
 def test_bad_request_paths_maps_codat_item_ids():
-    assert bad_request_paths(["redirectUrl: The RedirectUrl field is required.", "whiteListUrls[1]: bad"], API_FIELDS) == [
+    errors = ["redirectUrl: The RedirectUrl field is required.", "whiteListUrls[1]: bad"]
+    assert bad_request_paths(errors, API_FIELDS) == [
         (("redirect_url",), "The RedirectUrl field is required."),
         (("white_list_urls", 1), "bad"),
     ]

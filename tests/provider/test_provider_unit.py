@@ -19,9 +19,8 @@ import codat_client
 from codat_provider.integration.resource import IntegrationResource
 from codat_provider.provider import CodatProvider
 from tests.careless.careless_server import CarelessCodat
-from tfplugin import Diagnostics, ProviderError
+from tfplugin import Diagnostics, ProviderError, set_scrubber
 from tfplugin._log import HclogHandler
-from tfplugin import set_scrubber
 
 REPO = Path(__file__).resolve().parents[2]
 API_KEY = "provider-unit-api-key-6b2e"
@@ -47,7 +46,7 @@ def configured(codat, monkeypatch) -> CodatProvider:
     set_scrubber(None)
 
 
-def test_schema_and_validate_starts_load_neither_httpx_nor_pydantic_and_configure_does():
+def test_schema_and_validate_starts_load_neither_httpx_nor_pydantic_and_configure_does(unmeasured_env):
     """Terraform starts the provider ~3 times per plan; only the start that calls Codat pays for httpx and
     pydantic. typing (~2-5 ms a start) stays out too: names only type checkers need go under TYPE_CHECKING."""
     script = """
@@ -64,7 +63,8 @@ print(heavy())
 provider.configure({"base_url": "https://api.codat.io", "api_key": "k" * 12}, Diagnostics())
 print(heavy())
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env=unmeasured_env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "['codat_settings.secrets', 'httpx', 'pydantic', 'typing']"]
 
@@ -121,7 +121,7 @@ def test_concurrent_first_rpcs_share_one_client_and_one_limiter(configured, coda
 
 def test_a_provider_that_is_not_configured_says_so():
     with pytest.raises(ProviderError, match="not configured"):
-        CodatProvider().client
+        _ = CodatProvider().client
 
 
 def test_stop_ends_a_read_waiting_on_a_long_retry_after_and_says_nothing_changed(configured, codat):

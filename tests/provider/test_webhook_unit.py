@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from codat_client import WebhookConsumer
+from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.expand import API_FIELDS, create_args
 from codat_provider.webhook.flatten import flatten_webhook
-from codat_provider.validation import bad_request_paths
 from codat_provider.webhook.validate import validate_config, webhook_url_problem
 from tfplugin import UNKNOWN, Diagnostics
 
@@ -63,7 +63,8 @@ def test_validate_reports_paths_and_skips_unknowns():
 
 
 def test_bad_request_paths_maps_codat_item_ids():
-    assert bad_request_paths(["url: must be absolute", "companyTags[2]: too long", "other: ignored", "no id"], API_FIELDS) == [
+    errors = ["url: must be absolute", "companyTags[2]: too long", "other: ignored", "no id"]
+    assert bad_request_paths(errors, API_FIELDS) == [
         (("url",), "must be absolute"),
         (("company_tags", 2), "too long"),
     ]

@@ -33,7 +33,8 @@ def test_the_data_type_tables_are_codats_spec_enums():
 
 
 @pytest.mark.parametrize("name, says", [
-    ("invoice", "Did you mean invoices?"), ("Invoices", "Did you mean invoices?"), ("banking-account", "banking-accounts"),
+    ("invoice", "Did you mean invoices?"), ("Invoices", "Did you mean invoices?"),
+    ("banking-account", "banking-accounts"),
     ("zzzzzz", "Known data types: accountTransactions"), (3, "is not a data type Codat syncs"),
 ])
 def test_unknown_sync_data_types_suggest_the_closest(name, says):
@@ -98,7 +99,8 @@ def test_good_origins(origin):
     ("https://app.example.com?x=1", "carries a path, query or fragment"), ("https://app.example.com#", "fragment"),
     ("http://app.example.com", "plain http://"), ("ftp://app.example.com", "not an https:// origin"),
     ("app.example.com", "not an https:// origin"), ("https://*.example.com", "no `*` wildcard"),
-    ("https://app.example.com:0", "valid host or port"), (" https://app.example.com", "spaces"), ("", "must be a string"),
+    ("https://app.example.com:0", "valid host or port"), (" https://app.example.com", "spaces"),
+    ("", "must be a string"),
 ])
 def test_bad_origins(origin, says):
     assert says in origin_problem(origin)

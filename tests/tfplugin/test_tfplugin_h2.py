@@ -7,8 +7,20 @@ import struct
 import pytest
 
 from tfplugin import _hpack
-from tfplugin._h2 import (ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, HEADERS, PADDED, PING, PREFACE,
-                          SETTINGS, WINDOW_UPDATE, _frame)
+from tfplugin._h2 import (
+    ACK,
+    CONTINUATION,
+    DATA,
+    END_HEADERS,
+    END_STREAM,
+    HEADERS,
+    PADDED,
+    PING,
+    PREFACE,
+    SETTINGS,
+    WINDOW_UPDATE,
+    _frame,
+)
 from tfplugin._proto import tfplugin6_pb2 as pb
 
 

@@ -11,9 +11,25 @@ import ssl
 
 import pytest
 from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, WindowUpdateFrame
-from tfplugin_h2peer import (ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, INTERNAL, MAX_CONCURRENT_STREAMS,
-                             MAX_HEADER_LIST_SIZE, METADATA, PROTOCOL_ERROR, REFUSED_STREAM, RESOURCE_EXHAUSTED,
-                             SCHEMA, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message, request_headers)
+
+from tfplugin_h2peer import (
+    ENHANCE_YOUR_CALM,
+    FLOW_CONTROL_ERROR,
+    INTERNAL,
+    MAX_CONCURRENT_STREAMS,
+    MAX_HEADER_LIST_SIZE,
+    METADATA,
+    PROTOCOL_ERROR,
+    REFUSED_STREAM,
+    RESOURCE_EXHAUSTED,
+    SCHEMA,
+    H2Client,
+    RawPeer,
+    assert_metadata_ok,
+    connect,
+    grpc_message,
+    request_headers,
+)
 from tfplugin_inprocess import InProcess
 
 
@@ -167,7 +183,6 @@ def test_a_request_alone_may_pass_the_connection_limit_but_not_beside_others(sto
     import socket
 
     from testprovider import TptProvider
-
     from tfplugin import _h2
     from tfplugin._proto.wire import METHODS
     from tfplugin._rpc import ProviderService

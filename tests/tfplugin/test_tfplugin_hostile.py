@@ -18,11 +18,11 @@ import threading
 
 import msgpack
 import pytest
-import tfplugin_certs as certs
 from hyperframe.frame import DataFrame, HeadersFrame, RstStreamFrame, WindowUpdateFrame
-from tfplugin_h2peer import (RESOURCE_EXHAUSTED, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message)
 
+import tfplugin_certs as certs
 from tfplugin._proto import tfplugin6_pb2 as pb
+from tfplugin_h2peer import RESOURCE_EXHAUSTED, H2Client, RawPeer, assert_metadata_ok, connect, grpc_message
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAIN = os.path.join(HERE, "testprovider", "main.py")

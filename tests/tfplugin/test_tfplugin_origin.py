@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tfplugin import Attribute, Provider, Resource, Schema, types
-from tfplugin import values as V
+from tfplugin import Attribute, Provider, Resource, Schema, types, values as V
 from tfplugin._proto import tfplugin6_pb2 as pb
 from tfplugin_inprocess import InProcess
 

@@ -157,7 +157,6 @@ def test_schema_rules():
 
 def test_docs_render_every_page():
     from testprovider import TptProvider
-
     from tfplugin.docs import render_markdown
     pages = render_markdown(TptProvider())
     assert set(pages) == {"index.md", "resources/thing.md", "resources/versioned.md", "resources/counter.md",

@@ -13,9 +13,7 @@ import time
 import grpc
 import pytest
 
-from tfplugin._proto import goplugin_pb2, goplugin_pb2_grpc
-from tfplugin._proto import tfplugin6_pb2 as pb
-from tfplugin._proto import tfplugin6_pb2_grpc
+from tfplugin._proto import goplugin_pb2, goplugin_pb2_grpc, tfplugin6_pb2 as pb, tfplugin6_pb2_grpc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAIN = os.path.join(HERE, "testprovider", "main.py")
@@ -222,7 +220,8 @@ def test_an_unknown_public_module_name_is_a_clean_start_failure(tmp_path):
     p = subprocess.run([sys.executable, MAIN], capture_output=True, text=True, timeout=30,
                        env=env(tmp_path, TF_PLUGIN_MAGIC_COOKIE=COOKIE, TFPLUGIN_PUBLIC_MODULES="ssl,sockets"))
     assert p.returncode == 1 and p.stdout == "" and "Traceback" not in p.stderr
-    assert "TFPLUGIN_PUBLIC_MODULES names 'sockets'; it takes 'all' or names from socket, signal, ssl, hashlib" in p.stderr
+    assert ("TFPLUGIN_PUBLIC_MODULES names 'sockets'; it takes 'all' or names from socket, signal, ssl, hashlib"
+            in p.stderr)
 
 
 def test_the_listener_falls_back_to_the_socket_module(tmp_path, monkeypatch, store):
@@ -231,7 +230,6 @@ def test_the_listener_falls_back_to_the_socket_module(tmp_path, monkeypatch, sto
     import types as pytypes
 
     from testprovider import TptProvider
-
     from tfplugin import server
     from tfplugin._rpc import ProviderService
     monkeypatch.setitem(sys.modules, "_socket", pytypes.SimpleNamespace(socket=type("NoAccept", (), {})))

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tfplugin import _budget, _pb
-from tfplugin._proto import generate, goplugin_pb2
-from tfplugin._proto import tfplugin6_pb2 as pb
+from tfplugin._proto import generate, goplugin_pb2, tfplugin6_pb2 as pb
 from tfplugin._proto.wire import METHODS
 
 
@@ -65,7 +63,7 @@ def test_scalars_round_trip(s, b, i, flag):
         _pb.encode("tfplugin6.UpgradeResourceIdentity.Request", d2)) == m2
 
 
-def test_start_path_imports_neither_grpc_nor_protobuf():
+def test_start_path_imports_neither_grpc_nor_protobuf(unmeasured_env):
     """Nor typing (~2-5 ms a start): names only a type checker needs are imported under TYPE_CHECKING."""
     import subprocess
     import sys
@@ -73,7 +71,7 @@ def test_start_path_imports_neither_grpc_nor_protobuf():
             "bad = [m for m in sys.modules if m.split('.')[0] in ('grpc', 'google', 'cryptography', 'asyncio', "
             "'typing')]; "
             "print(bad); sys.exit(1 if bad else 0)")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=unmeasured_env)
     assert p.returncode == 0, p.stdout + p.stderr
 
 

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import grpc
 import pytest
 
-from decimal import Decimal
-
-from tfplugin import UNKNOWN, Attribute, Schema, types
-from tfplugin import values as V
-from tfplugin._proto import goplugin_pb2, goplugin_pb2_grpc, health_pb2
-from tfplugin._proto import tfplugin6_pb2 as pb
 from testprovider import Lookup, Thing, TptProvider, Versioned
+from tfplugin import UNKNOWN, Attribute, Schema, types, values as V
+from tfplugin._proto import goplugin_pb2, goplugin_pb2_grpc, health_pb2, tfplugin6_pb2 as pb
 
 THING = Thing.schema.implied_type()
 PROVIDER = TptProvider.schema.implied_type()
@@ -382,8 +379,8 @@ def test_mtls_with_client_certificate(store):
     import ssl
 
     import tfplugin_certs as certs
-    from tfplugin_inprocess import InProcess
     from tfplugin._proto import tfplugin6_pb2_grpc
+    from tfplugin_inprocess import InProcess
     client_pem, client_key = certs.client_cert()
     other_pem, other_key = certs.client_cert()
     srv = InProcess(TptProvider, tls=True, client_cert=client_pem.decode())
@@ -411,9 +408,8 @@ def test_every_rpc_is_covered():
 
 
 def test_failures_in_any_hook_are_diagnostics(store):
-    from tfplugin_inprocess import InProcess
-
     from tfplugin import DataSource, Provider, Resource
+    from tfplugin_inprocess import InProcess
 
     class Boom(Resource):
         type_name = "b_thing"

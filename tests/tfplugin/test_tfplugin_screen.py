@@ -9,9 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from tfplugin import (UNKNOWN, Attribute, DataSource, Imported, NestedAttributes, Provider, Resource, Schema,
-                      differences_from_plan, set_scrubber, types)
-from tfplugin import values as V
+from tfplugin import (
+    UNKNOWN,
+    Attribute,
+    DataSource,
+    Imported,
+    NestedAttributes,
+    Provider,
+    Resource,
+    Schema,
+    differences_from_plan,
+    set_scrubber,
+    types,
+    values as V,
+)
 from tfplugin._rpc import ProviderService
 from tfplugin.diagnostics import ERROR, WARNING
 
@@ -116,8 +127,10 @@ def test_a_read_value_holding_a_secret_becomes_the_marker_with_one_warning_per_a
     assert new["tags"] == {MARKER: "a", "team": MARKER}  # a map key too
     assert sorted(new["zones"]) == sorted([MARKER, "eu"])
     summaries = [d["summary"] for d in answer["diagnostics"]]
-    assert summaries == ["s_thing: name withheld: it held a secret", "s_thing: tags (a key) withheld: it held a secret",
-                         's_thing: tags["team"] withheld: it held a secret', "s_thing: zones withheld: it held a secret"]
+    assert summaries == ["s_thing: name withheld: it held a secret",
+                         "s_thing: tags (a key) withheld: it held a secret",
+                         's_thing: tags["team"] withheld: it held a secret',
+                         "s_thing: zones withheld: it held a secret"]
     assert all(d["severity"] == WARNING and "attribute" not in d for d in answer["diagnostics"])  # warnings, no path
     assert SECRET not in texts(answer).lower() and MARKER in answer["diagnostics"][0]["detail"]
 
@@ -130,8 +143,8 @@ def test_without_a_finder_values_pass_unchanged(service):
 
 def test_a_configured_value_holding_a_secret_is_an_error_without_an_attribute_path(service):
     config = {**CONFIG, "label": f"label {SECRET}"}
-    answer = service.PlanResourceChange({"type_name": "s_thing", "prior_state": dv(None), "proposed_new_state": dv(config),
-                                         "config": dv(config)})
+    answer = service.PlanResourceChange({"type_name": "s_thing", "prior_state": dv(None),
+                                         "proposed_new_state": dv(config), "config": dv(config)})
     (error,) = answer["diagnostics"]
     assert error["severity"] == ERROR and "attribute" not in error  # a path would make Terraform quote the line
     assert error["summary"] == "s_thing: label holds a secret"
@@ -184,11 +197,13 @@ def test_import_refuses_an_id_holding_a_secret_and_screens_private_data(service)
     (imported,) = answer["imported_resources"]
     assert SECRET not in imported["private"].decode()
     assert json.loads(imported["private"]) == {"resource": {"note": MARKER}}
-    assert 's_thing: (private data)["resource"]["note"] withheld: it held a secret' in [d["summary"] for d in answer["diagnostics"]]
+    summaries = [d["summary"] for d in answer["diagnostics"]]
+    assert 's_thing: (private data)["resource"]["note"] withheld: it held a secret' in summaries
 
 
 def test_private_state_of_another_format_holding_a_secret_is_dropped(service):
-    answer = service.ReadResource({"type_name": "s_thing", "current_state": dv(state()), "private": f"v1:{SECRET}".encode()})
+    answer = service.ReadResource({"type_name": "s_thing", "current_state": dv(state()),
+                                   "private": f"v1:{SECRET}".encode()})
     assert answer["private"] == b""
 
 
@@ -230,7 +245,8 @@ def test_differences_from_plan_follow_terraforms_rule():
     typ = types.Object({"a": types.String, "n": types.Number, "s": types.Set(types.String),
                         "m": types.Map(types.Number), "l": types.List(types.String)})
     planned = {"a": UNKNOWN, "n": Decimal("24"), "s": ["x", "y"], "m": {"k": 1}, "l": ["p", UNKNOWN]}
-    assert differences_from_plan(typ, planned, {"a": "any", "n": 24, "s": ["y", "x"], "m": {"k": 1.0}, "l": ["p", "q"]}) == []
+    same = {"a": "any", "n": 24, "s": ["y", "x"], "m": {"k": 1.0}, "l": ["p", "q"]}
+    assert differences_from_plan(typ, planned, same) == []
     assert differences_from_plan(typ, planned, {"a": None, "n": 25, "s": ["x"], "m": {"j": 1}, "l": ["r", "q"]}) == [
         "n", "s", "m", "l[0]"]
     assert differences_from_plan(typ, {**planned, "s": ["x", UNKNOWN]}, {**planned, "a": "v", "s": ["z"]}) == []

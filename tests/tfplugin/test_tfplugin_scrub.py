@@ -10,8 +10,7 @@ import traceback
 
 import pytest
 
-from tfplugin import set_scrubber
-from tfplugin import values as V
+from tfplugin import set_scrubber, values as V
 from tfplugin._scrub import WITHHELD, ScrubbedStream, scrubbed
 
 SECRET = "simulated failure"  # what the test provider's exception says, standing in for an echoed secret

@@ -89,12 +89,11 @@ def test_the_ssl_module_serves_where_the_c_module_cannot(store, monkeypatch, c_m
     """Whatever the C module lacks on this Python (each case forced here, on every Python the tests run on),
     the context is built on the public ssl module when the provider starts, and an mTLS call goes through it."""
     import grpc
+
     import tfplugin_certs as certs
     from testprovider import TptProvider
+    from tfplugin._proto import tfplugin6_pb2 as pb, tfplugin6_pb2_grpc
     from tfplugin_inprocess import InProcess
-
-    from tfplugin._proto import tfplugin6_pb2 as pb
-    from tfplugin._proto import tfplugin6_pb2_grpc
 
     client_pem, client_key = certs.client_cert()
     with monkeypatch.context() as patch:

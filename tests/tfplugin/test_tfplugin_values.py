@@ -5,11 +5,9 @@ from decimal import Decimal
 
 import msgpack
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tfplugin import UNKNOWN, _budget, types
-from tfplugin import values as V
+from tfplugin import UNKNOWN, _budget, types, values as V
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=6)
 
@@ -61,7 +59,7 @@ def same(a, b):
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return type(a) is type(b) and a == b
     return a is b if a is UNKNOWN or b is UNKNOWN else (type(a) is type(b) and a == b)

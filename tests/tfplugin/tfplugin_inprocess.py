@@ -13,7 +13,7 @@ class InProcess:
     def __init__(self, provider_factory, tls=False, client_cert=None):
         import grpc
 
-        from tfplugin._proto import (goplugin_pb2_grpc, health_pb2_grpc, tfplugin6_pb2_grpc)
+        from tfplugin._proto import goplugin_pb2_grpc, health_pb2_grpc, tfplugin6_pb2_grpc
         from tfplugin._rpc import ProviderService
         from tfplugin.server import start_server
 

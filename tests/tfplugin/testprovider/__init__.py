@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import os
 
-from tfplugin import (UNKNOWN, Attribute, Block, DataSource, Diagnostics, PlanRequest, Provider, ProviderError,
-                      Resource, Schema, types)
+from tfplugin import (
+    UNKNOWN,
+    Attribute,
+    Block,
+    DataSource,
+    Diagnostics,
+    PlanRequest,
+    Provider,
+    ProviderError,
+    Resource,
+    Schema,
+    types,
+)
 
 
 def _sha256(text: str) -> str:
@@ -104,7 +115,8 @@ class Thing(Resource):
             Attribute("name", types.String, required=True, description="Name (no spaces)."),
             Attribute("size", types.Number, optional=True, computed=True, default=3, description="Size."),
             Attribute("tags", types.Map(types.String), optional=True, description="Tags."),
-            Attribute("zone", types.String, optional=True, requires_replace=True, description="Zone; changing it replaces."),
+            Attribute("zone", types.String, optional=True, requires_replace=True,
+                      description="Zone; changing it replaces."),
             Attribute("secret", types.String, optional=True, write_only=True, description="A secret, never stored."),
             Attribute("secret_sha", types.String, computed=True, description="SHA-256 of the last secret sent."),
             Attribute("fail_on", types.String, optional=True, description="Test hook: operation that raises."),
