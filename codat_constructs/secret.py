@@ -12,10 +12,15 @@ the value. Every secret must be non-empty without surrounding whitespace (a past
 
 from __future__ import annotations
 
+import weakref
+
 from constructs import Construct
 
 from codat_constructs._cdk import cdk
 from codat_constructs.bindings._base import TerraformExpression, literal
+
+# The rules each variable already has (keys of `Secret._rule`), for as long as its stack lives.
+_RULES: weakref.WeakKeyDictionary[cdk.TerraformVariable, set[str]] = weakref.WeakKeyDictionary()
 
 
 class Secret:
@@ -56,9 +61,7 @@ class Secret:
 
     def _rule(self, key: str, condition: str, message: str) -> None:
         """One validation block per rule and variable, however many constructs share the secret."""
-        rules = getattr(self._variable, "_codat_rules", None)
-        if rules is None:
-            rules = self._variable._codat_rules = set()
+        rules = _RULES.setdefault(self._variable, set())
         if key not in rules:
             rules.add(key)
             self._variable.add_validation(condition=condition, error_message=literal(message))

@@ -110,6 +110,18 @@ def test_the_secret_reaches_the_json_only_as_a_variable(stack):
     assert variable["sensitive"] is True and variable["ephemeral"] is True
 
 
+
+def test_a_secret_two_integrations_share_is_one_variable_with_each_rule_once(stack):
+    shared = Secret.from_env(stack, "shared_secret")
+    for name, key in (("qbo", "qhyg"), ("sage", "tgff")):
+        CodatAccountingIntegration(stack, name, platform_key=key, client_id="abc",
+                                   client_secret=Secret.from_env(stack, "shared_secret"))
+    assert shared.name == "shared_secret"
+    variable = json.loads(cdk.Testing.synth(stack))["variable"]["shared_secret"]
+    messages = [rule["error_message"] for rule in variable["validation"]]
+    assert len(messages) == 2 and len(set(messages)) == 2  # trimmed, and no whitespace: once each
+    assert all("TF_VAR_shared_secret" in message for message in messages)
+
 # One bad input each: (the construct, the change, the prop the message must name, words of the fix).
 ACCOUNTING = dict(platform_key="qhyg", client_id="abc")
 BAD = [
