@@ -115,9 +115,9 @@ def main() -> int:
         (packed / zipped.name).write_bytes(zipped.read_bytes())
         started = handshakes(unpacked / EXECUTABLE.format(version=VERSION), options.runs)
         planned = plans(root, root / "packed", options.rounds)
-        size = zipped.stat().st_size  # a zip this run built goes with its scratch folder
-    print(f"standalone provider {zipped.name}: {size / 2**20:.1f} MiB")
-    print(f"  sha256 {package.sha256}\n  {package.h1}\n  {package.zh}")
+        # Read while the zip is here: one this run built goes with its scratch folder.
+        print(f"standalone provider {zipped.name}: {zipped.stat().st_size / 2**20:.1f} MiB")
+        print(f"  sha256 {package.sha256}\n  {package.h1}\n  {package.zh}")
     launcher = statistics.median(started["launcher (venv)"]) * 1000
     print(f"start to handshake, as Terraform starts it (TLS on), medians of {options.runs}:")
     for name, values in started.items():

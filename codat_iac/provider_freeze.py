@@ -37,8 +37,11 @@ _OS = {"linux": "linux", "darwin": "darwin"}
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 # Runtime hooks the provider does without (see the module's doc); any other hook PyInstaller adds is kept.
 DROPPED_RUNTIME_HOOKS = ("pyi_rth_inspect", "pyi_rth_pkgutil", "pyi_rth_multiprocessing")
+# mypy and what it loads come in through pydantic's mypy plugin (pydantic.mypy), which PyInstaller's pydantic hook
+# collects and the provider never imports; the checker and coverage are development tools of this repository.
 EXCLUDED_MODULES = ("grpc", "google", "grpc_tools", "setuptools", "pkg_resources", "_distutils_hack", "hypothesis",
-                    "pytest", "_pytest", "pygments", "rich", "click", "h2", "hpack", "hyperframe", "tkinter")
+                    "pytest", "_pytest", "pygments", "rich", "click", "h2", "hpack", "hyperframe", "tkinter",
+                    "pydantic.mypy", "mypy", "mypyc", "mypy_extensions", "ast_serialize", "librt", "coverage")
 PACKAGES = ("tfplugin", "codat_provider", "codat_client", "codat_settings")
 # Modules of those packages that are for developers only: the protobuf/grpc stubs and their generator.
 DEVELOPER_MODULES = ("tfplugin._proto.generate",)
