@@ -17,7 +17,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from pydantic import BaseModel
@@ -484,23 +484,27 @@ class CodatClient:
         the extra handshakes cost little.
         """
         self._secrets.add(sent_secrets)
-        extra = {"Connection": "close"} if json is not None else {}
-        request = self._http.build_request(
-            method,
-            path,
-            params=params,
-            json=json,
-            headers={**(headers or {}), **extra, "Authorization": self._credential.header},
-        )
-        # Messages name the API path ("/integrations/gbol"), not whatever path base_url adds in front.
-        prefix = self._http.base_url.raw_path.rstrip(b"/")
-        request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
+
+        def build() -> httpx.Request:
+            extra = {"Connection": "close"} if json is not None else {}
+            request = self._http.build_request(
+                method,
+                path,
+                params=params,
+                json=json,
+                headers={**(headers or {}), **extra, "Authorization": self._credential.header},
+            )
+            # Messages name the API path ("/integrations/gbol"), not whatever path base_url adds in front.
+            prefix = self._http.base_url.raw_path.rstrip(b"/")
+            request.extensions["codat_path"] = request.url.raw_path[len(prefix) :].decode("ascii", "replace")
+            return request
+
         if self._stopped.is_set():
-            raise stopped_error(request, None, "before the request was sent")
+            raise stopped_error(build(), None, "before the request was sent")
         rules = CallRules(legacy, mask_all, not_found_next, gone_after_retry, promise)
 
         def send() -> httpx.Response:
-            return self._sender.send(request, rules, self._wait)
+            return self._sender.send(build(), rules, self._wait)
 
         if self._reads is None:
             return send()
@@ -509,9 +513,12 @@ class CodatClient:
                 return send()
         if mask_all:  # a credentials answer may hold secrets in clear: never kept
             return send()
-        response, shared = self._reads.get(str(request.url), send)
+        # Keyed by what names the answer, so a read that shares one builds no request of its own (building one
+        # parses its URL: most of a shared read's cost when 50 resources read one list).
+        response, shared = self._reads.get(f"{path}?{urlencode(params or {})}", send)
         if shared and log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s -> %s: shared answer (cache_reads)", method, api_path(request), response.status_code)
+            log.debug("%s %s -> %s: shared answer (cache_reads)", method, api_path(response.request),
+                      response.status_code)
         return response
 
     def _wait(self, seconds: float) -> None:

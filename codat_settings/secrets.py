@@ -84,8 +84,13 @@ def forms(value: str) -> set[str]:
 _URLSAFE = str.maketrans("+/", "-_")
 
 
+# What str.isalnum() says no to: for a str pattern, \w is exactly the characters isalnum() accepts, and "_".
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+
 def _letters_and_digits(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isalnum())
+    """``text`` lowercased, keeping only its letters and digits (one regex pass: this runs on every value)."""
+    return _NOT_LETTER_OR_DIGIT.sub("", text.lower())
 
 
 class SecretRegistry:
@@ -138,7 +143,7 @@ class SecretRegistry:
         """Whether ``text`` holds a secret in any form ``scrub`` knows, or its letters and digits in order with
         other characters between them. For whole values (a field), where any hit withholds the whole value."""
         pattern = self._pattern
-        if pattern is None or not text:
+        if pattern is None or len(text) < MIN_LENGTH:  # every form, and every squeezed secret, is at least that long
             return False
         if pattern.search(text):
             return True
