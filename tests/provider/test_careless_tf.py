@@ -26,6 +26,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.careless.careless_server import CarelessCodat
+from tests.provider.provider_support import xero_integration
 
 # Each test runs twice: with the provider terraform starts itself (raw terraform) and attached to a warm provider
 # (codat_iac/warm.py), whose log lines go to TF_LOG_PATH itself and must hold no secret either.
@@ -42,19 +43,7 @@ NEVER_SHOWN = (SECRET, PORTAL_SECRET, PORTAL_ID, API_KEY, base64.b64encode(API_K
 HELD_WAIT = "100"  # seconds of Retry-After: far longer than a stopped apply may take to exit
 GENEROUS = 60  # seconds: bounds on a loaded 2-core machine, never the expected duration
 
-XERO = f"""
-variable "secret" {{
-  type      = string
-  sensitive = true
-  ephemeral = true
-}}
-resource "codat_integration" "xero" {{
-  platform_key             = "gbol"
-  client_id                = "{CLIENT_ID}"
-  client_secret_wo         = var.secret
-  client_secret_wo_version = 1
-}}
-"""
+XERO = xero_integration(CLIENT_ID)
 
 
 @pytest.fixture
@@ -262,19 +251,7 @@ CANARIES = (CANARY_KEY, CANARY_SECRET)
 WITHHELD = "(withheld: held a secret)"
 HOOK_URL = "https://hooks.example.com/codat"
 
-INTEGRATION = f"""
-variable "secret" {{
-  type      = string
-  sensitive = true
-  ephemeral = true
-}}
-resource "codat_integration" "xero" {{
-  platform_key             = "gbol"
-  client_id                = "{CLIENT_ID}"
-  client_secret_wo         = var.secret
-  client_secret_wo_version = 1
-}}
-"""
+INTEGRATION = xero_integration(CLIENT_ID)
 PROFILE = """
 resource "codat_profile" "this" {
   name         = "Acme Lending"

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.careless.careless_server import CarelessCodat, gzip_bomb, html_page
+from tests.provider.provider_support import xero_integration
 
 API_KEY = "Careless-Hostile-Key-4d7E9a"  # mixed case: a redirect's host holding it must not be lowercased raw
 SECRET = "hostile-tf-secret-value-5b0c"
@@ -29,19 +30,7 @@ SUPPLEMENTAL = "/integrations/gbol/dataTypes/invoices/supplementalDataConfig"
 EXIT_BOUND = 3.0  # seconds from Ctrl-C to terraform's exit (the issue's bound; expected well under 1.5 s)
 GENEROUS = 60  # seconds: bounds on a loaded 2-core machine, never the expected duration
 
-XERO = f"""
-variable "secret" {{
-  type      = string
-  sensitive = true
-  ephemeral = true
-}}
-resource "codat_integration" "xero" {{
-  platform_key             = "gbol"
-  client_id                = "{CLIENT_ID}"
-  client_secret_wo         = var.secret
-  client_secret_wo_version = 1
-}}
-"""
+XERO = xero_integration(CLIENT_ID)
 SUPPLEMENTAL_DATA = """
 resource "codat_supplemental_data" "xero_invoices" {
   platform_key = "gbol"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.provider.provider_support import xero_integration
+
 REPO = Path(__file__).resolve().parents[2]
 
 SECRET = "hcl-test-secret-value-91ab"
@@ -96,21 +98,7 @@ def assert_secret_free(tf, emulator, secrets=ALL_SECRETS) -> None:
 
 
 def xero(version: int = 1, enabled: bool = True, extra: str = "") -> str:
-    return f"""
-variable "secret" {{
-  type      = string
-  sensitive = true
-  ephemeral = true
-}}
-resource "codat_integration" "xero" {{
-  platform_key             = "gbol"
-  client_id                = "{CLIENT_ID}"
-  client_secret_wo         = var.secret
-  client_secret_wo_version = {version}
-  enabled                  = {str(enabled).lower()}
-  {extra}
-}}
-"""
+    return xero_integration(CLIENT_ID, version, f"  enabled                  = {str(enabled).lower()}\n  {extra}\n")
 
 
 PUT_CREDENTIALS = ("PUT", "/integrations/credentials/gbol")

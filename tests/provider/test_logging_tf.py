@@ -6,6 +6,8 @@ import base64
 
 import pytest
 
+from tests.provider.provider_support import xero_integration
+
 SECRET = "trace-level-secret-value-5e7d"
 # With terraform's own provider process, and attached to a warm provider (codat_iac/warm.py), which logs to its
 # own stderr: the test gets terraform's and the server's lines alike.
@@ -15,21 +17,7 @@ pytestmark = pytest.mark.parametrize("provider_mode", ["cold", "warm"])
 def test_trace_log_of_an_apply_that_sends_credentials_holds_no_secret(tf, emulator, tmp_path, provider_mode):
     trace = tmp_path / "trace.log"
     tf.env.update(TF_LOG="trace", TF_LOG_PATH=str(trace), TF_VAR_secret=SECRET)
-    tf.write(
-        """
-variable "secret" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-resource "codat_integration" "xero" {
-  platform_key             = "gbol"
-  client_id                = "00112233445566778899AABBCCDDEEFF"
-  client_secret_wo         = var.secret
-  client_secret_wo_version = 1
-}
-"""
-    )
+    tf.write(xero_integration("00112233445566778899AABBCCDDEEFF"))
     tf.init()
     applied = tf.apply()
     log = applied.stdout + applied.stderr + trace.read_text()
