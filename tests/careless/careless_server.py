@@ -36,7 +36,7 @@ import zlib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -73,7 +73,33 @@ INTEGRATIONS = {
 }
 
 
-class CarelessCodat:
+class LoopbackServer:
+    """An HTTP server of a test's own on 127.0.0.1, served from a daemon thread while used as a context manager;
+    its handler finds this object as ``self.server.owner``. ``closing`` is set on exit, to end held answers."""
+
+    def _listen(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
+        self.closing = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.owner = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class CarelessCodat(LoopbackServer):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.lock = threading.Lock()
@@ -87,27 +113,9 @@ class CarelessCodat:
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.faulted = threading.Event()  # set once a planned fault has been answered (or its trickle began)
-        self.closing = threading.Event()  # ends every held answer and trickle
         self.released = threading.Event()  # set when a client closed the connection of a held or trickled answer
         self._connections = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.codat = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="careless-codat", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> CarelessCodat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.closing.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._listen(_Handler, "careless-codat")  # `closing` ends every held answer and trickle
 
     def fault(
         self, method: str, path: str, status: int, *, count: int = 1, retry_after: str | None = None,
@@ -145,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body go out as two writes: without this, Nagle's algorithm holds the body until the
         # client's delayed ACK (40 ms a request).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.codat: CarelessCodat = self.server.codat  # type: ignore[attr-defined]
+        self.codat: CarelessCodat = self.server.owner  # type: ignore[attr-defined]
         self.number = next(self.codat._connections)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -23,9 +23,11 @@ import http.client
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.careless.careless_server import LoopbackServer
 
 HTML = b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back soon.</body></html>"
 # Hop-by-hop and framing headers: the proxy frames its own answers.
@@ -50,7 +52,7 @@ class _Unacknowledged(_Rule):
     forward: bool
 
 
-class HostileProxy:
+class HostileProxy(LoopbackServer):
     def __init__(self, upstream: str, api_key: str) -> None:
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
@@ -62,26 +64,8 @@ class HostileProxy:
         self.unacknowledged_writes: list[_Unacknowledged] = []
         self.holds: list[_Rule] = []
         self.held = threading.Event()
-        self.closing = threading.Event()
         self.seen: list[tuple[str, str, int]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.proxy = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hostile-proxy", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> HostileProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.closing.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._listen(_Handler, "hostile-proxy")
 
     # ------------------------------------------------------------------ what tests ask for
 
@@ -155,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        proxy: HostileProxy = self.server.proxy  # type: ignore[attr-defined]
+        proxy: HostileProxy = self.server.owner  # type: ignore[attr-defined]
         method, path = self.command, self.path.split("?")[0]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
