@@ -4,6 +4,7 @@ checked by the same rules as the constructs they become, so a mistake is reporte
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Mapping, Optional
 
 from codat_constructs._file_reader import _Reader, _shown
@@ -147,18 +148,25 @@ def _credential_problems(platform_key: Any, settings: XeroSettings | AccountingS
     )
 
 
-def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingSettings, ...]:
-    path = f"environments.{env}.accounting"
+def _named_tables(problems: list[str], path: str, tables: Any, what: str,
+                  example: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each well-named table under `path` as (name, its path, table); a problem for each that is not one."""
     if not isinstance(tables, dict):
-        problems.append(f"{path} must be a table of integrations, e.g. [{path}.quickbooks].")
-        return ()
-    found = []
+        problems.append(f"{path} must be a table of {what}, e.g. [{path}.{example}].")
+        return
     for key, table in tables.items():
         at = f"{path}.{key}"
         if not _NAME.fullmatch(key) or not isinstance(table, dict):
             problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
-                            f"(e.g. [{path}.quickbooks]).")
+                            f"(e.g. [{path}.{example}]).")
             continue
+        yield key, at, table
+
+
+def _accounting(problems: list[str], env: str, tables: Any) -> tuple[AccountingSettings, ...]:
+    path = f"environments.{env}.accounting"
+    found = []
+    for key, at, table in _named_tables(problems, path, tables, "integrations", "quickbooks"):
         r = _Reader(problems, at, table, ("platform_key", "client_id", "client_id_variable", "client_secret_variable",
                                            "enabled", "client_secret_version", "connection_cap", "import_id",
                                            "supplemental_data", "custom_data_types"))
@@ -204,16 +212,8 @@ def _profile(problems: list[str], env: str, table: Any) -> Optional[ProfileSetti
 
 def _webhooks(problems: list[str], env: str, tables: Any) -> tuple[WebhookSettings, ...]:
     path = f"environments.{env}.webhooks"
-    if not isinstance(tables, dict):
-        problems.append(f"{path} must be a table of webhooks, e.g. [{path}.sync_done].")
-        return ()
     found = []
-    for key, table in tables.items():
-        at = f"{path}.{key}"
-        if not _NAME.fullmatch(key) or not isinstance(table, dict):
-            problems.append(f"{at} must be a table named with lowercase letters, digits and _ "
-                            f"(e.g. [{path}.sync_done]).")
-            continue
+    for key, at, table in _named_tables(problems, path, tables, "webhooks", "sync_done"):
         r = _Reader(problems, at, table, ("url", "event_types", "company_tags", "disabled", "import_id"))
         fields: dict[str, Any] = dict(
             id=key,
