@@ -154,17 +154,18 @@ def _adopted(codat_url: str) -> adopt.Adopted:
     return found
 
 
-def test_every_adopted_field_is_written_loaded_and_planned_as_codat_holds_it(tmp_path, start_codat, terraform,
-                                                                           synthesize):
+def _adopt_hostile_codat(tmp_path, start_codat):
+    """A Codat holding the hostile texts, and the environments file adopt writes for it."""
     codat = start_codat(API_KEY)
     codat.portal("enable", "gbol")
     found = _adopted(codat.url)
     file = tmp_path / "environments.toml"
     adopt_file.write(file, adopt_file.render(found, "codat-iac"), force=False)
-    (environment,) = load_environments(file)
-    out = synthesize(tmp_path / "out", lambda app: CodatEnvironmentStack(app, environment))
-    changes, _ = _plan(terraform, out / "stacks" / "prod")
+    return found, file
 
+
+def _assert_planned_as_codat_holds_it(changes: dict, found) -> None:
+    """The plan's supplemental data, profile and webhooks are the values adopt found, byte for byte."""
     supplemental = _one(changes, "codat_supplemental_data.xero_supplemental_data_invoices")
     assert supplemental["after"]["configurations"] == found.integrations[0].supplemental_data["invoices"]
     profile = changes["codat_profile.profile"]
@@ -176,13 +177,18 @@ def test_every_adopted_field_is_written_loaded_and_planned_as_codat_holds_it(tmp
         assert {k: after[k] for k in hook} == hook
 
 
+def test_every_adopted_field_is_written_loaded_and_planned_as_codat_holds_it(tmp_path, start_codat, terraform,
+                                                                           synthesize):
+    found, file = _adopt_hostile_codat(tmp_path, start_codat)
+    (environment,) = load_environments(file)
+    out = synthesize(tmp_path / "out", lambda app: CodatEnvironmentStack(app, environment))
+    changes, _ = _plan(terraform, out / "stacks" / "prod")
+    _assert_planned_as_codat_holds_it(changes, found)
+
+
 def test_the_same_fields_survive_hcl_synthesis(tmp_path, project, start_codat):
     """`cdktf synth --hcl` (the CDK's own CLI and HCL renderer) then terraform: the same values, byte for byte."""
-    codat = start_codat(API_KEY)
-    codat.portal("enable", "gbol")
-    found = _adopted(codat.url)
-    file = tmp_path / "environments.toml"
-    adopt_file.write(file, adopt_file.render(found, "codat-iac"), force=False)
+    found, file = _adopt_hostile_codat(tmp_path, start_codat)
     project.env.update(SECRETS, CODAT_IAC_ENVIRONMENTS=str(file))
     synth = project.cdktf("synth", "--hcl")
     assert synth.returncode == 0, synth.stdout + synth.stderr
@@ -191,12 +197,4 @@ def test_the_same_fields_survive_hcl_synthesis(tmp_path, project, start_codat):
     assert planned.returncode == 0, planned.stdout + planned.stderr
     shown = project.terraform("prod", "show", "-json", "plan.bin")
     changes = {c["address"]: c["change"] for c in json.loads(shown.stdout)["resource_changes"]}
-
-    supplemental = _one(changes, "codat_supplemental_data.xero_supplemental_data_invoices")
-    assert supplemental["after"]["configurations"] == found.integrations[0].supplemental_data["invoices"]
-    profile = changes["codat_profile.profile"]
-    assert profile["importing"]["id"] == found.profile["import_id"]
-    assert {k: profile["after"][k] for k in found.profile if k != "import_id"} == {
-        k: v for k, v in found.profile.items() if k != "import_id"}
-    for name, hook in found.webhooks.items():
-        assert {k: changes[f"codat_webhook.webhook_{name}"]["after"][k] for k in hook} == hook
+    _assert_planned_as_codat_holds_it(changes, found)
